@@ -1,0 +1,119 @@
+"""Every error summarizer raises on purpose.
+
+    SummarizerError                 base class; ``exit_code`` is what the CLI exits with
+    ├── UsageError                  bad configuration or options (exit 2)
+    │   └── NoEndpointError         no API key and no base URL configured
+    ├── InputError                  the article can't be read or is not an article (exit 2)
+    ├── LLMError                    the endpoint refused or failed (exit 1)
+    │   ├── AuthenticationError     401/403: wrong or missing key
+    │   ├── NotFoundError           404: unknown model or wrong base URL
+    │   ├── BadRequestError         400: the server rejected the request (often the mode)
+    │   ├── RateLimitError          429 still answered after every transport retry
+    │   ├── EndpointUnavailableError 5xx, timeouts, refused connections after every retry
+    │   └── OutputTruncatedError    the model hit its output-token limit
+    └── SummaryError                the LLM never produced a valid summary (exit 1)
+        └── GroundingError          strict mode: items could not be grounded in the article
+
+Messages say what happened and what to do, in one line, and never contain a key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SummarizerError(Exception):
+    """Base class of every error raised by summarizer."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(f"{message} {hint}".strip() if hint else message)
+
+
+class UsageError(SummarizerError):
+    """Raised for invalid options or configuration."""
+
+    exit_code = 2
+
+
+class NoEndpointError(UsageError):
+    """Raised when the llm backend is requested but no key or base URL is configured."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "No LLM endpoint configured: set OPENAI_API_KEY, or pass "
+            "--base-url http://localhost:11434/v1 for Ollama.",
+        )
+
+
+class InputError(SummarizerError):
+    """Raised when an input can't be read, fetched, or is not a usable article."""
+
+    exit_code = 2
+
+
+class LLMError(SummarizerError):
+    """Raised when the LLM endpoint refuses or fails a request."""
+
+    status_code: int | None = None
+
+
+class AuthenticationError(LLMError):
+    """401/403: the key is wrong, missing or lacks access."""
+
+
+class NotFoundError(LLMError):
+    """404: the model or the endpoint path does not exist."""
+
+
+class BadRequestError(LLMError):
+    """400: the server rejected the request."""
+
+
+class RateLimitError(LLMError):
+    """429 after every transport retry was spent."""
+
+
+class EndpointUnavailableError(LLMError):
+    """5xx, timeouts or connection errors after every transport retry was spent."""
+
+
+class OutputTruncatedError(LLMError):
+    """The model stopped at its output-token limit before finishing the JSON."""
+
+
+class SummaryError(SummarizerError):
+    """The LLM's answers kept failing validation until the attempts ran out.
+
+    ``last_attempt`` holds the last raw answer (a string), ``attempts`` how many
+    answers were tried and ``errors`` the validation message of each.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        attempts: int = 0,
+        last_attempt: Any = None,
+        errors: list[str] | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.attempts = attempts
+        self.last_attempt = last_attempt
+        self.errors = errors or []
+
+
+class GroundingError(SummaryError):
+    """Strict mode: after every re-ask some items were still not found in the article.
+
+    ``dropped`` lists those items with their reasons; ``last_attempt`` is the
+    last draft the LLM returned.
+    """
+
+    def __init__(self, message: str, *, dropped: list[Any], **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.dropped = dropped
