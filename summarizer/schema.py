@@ -289,6 +289,15 @@ class SummaryDraft(_SummaryText):
     territory: list[TerritoryDraft] = Field(default_factory=list, description="Captures, claims, annexations, contested areas, rejected territorial demands.")
     sanctions: list[SanctionDraft] = Field(default_factory=list, description="Sanctions proposed, urged, imposed, discussed, threatened or lifted.")
 
+    @model_validator(mode="after")
+    def _grounded_in_article(self) -> SummaryDraft:
+        # Only active inside the LLM call, where the pipeline sets the article
+        # in a ContextVar (never through instructor's Jinja ``context=``).
+        from summarizer.grounding import check_draft
+
+        check_draft(self)
+        return self
+
 
 class Usage(_Model):
     """Tokens used, summed over every request made for this summary (re-asks included)."""

@@ -1,0 +1,337 @@
+"""The LLM client: the only module that imports openai and instructor.
+
+Two retry layers, counted separately:
+
+* **transport** (this module, tenacity): 429, 5xx, timeouts and dropped
+  connections are retried around each HTTP request with exponential backoff
+  and jitter, honouring ``retry-after``; bounded by ``transport_retries`` and
+  ``max_retry_time``. The openai client's own retries are off.
+* **content** (instructor): an answer that is not valid JSON, does not match
+  the schema, or is not grounded in the article is re-asked with the error
+  message, up to ``max_attempts`` answers.
+
+400/401/403/404 are never retried: they become errors that say what to fix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+import instructor
+import openai
+from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+from instructor.core.hooks import Hooks
+from pydantic import BaseModel, ValidationError
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, stop_after_delay
+from tenacity.wait import wait_base, wait_exponential_jitter
+
+from summarizer import errors
+from summarizer.config import Config
+from summarizer.schema import Usage
+
+_MODES = {
+    "tools": instructor.Mode.TOOLS,
+    "json": instructor.Mode.JSON,
+    "json_schema": instructor.Mode.JSON_SCHEMA,
+    "md_json": instructor.Mode.MD_JSON,
+}
+_KEY_PATTERN = re.compile(r"(sk-[A-Za-z0-9_\-]{4})[A-Za-z0-9_\-*]+|(Bearer\s+)\S+")
+
+
+def scrub(text: str) -> str:
+    """Remove anything that looks like an API key from ``text``."""
+    return _KEY_PATTERN.sub(lambda m: (m.group(1) or m.group(2)) + "***", text)
+
+
+# ---------------------------------------------------------------------------
+# Transport retries
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Worth retrying: rate limits, server errors, timeouts and connection failures."""
+    if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
+        return True
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code in (408, 409, 429) or exc.status_code >= 500
+    return False
+
+
+def retry_after(exc: BaseException | None) -> float | None:
+    """Seconds the server asked us to wait (retry-after-ms or retry-after), if any."""
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            return max(0.0, float(value) * scale)
+        except ValueError:
+            continue
+    return None
+
+
+class wait_retry_after(wait_base):
+    """Honour the server's retry-after; otherwise exponential backoff with jitter."""
+
+    def __init__(self, initial: float = 0.5, maximum: float = 30.0) -> None:
+        self.fallback = wait_exponential_jitter(initial=initial, max=maximum)
+        self.maximum = maximum
+
+    def __call__(self, retry_state: Any) -> float:
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        asked = retry_after(exc)
+        if asked is not None:
+            return min(asked, self.maximum)
+        return float(self.fallback(retry_state))
+
+
+@dataclass
+class CallStats:
+    """What one summary cost: answers received, transport retries, tokens."""
+
+    attempts: int = 0
+    transport_retries: int = 0
+    usage: Usage = field(default_factory=Usage)
+    errors: list[str] = field(default_factory=list)
+
+    def add_usage(self, usage: Any) -> None:
+        if usage is None:
+            return
+        self.usage = self.usage + Usage(
+            prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
+            completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+            total_tokens=getattr(usage, "total_tokens", 0) or 0,
+        )
+
+
+# ---------------------------------------------------------------------------
+# Error translation
+
+
+def _server_message(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and inner.get("message"):
+            return str(inner["message"])
+        if isinstance(inner, str):
+            return inner
+    return exc.message
+
+
+def translate(exc: BaseException, config: Config) -> errors.SummarizerError:
+    """An openai/transport exception as a SummarizerError that says what to do."""
+    where = config.base_url or "https://api.openai.com/v1"
+    if isinstance(exc, openai.APITimeoutError):
+        return errors.EndpointUnavailableError(
+            f"{where} did not answer within {config.timeout:g}s after {config.transport_retries} retries.",
+            hint="Check that the server is up, or raise --timeout for slow local models.",
+        )
+    if isinstance(exc, openai.APIConnectionError):
+        return errors.EndpointUnavailableError(
+            f"Could not connect to {where}.",
+            hint="Check --base-url and that the server is running (e.g. 'ollama serve').",
+        )
+    if not isinstance(exc, openai.APIStatusError):
+        return errors.LLMError(scrub(f"Unexpected error from the LLM client: {exc}"))
+    status, message = exc.status_code, scrub(_server_message(exc))
+    error: errors.LLMError
+    if status in (401, 403):
+        error = errors.AuthenticationError(
+            f"{where} refused the API key (HTTP {status}: {message}).",
+            hint="Check OPENAI_API_KEY (or SUMMARIZER_API_KEY) for this endpoint.",
+        )
+    elif status == 404:
+        error = errors.NotFoundError(
+            f"{where} answered 404 for model {config.model!r} ({message}).",
+            hint="Check --model (e.g. 'ollama list' for local models) and that --base-url ends in /v1.",
+        )
+    elif status == 400:
+        error = errors.BadRequestError(
+            f"{where} rejected the request (HTTP 400: {message}).",
+            hint=f"If the server does not support mode {config.mode!r}, try --mode json or --mode md_json.",
+        )
+    elif status == 429:
+        error = errors.RateLimitError(
+            f"{where} is still rate-limiting after {config.transport_retries} retries ({message}).",
+            hint="Wait and rerun, lower --concurrency, or set --rpm.",
+        )
+    elif status >= 500:
+        error = errors.EndpointUnavailableError(
+            f"{where} failed with HTTP {status} after {config.transport_retries} retries ({message}).",
+            hint="The server is having trouble; rerun later.",
+        )
+    else:
+        error = errors.LLMError(f"{where} answered HTTP {status}: {message}.")
+    error.status_code = status
+    return error
+
+
+# ---------------------------------------------------------------------------
+# The client
+
+
+def raw_answer(completion: Any) -> str | None:
+    """The text the model put where the JSON should be (tool arguments or content)."""
+    try:
+        message = completion.choices[0].message
+    except (AttributeError, IndexError):
+        return None
+    if getattr(message, "tool_calls", None):
+        return message.tool_calls[0].function.arguments
+    content = message.content or ""
+    fenced = re.search(r"```(?:json)?\s*(.*?)```", content, re.S)
+    return fenced.group(1) if fenced else content
+
+
+@dataclass
+class ContentFailure(Exception):
+    """The content attempts ran out; carries the last answer so the caller can decide."""
+
+    last_answer: str | None
+    error: str
+    stats: CallStats
+
+
+class LLMClient:
+    """An OpenAI-compatible endpoint driven through instructor, with both retry layers.
+
+    One ``AsyncOpenAI`` is kept per event loop, so the same client serves
+    ``asyncio.run`` calls, a notebook's loop and a batch.
+    """
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.mode = _MODES[config.mode]
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, openai.AsyncOpenAI] = (
+            weakref.WeakKeyDictionary()
+        )
+        #: Called with the wait in seconds whenever a transport retry is scheduled
+        #: (batch uses it to slow every worker down after a 429).
+        self.on_backoff: list[Any] = []
+
+    def _client(self) -> openai.AsyncOpenAI:
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            client = openai.AsyncOpenAI(
+                api_key=self.config.api_key or "not-needed",
+                base_url=self.config.base_url,
+                max_retries=0,
+                timeout=self.config.timeout,
+            )
+            self._clients[loop] = client
+        return client
+
+    async def aclose(self) -> None:
+        """Close the HTTP client of the running loop."""
+        client = self._clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.close()
+
+    async def _send(self, stats: CallStats, **kwargs: Any) -> Any:
+        """One chat completion with transport retries (the function instructor patches)."""
+        config = self.config
+
+        def before_sleep(state: Any) -> None:
+            stats.transport_retries += 1
+            wait = state.next_action.sleep if state.next_action else 0.0
+            for callback in self.on_backoff:
+                callback(wait, state.outcome.exception())
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(config.transport_retries + 1) | stop_after_delay(config.max_retry_time),
+            wait=wait_retry_after(),
+            retry=retry_if_exception(is_transient),
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+        client = self._client()
+        async for attempt in retrying:
+            with attempt:
+                return await client.chat.completions.create(**kwargs)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def extract(self, response_model: type[BaseModel], messages: list[dict[str, str]]) -> tuple[BaseModel, CallStats]:
+        """Ask for ``response_model``; returns it with the stats of every attempt.
+
+        Raises :class:`ContentFailure` when every content attempt failed
+        validation, or a :class:`~summarizer.errors.LLMError` for transport and
+        HTTP errors.
+        """
+        config = self.config
+        stats = CallStats()
+
+        async def send(**kwargs: Any) -> Any:
+            return await self._send(stats, **kwargs)
+
+        def on_response(response: Any) -> None:
+            stats.attempts += 1
+            stats.add_usage(getattr(response, "usage", None))
+
+        def on_parse_error(error: Exception, **_: Any) -> None:
+            stats.errors.append(_first_lines(str(error)))
+
+        hooks = Hooks()
+        hooks.on("completion:response", on_response)
+        hooks.on("parse:error", on_parse_error)
+        create = instructor.patch(create=send, mode=self.mode)
+        try:
+            result = await create(
+                response_model=response_model,
+                messages=messages,  # never pass context=: it would render the article as Jinja
+                model=config.model,
+                temperature=config.temperature,
+                max_tokens=config.max_tokens,
+                max_retries=config.max_attempts - 1,
+                strict=False,
+                hooks=hooks,
+            )
+        except IncompleteOutputException as exc:
+            raise errors.OutputTruncatedError(
+                f"The model stopped at its output limit ({config.max_tokens} tokens) before finishing the summary.",
+                hint="Raise SUMMARIZER_MAX_TOKENS, or use a model with a larger output window.",
+            ) from exc
+        except InstructorRetryException as exc:
+            cause = _root_cause(exc)
+            if cause is not None and not _is_content_error(cause):
+                raise translate(cause, config) from cause
+            last = exc.failed_attempts[-1].completion if exc.failed_attempts else exc.last_completion
+            raise ContentFailure(raw_answer(last), _first_lines(str(cause or exc)), stats) from exc
+        except openai.OpenAIError as exc:
+            raise translate(exc, config) from exc
+        return result, stats
+
+    async def ping(self) -> list[str]:
+        """List the endpoint's models: a tiny request that checks the URL and the key."""
+        try:
+            page = await self._client().models.list()
+        except openai.OpenAIError as exc:
+            raise translate(exc, self.config) from exc
+        return [m.id for m in page.data]
+
+
+def _root_cause(exc: BaseException) -> BaseException | None:
+    cause = exc.__cause__
+    while isinstance(cause, InstructorRetryException) and cause.__cause__ is not None:
+        cause = cause.__cause__
+    return cause
+
+
+def _is_content_error(exc: BaseException) -> bool:
+    return isinstance(exc, (ValidationError, json.JSONDecodeError, ValueError)) and not isinstance(
+        exc, openai.OpenAIError
+    )
+
+
+def _first_lines(text: str, limit: int = 1200) -> str:
+    text = scrub(text.strip())
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"

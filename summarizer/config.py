@@ -1,0 +1,179 @@
+"""Configuration: explicit arguments, then environment variables, then defaults.
+
+Nothing is read at import time: :meth:`Config.resolve` reads the environment
+when it is called, and remembers where each value came from so that
+``summarizer config`` can show it.
+
+==========================  ======================================  =============
+setting                     environment (first one set wins)        default
+==========================  ======================================  =============
+model                       SUMMARIZER_MODEL, OPENAI_MODEL          gpt-4o-mini
+base_url                    SUMMARIZER_BASE_URL, OPENAI_BASE_URL    (OpenAI)
+api_key                     SUMMARIZER_API_KEY, OPENAI_API_KEY      (none)
+mode                        SUMMARIZER_MODE                         tools
+temperature                 SUMMARIZER_TEMPERATURE                  0.0
+max_attempts                SUMMARIZER_MAX_ATTEMPTS                 3
+timeout                     SUMMARIZER_TIMEOUT                      60 (seconds per request)
+transport_retries           SUMMARIZER_TRANSPORT_RETRIES            5
+max_retry_time              SUMMARIZER_MAX_RETRY_TIME               120 (seconds, all retries)
+max_tokens                  SUMMARIZER_MAX_TOKENS                   4096
+==========================  ======================================  =============
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Literal
+from urllib.parse import urlparse
+
+from summarizer.errors import UsageError
+
+Mode = Literal["tools", "json", "json_schema", "md_json"]
+MODES: tuple[str, ...] = ("tools", "json", "json_schema", "md_json")
+BACKENDS: tuple[str, ...] = ("auto", "llm", "extractive")
+
+_ENV: dict[str, tuple[str, ...]] = {
+    "model": ("SUMMARIZER_MODEL", "OPENAI_MODEL"),
+    "base_url": ("SUMMARIZER_BASE_URL", "OPENAI_BASE_URL"),
+    "api_key": ("SUMMARIZER_API_KEY", "OPENAI_API_KEY"),
+    "mode": ("SUMMARIZER_MODE",),
+    "temperature": ("SUMMARIZER_TEMPERATURE",),
+    "max_attempts": ("SUMMARIZER_MAX_ATTEMPTS",),
+    "timeout": ("SUMMARIZER_TIMEOUT",),
+    "transport_retries": ("SUMMARIZER_TRANSPORT_RETRIES",),
+    "max_retry_time": ("SUMMARIZER_MAX_RETRY_TIME",),
+    "max_tokens": ("SUMMARIZER_MAX_TOKENS",),
+    "prompts_dir": ("SUMMARIZER_PROMPTS",),
+    "backend": ("SUMMARIZER_BACKEND",),
+}
+
+
+def mask(secret: str | None) -> str:
+    """A key as it may be shown: 'sk-…abcd', or '(not set)'."""
+    if not secret:
+        return "(not set)"
+    return f"{secret[:3]}…{secret[-4:]}" if len(secret) > 12 else "***"
+
+
+def endpoint_kind(base_url: str | None) -> str:
+    """Guess the server from its URL: openai, ollama, vllm, llamacpp, lmstudio or custom."""
+    if not base_url:
+        return "openai"
+    parsed = urlparse(base_url)
+    host, port = (parsed.hostname or ""), parsed.port
+    if host.endswith("openai.com"):
+        return "openai"
+    if "ollama" in base_url or port == 11434:
+        return "ollama"
+    if "lmstudio" in base_url or port == 1234:
+        return "lmstudio"
+    if "llama" in base_url or port == 8080:
+        return "llamacpp"
+    if "vllm" in base_url or port == 8000:
+        return "vllm"
+    return "custom"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the LLM backend needs. Build it with :meth:`resolve`."""
+
+    model: str = "gpt-4o-mini"
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    mode: str = "tools"
+    temperature: float = 0.0
+    max_attempts: int = 3
+    timeout: float = 60.0
+    transport_retries: int = 5
+    max_retry_time: float = 120.0
+    max_tokens: int = 4096
+    strict: bool = False
+    prompts_dir: str | None = None
+    backend: str = "auto"
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def resolve(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Config:
+        """Explicit ``overrides`` (None means unset), then ``env`` (default: os.environ), then defaults."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        sources: dict[str, str] = {}
+        names = {f.name for f in fields(cls)} - {"sources"}
+        unknown = set(overrides) - names
+        if unknown:
+            raise UsageError(f"Unknown option(s): {', '.join(sorted(unknown))}.")
+        for name in sorted(names):
+            if overrides.get(name) is not None:
+                values[name], sources[name] = overrides[name], "argument"
+                continue
+            for var in _ENV.get(name, ()):
+                if env.get(var):
+                    values[name], sources[name] = env[var], f"env {var}"
+                    break
+            else:
+                sources[name] = "default"
+        config = cls(**_coerce(values), sources=sources)
+        config.validate()
+        return config
+
+    def validate(self) -> None:
+        if self.mode not in MODES:
+            raise UsageError(f"Unknown mode {self.mode!r}.", hint=f"Choose one of: {', '.join(MODES)}.")
+        if self.backend not in BACKENDS:
+            raise UsageError(f"Unknown backend {self.backend!r}.", hint=f"Choose one of: {', '.join(BACKENDS)}.")
+        if self.max_attempts < 1:
+            raise UsageError("max_attempts must be at least 1.")
+        if self.timeout <= 0:
+            raise UsageError("timeout must be positive.")
+        if self.base_url and urlparse(self.base_url).scheme not in ("http", "https"):
+            raise UsageError(
+                f"Base URL {self.base_url!r} is not an http(s) URL.",
+                hint="Example: --base-url http://localhost:11434/v1",
+            )
+
+    def replace(self, **changes: Any) -> Config:
+        """A copy with ``changes`` applied (marked as coming from arguments)."""
+        sources = {**self.sources, **{k: "argument" for k in changes}}
+        return replace(self, **_coerce(changes), sources=sources)
+
+    @property
+    def has_endpoint(self) -> bool:
+        """True when an API key or a base URL is configured."""
+        return bool(self.api_key or self.base_url)
+
+    @property
+    def endpoint(self) -> str:
+        return endpoint_kind(self.base_url)
+
+    def describe(self) -> list[tuple[str, str, str]]:
+        """(setting, value, source) rows for display; the key is masked."""
+        rows = []
+        for f in fields(self):
+            if f.name == "sources":
+                continue
+            value = getattr(self, f.name)
+            shown = mask(value) if f.name == "api_key" else ("(OpenAI)" if f.name == "base_url" and not value else str(value))
+            rows.append((f.name, shown, self.sources.get(f.name, "default")))
+        return rows
+
+
+_TYPES = {f: t for f, t in [
+    ("temperature", float), ("timeout", float), ("max_retry_time", float),
+    ("max_attempts", int), ("transport_retries", int), ("max_tokens", int),
+]}
+
+
+def _coerce(values: dict[str, Any]) -> dict[str, Any]:
+    out = dict(values)
+    for name, kind in _TYPES.items():
+        if name in out and not isinstance(out[name], kind):
+            try:
+                out[name] = kind(out[name])
+            except (TypeError, ValueError):
+                raise UsageError(f"{name} must be a number, got {out[name]!r}.") from None
+    if "mode" in out:
+        out["mode"] = str(out["mode"]).lower().replace("-", "_")
+    return out

@@ -1,0 +1,394 @@
+"""Grounding: find every piece of evidence and every quote in the article.
+
+Pure functions, no I/O. The LLM copies passages as plain strings; this module
+finds them in the article (tolerating whitespace, curly versus straight quotes,
+dashes, ellipses and case), returns offsets such that
+``article[start:end] == span.text``, and checks that casualty numbers appear in
+their evidence, as digits ("1,000") or words ("nine", "a dozen").
+
+Used in two places:
+
+* inside the instructor call, through :func:`check_draft` (called by
+  ``SummaryDraft``'s validator with the article held in :data:`ACTIVE`), so an
+  ungrounded span becomes a re-ask that names it;
+* after the call, through :func:`ground`, which converts the draft into final
+  models and drops what still can't be grounded.
+"""
+
+from __future__ import annotations
+
+import re
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from summarizer.schema import (
+    SECTIONS,
+    Article,
+    Attack,
+    Diplomacy,
+    Dropped,
+    Quote,
+    Sanction,
+    Section,
+    Span,
+    Summary,
+    SummaryDraft,
+    Territory,
+)
+
+# ---------------------------------------------------------------------------
+# Normalisation with an offset map
+
+_CHAR_MAP = {
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+    "\u00ab": '"', "\u00bb": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
+    "\u2212": "-",
+    "\u2026": "...",
+    "\u00ad": "",  # soft hyphen
+    "\u200b": "",  # zero-width space
+}
+_EDGE_CHARS = " \"'.,;:"
+MIN_EVIDENCE_CHARS = 8
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """``text`` normalised for matching, and for each of its characters the
+    offset of the original character it came from."""
+
+    text: str
+    origin: tuple[int, ...]
+
+
+def normalize(text: str) -> Normalized:
+    """Lower-case, fold quotes/dashes/ellipses, collapse whitespace; keep an offset map."""
+    out: list[str] = []
+    origin: list[int] = []
+    pending_space = False
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            pending_space = bool(out)
+            continue
+        mapped = _CHAR_MAP.get(ch, ch)
+        if not mapped:
+            continue
+        if pending_space:
+            out.append(" ")
+            origin.append(i - 1)
+            pending_space = False
+        for m in mapped.lower():
+            out.append(m)
+            origin.append(i)
+    return Normalized("".join(out), tuple(origin))
+
+
+@lru_cache(maxsize=64)
+def _index(text: str) -> Normalized:
+    return normalize(text)
+
+
+def _needle(text: str) -> str:
+    return normalize(text).text.strip(_EDGE_CHARS)
+
+
+def find_span(article: str, passage: str, *, after: int = 0) -> Span | None:
+    """The first occurrence of ``passage`` in ``article`` at or after offset ``after``, or None.
+
+    >>> find_span("He said: \u201cNo.\u201d", '"no."').text
+    'No.'
+    """
+    needle = _needle(passage)
+    if not needle:
+        return None
+    hay = _index(article)
+    # translate the original offset into a normalised one
+    norm_after = 0
+    if after:
+        norm_after = next((k for k, o in enumerate(hay.origin) if o >= after), len(hay.text))
+    pos = hay.text.find(needle, norm_after)
+    if pos < 0:
+        return None
+    start = hay.origin[pos]
+    end = hay.origin[pos + len(needle) - 1] + 1
+    return Span(text=article[start:end], start=start, end=end)
+
+
+_ELLIPSIS = re.compile(r"\s*(?:\.\s?\.\s?\.|\u2026|\[\s*\.\.\.\s*\])\s*")
+
+
+def locate(article: str, passage: str) -> list[Span] | None:
+    """Spans for ``passage``: one span if it appears whole; if the LLM elided a middle
+    part with '...', one span per part, in order. None if it can't be found."""
+    whole = find_span(article, passage)
+    if whole is not None:
+        return [whole]
+    parts = [p for p in _ELLIPSIS.split(passage) if _needle(p)]
+    if len(parts) < 2:
+        return None
+    spans: list[Span] = []
+    after = 0
+    for part in parts:
+        span = find_span(article, part, after=after)
+        if span is None or len(_needle(part)) < MIN_EVIDENCE_CHARS:
+            return None
+        spans.append(span)
+        after = span.end
+    return spans
+
+
+# ---------------------------------------------------------------------------
+# Numbers
+
+_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19,
+}
+_TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90,
+}
+_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+_NUMBER_WORDS = {**_UNITS, **_TENS, **_SCALES, "a": 1, "an": 1, "dozen": 12, "and": 0}
+_VAGUE = re.compile(
+    r"(?:over|more than|nearly|almost|about|around|approximately|roughly|up to|some|"
+    r"fewer than|less than|under|upwards of|as many as|several|dozens|hundreds|scores)\s*$"
+)
+_NONE_PHRASES = re.compile(r"\b(?:no one|nobody|no casualties|no deaths|no injuries|none)\b")
+_TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?|[a-z]+(?:-[a-z]+)?")
+
+
+@dataclass(frozen=True)
+class NumberMention:
+    """A number written in a text: its value, where, and whether a qualifier makes it vague."""
+
+    value: int
+    start: int
+    end: int
+    vague: bool
+
+
+def _words_value(words: list[str]) -> int | None:
+    """Value of a run of number words such as ['two', 'hundred', 'and', 'five'], or ['a', 'dozen']."""
+    if not words or all(w in ("a", "an", "and") for w in words):
+        return None
+    total, current = 0, 0
+    for w in words:
+        if w in ("a", "an"):
+            current = current or 1
+        elif w == "and":
+            continue
+        elif w == "dozen":
+            current = (current or 1) * 12
+        elif w in _UNITS or w in _TENS:
+            current += _UNITS.get(w, 0) + _TENS.get(w, 0)
+        elif w in _SCALES:
+            current = (current or 1) * _SCALES[w]
+            if _SCALES[w] >= 1000:
+                total, current = total + current, 0
+    return total + current
+
+
+def numbers_in(text: str) -> list[NumberMention]:
+    """Every number in ``text``: digits ('1,000', '9') and number words ('nine', 'a dozen',
+    'twenty-five'). A mention preceded by a qualifier such as 'over' or 'nearly' is vague."""
+    lowered = normalize(text).text
+    mentions: list[NumberMention] = []
+    tokens = list(_TOKEN.finditer(lowered))
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i].group()
+        start = tokens[i].start()
+        if tok[0].isdigit():
+            try:
+                value = int(float(tok.replace(",", "")))
+            except ValueError:
+                i += 1
+                continue
+            end = tokens[i].end()
+            i += 1
+        else:
+            parts = tok.split("-")
+            if not all(p in _NUMBER_WORDS for p in parts) or tok in ("a", "an", "and"):
+                # 'a'/'an' only start a number when a number word follows ('a dozen')
+                if tok in ("a", "an") and i + 1 < len(tokens) and tokens[i + 1].group() in (
+                    "dozen", "hundred", "thousand", "million"
+                ):
+                    pass
+                else:
+                    i += 1
+                    continue
+            words: list[str] = []
+            j = i
+            while j < len(tokens):
+                sub = tokens[j].group().split("-")
+                if not all(p in _NUMBER_WORDS for p in sub):
+                    break
+                if sub == ["and"] and not words:
+                    break
+                if sub in (["a"], ["an"]) and words:
+                    break
+                words.extend(sub)
+                j += 1
+            while words and words[-1] in ("and", "a", "an"):
+                words.pop()
+                j -= 1
+            value_or_none = _words_value(words)
+            if value_or_none is None or j <= i:
+                i += 1
+                continue
+            value = value_or_none
+            end = tokens[j - 1].end()
+            i = j
+        vague = bool(_VAGUE.search(lowered[max(0, start - 20):start]))
+        if not vague and lowered[end:end + 1] == "s" and value in (12, 100, 1000):
+            vague = True  # 'dozens', 'hundreds', 'thousands'
+        mentions.append(NumberMention(value, start, end, vague))
+    return mentions
+
+
+def check_count(value: int | None, evidence: str) -> str | None:
+    """None if ``value`` is null or stated exactly in ``evidence``; else the problem."""
+    if value is None:
+        return None
+    if value == 0 and _NONE_PHRASES.search(normalize(evidence).text):
+        return None
+    mentions = [m for m in numbers_in(evidence) if m.value == value]
+    if any(not m.vague for m in mentions):
+        return None
+    if mentions:
+        return f"{value} is only a vague count in its evidence; use null"
+    return f"{value} does not appear in its evidence; use null unless the evidence states it"
+
+
+# ---------------------------------------------------------------------------
+# Draft -> final
+
+
+@dataclass
+class GroundingContext:
+    """The article that validators ground against, set around an LLM call."""
+
+    article: str
+    enforce: bool = True
+
+
+ACTIVE: ContextVar[GroundingContext | None] = ContextVar("summarizer_grounding", default=None)
+
+
+@dataclass
+class Grounded:
+    """The result of grounding a draft: final items per section, and what was dropped."""
+
+    sections: dict[Section, list[Any]] = field(default_factory=dict)
+    dropped: list[Dropped] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[str]:
+        return [f"{d.section}: {r}" for d in self.dropped for r in d.reasons]
+
+
+_FINAL = {"diplomacy": Diplomacy, "attacks": Attack, "territory": Territory, "sanctions": Sanction}
+
+
+def _short(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def ground_item(section: Section, index: int, item: Any, article: str) -> tuple[Any | None, list[str]]:
+    """Ground one draft item. Returns (final item, []) or (None, problems)."""
+    where = f"{section}[{index}]"
+    problems: list[str] = []
+    spans: list[Span] = []
+    for k, passage in enumerate(item.evidence):
+        found = locate(article, passage)
+        if found is None:
+            problems.append(f'{where}.evidence[{k}] "{_short(passage)}" is not in the article; copy the passage verbatim')
+        elif sum(len(_needle(s.text)) for s in found) < MIN_EVIDENCE_CHARS:
+            problems.append(f'{where}.evidence[{k}] "{passage}" is too short to be evidence; copy a whole clause')
+        else:
+            spans.extend(s for s in found if s not in spans)
+    data = item.model_dump(exclude={"evidence", "quotes"})
+    if section == "diplomacy":
+        quotes: list[Quote] = []
+        for k, q in enumerate(item.quotes):
+            span = find_span(article, q.text)
+            if span is None:
+                problems.append(f'{where}.quotes[{k}] "{_short(q.text)}" ({q.speaker}) is not in the article; quote verbatim or omit it')
+            else:
+                quotes.append(Quote(speaker=q.speaker, **span.model_dump()))
+        data["quotes"] = quotes
+    if section == "attacks":
+        evidence_text = " \u2016 ".join(s.text for s in spans) if spans else " ".join(item.evidence)
+        for name in ("killed", "injured"):
+            problem = check_count(getattr(item, name), evidence_text)
+            if problem:
+                problems.append(f"{where}.{name} = {getattr(item, name)}: {problem}")
+    if problems:
+        return None, problems
+    return _FINAL[section](**data, evidence=spans), []
+
+
+def ground(draft: SummaryDraft, article: str) -> Grounded:
+    """Convert a draft into final items; ungrounded items go to ``dropped`` with reasons."""
+    result = Grounded()
+    for section in SECTIONS:
+        kept = []
+        for index, item in enumerate(getattr(draft, section)):
+            final, problems = ground_item(section, index, item, article)
+            if final is None:
+                result.dropped.append(Dropped(section=section, item=item.model_dump(), reasons=problems))
+            else:
+                kept.append(final)
+        result.sections[section] = kept
+    return result
+
+
+def check_draft(draft: SummaryDraft) -> None:
+    """Validator hook: raise ValueError naming every ungrounded span when an article is active."""
+    ctx = ACTIVE.get()
+    if ctx is None or not ctx.enforce:
+        return
+    problems = ground(draft, ctx.article).problems
+    if problems:
+        raise ValueError(
+            "Some content is not grounded in the article. Every evidence passage and quote must be "
+            "copied verbatim from the article, and killed/injured must be exact numbers stated in the "
+            "evidence (null otherwise). Fix or remove these items:\n- " + "\n- ".join(problems)
+        )
+
+
+def build_summary(draft: SummaryDraft, article: Article, meta: dict[str, Any]) -> Summary:
+    """Ground ``draft`` and assemble the final Summary; dropped items are listed in meta."""
+    grounded = ground(draft, article.text)
+    return Summary(
+        headline=draft.headline,
+        summary=draft.summary,
+        **grounded.sections,
+        article=article,
+        meta={**meta, "content_hash": article.content_hash, "dropped": grounded.dropped},
+    )
+
+
+def verify_summary(summary: Summary) -> list[str]:
+    """Problems with a final Summary (empty when every span slices back and every count is stated)."""
+    text = summary.article.text
+    problems: list[str] = []
+    for section, item in summary.items():
+        spans: list[Span] = list(item.evidence) + list(getattr(item, "quotes", []))  # type: ignore[attr-defined]
+        for span in spans:
+            if text[span.start:span.end] != span.text:
+                problems.append(f"{section}: span {span.start}:{span.end} does not slice back to {span.text!r}")
+        if isinstance(item, Attack):
+            evidence = " \u2016 ".join(s.text for s in item.evidence)
+            for name in ("killed", "injured"):
+                problem = check_count(getattr(item, name), evidence)
+                if problem:
+                    problems.append(f"{section}: {name} {problem}")
+    return problems

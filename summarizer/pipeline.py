@@ -1,0 +1,124 @@
+"""Coordination: pick a backend, run it, hand back a Summary.
+
+The core is async (:meth:`Summarizer.asummarize`). The sync entry points run
+it with ``asyncio.run``, or, when an event loop is already running (Jupyter),
+in a worker thread with its own loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+from summarizer.backends import Backend
+from summarizer.config import Config
+from summarizer.errors import InputError, NoEndpointError
+from summarizer.schema import Article, Summary
+
+T = TypeVar("T")
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` to completion from sync code, even inside a running event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def as_article(source: Article | str) -> Article:
+    """Accept an Article or plain text."""
+    article = source if isinstance(source, Article) else Article(text=source)
+    if not article.text.strip():
+        raise InputError("The article is empty.", hint="Pass the article's text.")
+    return article
+
+
+class Summarizer:
+    """A reusable summarizer that holds its configuration and HTTP client.
+
+    >>> s = Summarizer(backend="extractive")
+    >>> s.summarize("On Saturday, a Russian drone struck a minibus in Sumy. Nine people died.").attacks[0].killed
+    9
+    """
+
+    def __init__(self, config: Config | None = None, **options: Any) -> None:
+        self.config = config.replace(**options) if config else Config.resolve(**options)
+        self._backend: Backend | None = None
+        #: Why the auto backend chose extractive, when it did (shown on stderr by the CLI).
+        self.fallback_reason: str | None = None
+
+    @property
+    def backend(self) -> Backend:
+        """The backend in use, created on first use."""
+        if self._backend is None:
+            self._backend = self._make_backend()
+        return self._backend
+
+    def _make_backend(self) -> Backend:
+        choice = self.config.backend
+        if choice == "auto":
+            if self.config.has_endpoint:
+                choice = "llm"
+            else:
+                choice = "extractive"
+                self.fallback_reason = (
+                    "no LLM endpoint configured (set OPENAI_API_KEY or --base-url); "
+                    "using the offline extractive backend"
+                )
+        if choice == "llm":
+            if not self.config.has_endpoint:
+                raise NoEndpointError()
+            from summarizer.backends.llm import LLMBackend
+
+            return LLMBackend(self.config)
+        from summarizer.backends.extractive import ExtractiveBackend
+
+        return ExtractiveBackend()
+
+    async def asummarize(self, article: Article | str) -> Summary:
+        """Summarize one article (or plain text) asynchronously."""
+        return await self.backend.asummarize(as_article(article))
+
+    def summarize(self, article: Article | str) -> Summary:
+        """Summarize one article (or plain text); safe to call inside a running event loop."""
+
+        async def once() -> Summary:
+            try:
+                return await self.asummarize(article)
+            finally:
+                await self.aclose()
+
+        return run_sync(once())
+
+    async def aclose(self) -> None:
+        """Release the HTTP client bound to the running loop."""
+        close = getattr(self._backend, "aclose", None)
+        if close is not None:
+            await close()
+
+
+def summarize(article: Article | str, **options: Any) -> Summary:
+    """Summarize one article with a one-off :class:`Summarizer`.
+
+    ``options`` are :class:`~summarizer.config.Config` fields (model, base_url,
+    api_key, mode, backend, strict, ...); unset ones come from the environment.
+
+    >>> summary = summarize(open("seeds/ukraine-istanbul-talks.txt").read(), backend="extractive")
+    >>> summary.attacks[0].killed
+    9
+    """
+    return Summarizer(**options).summarize(article)
+
+
+async def asummarize(article: Article | str, **options: Any) -> Summary:
+    """Async :func:`summarize`, for notebooks and async code: ``await asummarize(text)``."""
+    summarizer = Summarizer(**options)
+    try:
+        return await summarizer.asummarize(article)
+    finally:
+        await summarizer.aclose()
