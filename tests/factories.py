@@ -222,7 +222,7 @@ def seed_summary(*, with_dropped: bool = True, **overrides: Any) -> Summary:
                 quote(
                     a,
                     "Volodymyr Zelenskyy",
-                    "Without stronger sanctions, without stronger pressure on Russia, there will be no real diplomacy there,",
+                    "Without stronger sanctions, without stronger pressure on Russia, there will be no real diplomacy there",
                 )
             ],
             evidence=evidence(a, "In response, Zelenskyy condemned the attacks."),
@@ -322,7 +322,7 @@ def seed_summary(*, with_dropped: bool = True, **overrides: Any) -> Summary:
             evidence=evidence(
                 a,
                 "He urged new sanctions.",
-                "Without stronger sanctions, without stronger pressure on Russia, there will be no real diplomacy there,",
+                "Without stronger sanctions, without stronger pressure on Russia, there will be no real diplomacy there",
             ),
         ),
         Sanction(

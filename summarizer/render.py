@@ -1,0 +1,719 @@
+"""Pure functions from a :class:`~summarizer.schema.Summary` to text.
+
+* :func:`to_json` the summary with its metadata, as JSON.
+* :func:`to_markdown` Markdown (also ``Summary._repr_markdown_``).
+* :func:`to_terminal` a rich rendering onto a ``Console`` (the CLI).
+* :func:`to_html_fragment` self-contained HTML for Jupyter (``_repr_html_``),
+  with the article and every grounded span highlighted by section.
+* :func:`to_html` a standalone ``<!doctype html>`` page around the fragment.
+
+Nothing here reads files, the network or the environment; every string that
+comes from the article or the model is escaped for the target format.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from summarizer.schema import (
+    SECTIONS,
+    Attack,
+    Diplomacy,
+    Quote,
+    Sanction,
+    Section,
+    Span,
+    Summary,
+    Territory,
+)
+
+__all__ = [
+    "SECTION_COLOURS",
+    "describe_item",
+    "to_html",
+    "to_html_fragment",
+    "to_json",
+    "to_markdown",
+    "to_terminal",
+]
+
+DASH = "—"  # shown for unknown values; a null number is never shown as 0
+
+SECTION_TITLES: dict[Section, str] = {
+    "diplomacy": "Diplomacy",
+    "attacks": "Attacks",
+    "territory": "Territory",
+    "sanctions": "Sanctions",
+}
+
+#: Highlight colour of each section (HTML evidence view and legend).
+SECTION_COLOURS: dict[Section, str] = {
+    "diplomacy": "#bcd7ff",
+    "attacks": "#ffc2bd",
+    "territory": "#bfeabf",
+    "sanctions": "#e2cdfa",
+}
+
+# Terminal colours of the section headings.
+_RICH_COLOURS: dict[Section, str] = {
+    "diplomacy": "blue",
+    "attacks": "red",
+    "territory": "green",
+    "sanctions": "magenta",
+}
+
+
+# ---------------------------------------------------------------------------
+# Shared helpers
+
+
+def _num(value: int | None) -> str:
+    return DASH if value is None else f"{value:,}"
+
+
+def _opt(value: str | None) -> str:
+    return value if value else DASH
+
+
+def _bool(value: bool | None) -> str:
+    return DASH if value is None else ("yes" if value else "no")
+
+
+def _words(value: str) -> str:
+    """``prisoner_exchange`` -> ``prisoner exchange``."""
+    return value.replace("_", " ")
+
+
+def _where(item: Attack | Territory) -> str:
+    parts = [p for p in (item.place, item.region) if p]
+    return ", ".join(parts) if parts else DASH
+
+
+def _casualties(attack: Attack) -> str:
+    parts = []
+    if attack.killed is not None:
+        parts.append(f"{attack.killed:,} killed")
+    if attack.injured is not None:
+        parts.append(f"{attack.injured:,} injured")
+    return ", ".join(parts)
+
+
+def describe_item(section: Section, item: object, index: int | None = None) -> str:
+    """A one-line description of an item, e.g. ``attacks #1: Sumy region — drone — 9 killed, 5 injured``.
+
+    ``index`` is 1-based; without it the ``"section #n: "`` prefix is left out.
+    """
+    if isinstance(item, Attack):
+        parts = [_where(item)]
+        if item.weapons:
+            parts.append(", ".join(_words(w) for w in item.weapons))
+        if item.target:
+            parts.append(item.target)
+        if cas := _casualties(item):
+            parts.append(cas)
+        body = " — ".join(parts)
+    elif isinstance(item, Diplomacy):
+        parts = [_words(item.kind)]
+        if item.actors:
+            parts.append(", ".join(item.actors))
+        parts.append(item.what)
+        body = " — ".join(parts)
+    elif isinstance(item, Territory):
+        body = f"{_where(item)} — {_words(item.status)} — {item.claimant}"
+    elif isinstance(item, Sanction):
+        actors = ", ".join(item.actors) or DASH
+        body = f"{_words(item.status)} — {actors} → {item.target} — {item.what}"
+    else:  # pragma: no cover - only the four section types exist
+        body = str(item)
+    return f"{section} #{index}: {body}" if index is not None else body
+
+
+def _describe_dropped_item(item: dict[str, object]) -> str:
+    """A short description of a dropped item's dict (whatever the backend proposed)."""
+    keys = ("kind", "status", "place", "region", "actors", "weapons", "target", "claimant", "what")
+    parts = []
+    for key in keys:
+        value = item.get(key)
+        if value in (None, "", []):
+            continue
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        parts.append(str(value))
+    for key in ("killed", "injured"):
+        if item.get(key) is not None:
+            parts.append(f"{item[key]} {key}")
+    return " — ".join(parts) or "(empty item)"
+
+
+def _usage_line(summary: Summary) -> str:
+    meta = summary.meta
+    usage = meta.usage
+    bits = [f"backend: {meta.backend}"]
+    if meta.model:
+        bits.append(f"model: {meta.model}")
+    bits.append(f"attempts: {meta.attempts}")
+    if usage.total_tokens or usage.prompt_tokens or usage.completion_tokens:
+        bits.append(
+            f"tokens: {usage.total_tokens:,} ({usage.prompt_tokens:,} prompt + {usage.completion_tokens:,} completion)"
+        )
+    else:
+        bits.append("tokens: 0")
+    if meta.latency_s is not None:
+        bits.append(f"{meta.latency_s:.1f} s")
+    return " · ".join(bits)
+
+
+# ---------------------------------------------------------------------------
+# JSON
+
+
+def to_json(summary: Summary, *, indent: int | None = 2) -> str:
+    """The summary with its article and metadata as JSON (``indent=None`` for one line)."""
+    return summary.model_dump_json(indent=indent)
+
+
+# ---------------------------------------------------------------------------
+# Markdown
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#])")
+
+
+def _md(text: str) -> str:
+    """Escape model text for inline Markdown (no raw HTML, no accidental emphasis)."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def _md_cell(text: str) -> str:
+    """Escape a table cell: inline escapes, pipes, and no line breaks."""
+    return _md(text).replace("|", r"\|")
+
+
+def _md_table(headers: Sequence[str], align: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    seps = {"l": "---", "r": "--:", "c": ":-:"}
+    lines = [
+        "| " + " | ".join(headers) + " |",
+        "|" + "|".join(seps[a] for a in align) + "|",
+    ]
+    lines.extend("| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows)
+    return lines
+
+
+def _md_diplomacy(items: list[Diplomacy]) -> list[str]:
+    lines = []
+    for d in items:
+        head = f"- **{_md(_words(d.kind))}**"
+        if d.actors:
+            head += f" — {_md(', '.join(d.actors))}"
+        if d.when:
+            head += f" ({_md(d.when)})"
+        lines.append(f"{head}: {_md(d.what)}")
+        for q in d.quotes:
+            lines.append(f"  - “{_md(q.text)}” — {_md(q.speaker)}")
+    return lines
+
+
+def _md_attacks(items: list[Attack]) -> list[str]:
+    headers = ["When", "Place / region", "Weapon", "Perpetrator", "Target", "Killed", "Injured", "Civilians"]
+    rows = [
+        [
+            _opt(a.when),
+            _where(a),
+            ", ".join(_words(w) for w in a.weapons) or DASH,
+            _opt(a.perpetrator),
+            _opt(a.target),
+            _num(a.killed),
+            _num(a.injured),
+            _bool(a.civilians),
+        ]
+        for a in items
+    ]
+    return _md_table(headers, "lllllrrl", rows)
+
+
+def _md_territory(items: list[Territory]) -> list[str]:
+    headers = ["Place", "Region", "Claimant", "Status", "When"]
+    rows = [[t.place, _opt(t.region), t.claimant, _words(t.status), _opt(t.when)] for t in items]
+    return _md_table(headers, "lllll", rows)
+
+
+def _md_sanctions(items: list[Sanction]) -> list[str]:
+    return [
+        f"- **{_md(_words(s.status))}** — {_md(', '.join(s.actors) or DASH)} → {_md(s.target)}: {_md(s.what)}"
+        for s in items
+    ]
+
+
+_MD_SECTIONS = {
+    "diplomacy": _md_diplomacy,
+    "attacks": _md_attacks,
+    "territory": _md_territory,
+    "sanctions": _md_sanctions,
+}
+
+
+def to_markdown(summary: Summary) -> str:
+    """The summary as Markdown: headline, summary, the non-empty sections, dropped items, metadata."""
+    lines = [f"# {_md(summary.headline)}", "", _md(summary.summary), ""]
+    for section in SECTIONS:
+        items = getattr(summary, section)
+        if not items:
+            continue
+        lines += [f"## {SECTION_TITLES[section]}", ""]
+        lines += _MD_SECTIONS[section](items)
+        lines.append("")
+    if summary.meta.dropped:
+        lines += ["## Dropped (not found in the article)", ""]
+        for d in summary.meta.dropped:
+            reasons = "; ".join(d.reasons) or "no reason given"
+            lines.append(f"- {d.section}: {_md(_describe_dropped_item(d.item))} — *{_md(reasons)}*")
+        lines.append("")
+    lines += ["---", "", f"*{_md(_usage_line(summary))}*", ""]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------
+# Terminal (rich)
+
+_NARROW = 80  # below this width, tables become lists
+
+
+def _ev_line(s: Span) -> Text:
+    """One evidence span as a dim one-liner ``[start–end] text…`` (truncated, never wrapped)."""
+    line = Text(f"[{s.start}–{s.end}] ", style="dim cyan", no_wrap=True, overflow="ellipsis")
+    line.append(" ".join(s.text.split()), style="dim")
+    return line
+
+
+def _heading(section: Section, count: int) -> Text:
+    t = Text(SECTION_TITLES[section], style=f"bold {_RICH_COLOURS[section]}")
+    t.append(f" ({count})", style="dim")
+    return t
+
+
+def _rich_table() -> Table:
+    return Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
+
+
+def _add_columns(table: Table, rows: list[list[str]], columns: Sequence[tuple[str, bool]]) -> None:
+    """Add columns sharing the width in proportion to their longest cell.
+
+    ``wrap=False`` makes a right-aligned, unwrapped numeric column.
+    """
+    for k, (header, wrap) in enumerate(columns):
+        longest = max([len(header), *(len(r[k]) for r in rows)])
+        if not wrap:
+            table.add_column(header, justify="right", no_wrap=True)
+        else:
+            table.add_column(header, ratio=min(longest, 30), min_width=min(longest, 12))
+    for row in rows:
+        table.add_row(*(Text(c) for c in row))
+
+
+def _attack_table(items: list[Attack]) -> Table:
+    rows = [
+        [
+            str(i),
+            _where(a),
+            ", ".join(_words(w) for w in a.weapons) or DASH,
+            _num(a.killed),
+            _num(a.injured),
+            _opt(a.when),
+            _opt(a.target),
+        ]
+        for i, a in enumerate(items, 1)
+    ]
+    table = _rich_table()
+    columns = [("#", False), ("Place", True), ("Weapon", True), ("Killed", False), ("Injured", False),
+               ("When", True), ("Target", True)]
+    _add_columns(table, rows, columns)
+    table.columns[0].style = "dim"
+    return table
+
+
+def _territory_table(items: list[Territory]) -> Table:
+    rows = [
+        [str(i), t.place, _opt(t.region), t.claimant, _words(t.status), _opt(t.when)]
+        for i, t in enumerate(items, 1)
+    ]
+    table = _rich_table()
+    columns = [("#", False), ("Place", True), ("Region", True), ("Claimant", True), ("Status", True), ("When", True)]
+    _add_columns(table, rows, columns)
+    table.columns[0].style = "dim"
+    return table
+
+
+def _item_grid() -> Table:
+    """Two columns (number, body) so wrapped lines keep a hanging indent."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(justify="right", style="dim", no_wrap=True)
+    grid.add_column(overflow="fold")
+    return grid
+
+
+def _diplomacy_line(d: Diplomacy) -> Text:
+    t = Text(_words(d.kind), style="bold")
+    if d.actors:
+        t.append(" — " + ", ".join(d.actors))
+    if d.when:
+        t.append(f" ({d.when})", style="italic")
+    t.append(": " + d.what)
+    return t
+
+
+def _sanction_line(s: Sanction) -> Text:
+    t = Text(_words(s.status), style="bold")
+    t.append(f" — {', '.join(s.actors) or DASH} → {s.target}: {s.what}")
+    return t
+
+
+def _attack_line(a: Attack) -> Text:
+    return Text(describe_item("attacks", a))
+
+
+def _territory_line(t: Territory) -> Text:
+    return Text(describe_item("territory", t))
+
+
+_RICH_LINES = {
+    "diplomacy": _diplomacy_line,
+    "attacks": _attack_line,
+    "territory": _territory_line,
+    "sanctions": _sanction_line,
+}
+
+
+def _quote_line(q: Quote) -> Text:
+    t = Text("“" + " ".join(q.text.split()) + "”", style="italic")
+    t.append(" — " + q.speaker)
+    return t
+
+
+def to_terminal(summary: Summary, console: Console) -> None:
+    """Print a readable rendering of ``summary`` on ``console`` (tables become lists when narrow)."""
+    narrow = console.width < _NARROW
+    console.print(Text(summary.headline, style="bold"))
+    console.print(Text(summary.summary))
+
+    for section in SECTIONS:
+        items = getattr(summary, section)
+        if not items:
+            continue
+        console.print()
+        console.print(_heading(section, len(items)))
+        grid = _item_grid()
+        if section in ("attacks", "territory") and not narrow:
+            table = _attack_table(items) if section == "attacks" else _territory_table(items)
+            # Ratios only apply to an expanded table: expand only when it would not fit anyway.
+            natural = table.__rich_measure__(console, console.options.update(max_width=10_000)).maximum
+            table.expand = natural > console.width
+            console.print(table)
+            for i, item in enumerate(items, 1):
+                for s in item.evidence:
+                    grid.add_row(str(i), _ev_line(s))
+        else:
+            for i, item in enumerate(items, 1):
+                body: list[RenderableType] = [_RICH_LINES[section](item)]
+                body += [_quote_line(q) for q in getattr(item, "quotes", [])]
+                body += [_ev_line(s) for s in item.evidence]
+                grid.add_row(f"{i}.", Group(*body))
+        console.print(grid)
+
+    if summary.meta.dropped:
+        console.print()
+        console.print(Text(f"Dropped (not found in the article) ({len(summary.meta.dropped)})", style="bold yellow"))
+        grid = _item_grid()
+        for d in summary.meta.dropped:
+            body = [Text(f"{d.section}: {_describe_dropped_item(d.item)}", style="yellow")]
+            body += [Text(r, style="dim yellow") for r in d.reasons or ["no reason given"]]
+            grid.add_row(Text("•", style="yellow"), Group(*body))
+        console.print(grid)
+    console.print()
+    console.print(Text(_usage_line(summary), style="dim"))
+
+
+# ---------------------------------------------------------------------------
+# HTML
+
+_P = "smz"  # CSS class prefix, so nothing clashes with notebook styles
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+@dataclass(frozen=True)
+class _Mark:
+    start: int
+    end: int
+    section: Section
+    label: str
+
+
+def _collect_marks(summary: Summary) -> tuple[list[_Mark], int]:
+    """Every grounded span (evidence and quotes) with its section and label; also the count skipped.
+
+    A span is skipped when its offsets are outside the article or don't slice
+    back to its text (the summary was not grounded against this article).
+    """
+    text = summary.article.text
+    marks: list[_Mark] = []
+    skipped = 0
+    for section in SECTIONS:
+        for i, item in enumerate(getattr(summary, section), 1):
+            label = describe_item(section, item, i)
+            spans: list[tuple[Span, str]] = [(s, label) for s in item.evidence]
+            spans += [(q, f"{label} (quote: {q.speaker})") for q in getattr(item, "quotes", [])]
+            for s, lab in spans:
+                if not (0 <= s.start < s.end <= len(text)) or text[s.start : s.end] != s.text:
+                    skipped += 1
+                    continue
+                marks.append(_Mark(s.start, s.end, section, lab))
+    return marks, skipped
+
+
+def _segments(length: int, marks: list[_Mark]) -> list[tuple[int, int, list[_Mark]]]:
+    """Split ``[0, length)`` at every mark boundary; each segment lists the marks covering it."""
+    cuts = sorted({0, length, *(m.start for m in marks), *(m.end for m in marks)})
+    out = []
+    for a, b in zip(cuts, cuts[1:]):
+        covering = [m for m in marks if m.start <= a and b <= m.end]
+        out.append((a, b, covering))
+    return out
+
+
+def _stripes(sections: list[Section]) -> str:
+    """A striped background mixing the colours of several sections."""
+    stops = []
+    step = 6
+    for k, sec in enumerate(sections):
+        stops.append(f"{SECTION_COLOURS[sec]} {k * step}px {(k + 1) * step}px")
+    return f"background:repeating-linear-gradient(135deg,{','.join(stops)})"
+
+
+def _evidence_html(summary: Summary) -> str:
+    text = summary.article.text
+    marks, skipped = _collect_marks(summary)
+    parts = []
+    for a, b, covering in _segments(len(text), marks):
+        chunk = _e(text[a:b])
+        if not covering:
+            parts.append(chunk)
+            continue
+        sections = [s for s in SECTIONS if any(m.section == s for m in covering)]
+        labels = list(dict.fromkeys(m.label for m in covering))
+        classes = [f"{_P}-mark", *(f"{_P}-{s}" for s in sections)]
+        style = ""
+        if len(sections) > 1:
+            classes.append(f"{_P}-multi")
+            style = f' style="{_stripes(sections)}"'
+        if len(covering) > 1:
+            classes.append(f"{_P}-overlap")
+        parts.append(
+            f'<mark class="{" ".join(classes)}" data-start="{a}" data-end="{b}"'
+            f' title="{_e(chr(10).join(labels))}"{style}>{chunk}</mark>'
+        )
+    legend = "".join(
+        f'<span class="{_P}-key"><span class="{_P}-swatch {_P}-{s}"></span>{SECTION_TITLES[s]}'
+        f' <span class="{_P}-muted">({len(getattr(summary, s))})</span></span>'
+        for s in SECTIONS
+    )
+    note = ""
+    if skipped:
+        note = (
+            f'<p class="{_P}-warn">{skipped} span(s) do not match the article text and are not highlighted.</p>'
+        )
+    return (
+        f'<details class="{_P}-evidence" open><summary>Evidence in the article '
+        f'<span class="{_P}-muted">({len(marks)} spans; hover a highlight to see its items)</span></summary>'
+        f'<div class="{_P}-legend">{legend}<span class="{_P}-key"><span class="{_P}-swatch {_P}-multi-swatch">'
+        f"</span>several sections</span></div>{note}"
+        f'<div class="{_P}-article">{"".join(parts)}</div></details>'
+    )
+
+
+def _offsets(spans: Sequence[Span]) -> str:
+    return " ".join(
+        f'<span class="{_P}-off" title="{_e(s.text)}">{s.start}–{s.end}</span>' for s in spans
+    )
+
+
+def _html_table(section: Section, headers: Sequence[str], numeric: set[int], rows: list[list[str]]) -> str:
+    """``rows`` hold already-escaped HTML cells; the first column is the item number."""
+    head = "".join(
+        f'<th class="{_P}-num">{_e(h)}</th>' if k in numeric else f"<th>{_e(h)}</th>" for k, h in enumerate(headers)
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td class="{_P}-num">{c}</td>' if k in numeric else f"<td>{c}</td>" for k, c in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
+    )
+    return (
+        f'<h3 class="{_P}-h {_P}-h-{section}"><span class="{_P}-swatch {_P}-{section}"></span>'
+        f'{SECTION_TITLES[section]} <span class="{_P}-muted">({len(rows)})</span></h3>'
+        f'<div class="{_P}-scroll"><table class="{_P}-table {_P}-t-{section}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )
+
+
+def _null(value: str | None) -> str:
+    return _e(value) if value else f'<span class="{_P}-muted">{DASH}</span>'
+
+
+def _html_num(value: int | None) -> str:
+    return f'<span class="{_P}-muted">{DASH}</span>' if value is None else _e(f"{value:,}")
+
+
+def _html_diplomacy(items: list[Diplomacy]) -> str:
+    rows = []
+    for i, d in enumerate(items, 1):
+        quotes = "".join(
+            f'<q class="{_P}-quote">{_e(q.text)}</q> <span class="{_P}-muted">— {_e(q.speaker)}</span><br>'
+            for q in d.quotes
+        )
+        rows.append(
+            [str(i), _e(_words(d.kind)), _e(", ".join(d.actors)) or _null(None), _e(d.what), _null(d.when),
+             quotes or _null(None), _offsets(d.evidence)]
+        )
+    return _html_table("diplomacy", ["#", "Kind", "Actors", "What", "When", "Quotes", "Evidence"], set(), rows)
+
+
+def _html_attacks(items: list[Attack]) -> str:
+    rows = [
+        [str(i), _null(a.when), _e(_where(a)), _null(", ".join(_words(w) for w in a.weapons)), _null(a.perpetrator),
+         _null(a.target), _html_num(a.killed), _html_num(a.injured), _e(_bool(a.civilians)), _offsets(a.evidence)]
+        for i, a in enumerate(items, 1)
+    ]
+    headers = ["#", "When", "Place / region", "Weapon", "Perpetrator", "Target", "Killed", "Injured", "Civilians",
+               "Evidence"]
+    return _html_table("attacks", headers, {6, 7}, rows)
+
+
+def _html_territory(items: list[Territory]) -> str:
+    rows = [
+        [str(i), _e(t.place), _null(t.region), _e(t.claimant), _e(_words(t.status)), _null(t.when),
+         _offsets(t.evidence)]
+        for i, t in enumerate(items, 1)
+    ]
+    return _html_table("territory", ["#", "Place", "Region", "Claimant", "Status", "When", "Evidence"], set(), rows)
+
+
+def _html_sanctions(items: list[Sanction]) -> str:
+    rows = [
+        [str(i), _e(_words(s.status)), _null(", ".join(s.actors)), _e(s.target), _e(s.what), _offsets(s.evidence)]
+        for i, s in enumerate(items, 1)
+    ]
+    return _html_table("sanctions", ["#", "Status", "Actors", "Target", "What", "Evidence"], set(), rows)
+
+
+_HTML_SECTIONS = {
+    "diplomacy": _html_diplomacy,
+    "attacks": _html_attacks,
+    "territory": _html_territory,
+    "sanctions": _html_sanctions,
+}
+
+
+def _css() -> str:
+    r = f".{_P}-root"
+    colours = "".join(
+        f"{r} .{_P}-{s}{{background:{c}}}" for s, c in SECTION_COLOURS.items()
+    )
+    multi = _stripes(["diplomacy", "sanctions"]).replace("background:", "")
+    return (
+        f"{r}{{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;font-size:14px;"
+        f"line-height:1.45;max-width:1100px;color:inherit}}"
+        f"{r} *{{box-sizing:border-box}}"
+        f"{r} .{_P}-headline{{font-size:1.45em;font-weight:700;margin:.2em 0 .4em;line-height:1.25}}"
+        f"{r} .{_P}-summary{{margin:0 0 .8em}}"
+        f"{r} .{_P}-h{{font-size:1.05em;margin:1em 0 .3em;display:flex;align-items:center;gap:.4em}}"
+        f"{r} .{_P}-scroll{{overflow-x:auto}}"
+        f"{r} table.{_P}-table{{border-collapse:collapse;width:100%;font-size:.92em;margin:0}}"
+        f"{r} .{_P}-table th,{r} .{_P}-table td{{border-bottom:1px solid rgba(128,128,128,.3);padding:.25em .5em;"
+        f"text-align:left;vertical-align:top}}"
+        f"{r} .{_P}-table th{{font-weight:600;border-bottom:2px solid rgba(128,128,128,.5);white-space:nowrap}}"
+        f"{r} .{_P}-table td:first-child,{r} .{_P}-table th:first-child{{width:2em;color:gray}}"
+        f"{r} .{_P}-table .{_P}-num{{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}}"
+        f"{r} .{_P}-table td:last-child{{white-space:nowrap}}"
+        f"{r} .{_P}-muted{{color:gray;font-weight:normal}}"
+        f"{r} .{_P}-off{{font:11px ui-monospace,SFMono-Regular,Menlo,monospace;color:gray;"
+        f"border:1px solid rgba(128,128,128,.35);border-radius:3px;padding:0 3px;margin-right:2px;cursor:help;"
+        f"display:inline-block}}"
+        f"{r} q.{_P}-quote{{font-style:italic}}"
+        f"{r} .{_P}-swatch{{display:inline-block;width:.9em;height:.9em;border-radius:2px;"
+        f"border:1px solid rgba(0,0,0,.2);vertical-align:-.1em;margin-right:.3em}}"
+        f"{r} .{_P}-multi-swatch{{background:{multi}}}"
+        f"{r} .{_P}-dropped{{margin:1em 0;padding:.5em .8em;border-left:4px solid #e0a800;"
+        f"background:rgba(255,193,7,.15)}}"
+        f"{r} .{_P}-dropped h3{{margin:0 0 .3em;font-size:1em}}"
+        f"{r} .{_P}-dropped ul{{margin:0;padding-left:1.2em}}"
+        f"{r} .{_P}-warn{{color:#b45309}}"
+        f"{r} details.{_P}-evidence{{margin:1em 0}}"
+        f"{r} details.{_P}-evidence>summary{{cursor:pointer;font-weight:600;font-size:1.05em}}"
+        f"{r} .{_P}-legend{{display:flex;flex-wrap:wrap;gap:.3em 1em;margin:.4em 0;font-size:.9em}}"
+        f"{r} .{_P}-key{{white-space:nowrap}}"
+        f"{r} .{_P}-article{{white-space:pre-wrap;overflow-wrap:anywhere;line-height:1.7;padding:.7em .9em;"
+        f"border:1px solid rgba(128,128,128,.35);border-radius:4px;max-height:40em;overflow-y:auto}}"
+        f"{r} mark.{_P}-mark{{color:#111;padding:.1em 0;border-radius:2px;cursor:help}}"
+        f"{r} mark.{_P}-overlap{{box-shadow:inset 0 -2px 0 rgba(0,0,0,.45)}}"
+        f"{r} mark.{_P}-mark:hover{{outline:1px solid rgba(0,0,0,.5)}}"
+        f"{r} .{_P}-meta{{color:gray;font-size:.85em;margin-top:.8em;border-top:1px solid rgba(128,128,128,.3);"
+        f"padding-top:.4em}}"
+        f"{colours}"
+    )
+
+
+def to_html_fragment(summary: Summary, *, evidence_view: bool = True) -> str:
+    """Self-contained HTML for notebooks: inline CSS, no scripts, no external resources.
+
+    With ``evidence_view`` the article is shown with every grounded span in a
+    ``<mark>`` coloured by section; overlapping spans are split into segments
+    whose ``title`` lists every item covering them.
+    """
+    out = [
+        f'<div class="{_P}-root"><style>{_css()}</style>',
+        f'<div class="{_P}-headline">{_e(summary.headline)}</div>',
+        f'<p class="{_P}-summary">{_e(summary.summary)}</p>',
+    ]
+    for section in SECTIONS:
+        items = getattr(summary, section)
+        if items:
+            out.append(_HTML_SECTIONS[section](items))
+    if summary.meta.dropped:
+        lis = "".join(
+            f"<li><b>{_e(d.section)}</b>: {_e(_describe_dropped_item(d.item))}"
+            f' <span class="{_P}-muted">— {_e("; ".join(d.reasons) or "no reason given")}</span></li>'
+            for d in summary.meta.dropped
+        )
+        out.append(
+            f'<div class="{_P}-dropped"><h3>Dropped (not found in the article) '
+            f'<span class="{_P}-muted">({len(summary.meta.dropped)})</span></h3><ul>{lis}</ul></div>'
+        )
+    if evidence_view:
+        out.append(_evidence_html(summary))
+    article = summary.article
+    source = f" · article: {_e(article.key)}"
+    out.append(f'<div class="{_P}-meta">{_e(_usage_line(summary))}{source}</div></div>')
+    return "".join(out)
+
+
+def to_html(summary: Summary) -> str:
+    """A standalone HTML page (no external resources) whose title is the headline."""
+    return (
+        "<!doctype html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(summary.headline)}</title>"
+        "<style>body{margin:1.5em auto;padding:0 1.2em;max-width:1140px;background:#fff;color:#1a1a1a}</style>"
+        f"</head><body>\n{to_html_fragment(summary)}\n</body></html>\n"
+    )
