@@ -516,6 +516,10 @@ def _evidence_html(summary: Summary) -> str:
             style = f' style="{_stripes(sections)}"'
         if len(covering) > 1:
             classes.append(f"{_P}-overlap")
+        if any(m.start == a for m in covering):
+            classes.append(f"{_P}-start")
+        if any(m.end == b for m in covering):
+            classes.append(f"{_P}-end")
         parts.append(
             f'<mark class="{" ".join(classes)}" data-start="{a}" data-end="{b}"'
             f' title="{_e(chr(10).join(labels))}"{style}>{chunk}</mark>'
@@ -591,7 +595,8 @@ def _html_diplomacy(items: list[Diplomacy]) -> str:
 def _html_attacks(items: list[Attack]) -> str:
     rows = [
         [str(i), _null(a.when), _e(_where(a)), _null(", ".join(_words(w) for w in a.weapons)), _null(a.perpetrator),
-         _null(a.target), _html_num(a.killed), _html_num(a.injured), _e(_bool(a.civilians)), _offsets(a.evidence)]
+         _null(a.target), _html_num(a.killed), _html_num(a.injured),
+         _null(None if a.civilians is None else _bool(a.civilians)), _offsets(a.evidence)]
         for i, a in enumerate(items, 1)
     ]
     headers = ["#", "When", "Place / region", "Weapon", "Perpetrator", "Target", "Killed", "Injured", "Civilians",
@@ -664,7 +669,9 @@ def _css() -> str:
         f"{r} .{_P}-key{{white-space:nowrap}}"
         f"{r} .{_P}-article{{white-space:pre-wrap;overflow-wrap:anywhere;line-height:1.7;padding:.7em .9em;"
         f"border:1px solid rgba(128,128,128,.35);border-radius:4px;max-height:40em;overflow-y:auto}}"
-        f"{r} mark.{_P}-mark{{color:#111;padding:.1em 0;border-radius:2px;cursor:help}}"
+        f"{r} mark.{_P}-mark{{color:#111;padding:.1em 0;border-radius:0;cursor:help}}"
+        f"{r} mark.{_P}-start{{border-top-left-radius:3px;border-bottom-left-radius:3px}}"
+        f"{r} mark.{_P}-end{{border-top-right-radius:3px;border-bottom-right-radius:3px}}"
         f"{r} mark.{_P}-overlap{{box-shadow:inset 0 -2px 0 rgba(0,0,0,.45)}}"
         f"{r} mark.{_P}-mark:hover{{outline:1px solid rgba(0,0,0,.5)}}"
         f"{r} .{_P}-meta{{color:gray;font-size:.85em;margin-top:.8em;border-top:1px solid rgba(128,128,128,.3);"
@@ -714,6 +721,7 @@ def to_html(summary: Summary) -> str:
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(summary.headline)}</title>"
-        "<style>body{margin:1.5em auto;padding:0 1.2em;max-width:1140px;background:#fff;color:#1a1a1a}</style>"
+        "<style>body{margin:1.5em auto;padding:0 1.2em;max-width:1140px;background:#fff;color:#1a1a1a}"
+        f"body .{_P}-root .{_P}-article{{max-height:none}}</style>"
         f"</head><body>\n{to_html_fragment(summary)}\n</body></html>\n"
     )

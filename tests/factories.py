@@ -188,7 +188,7 @@ def seed_summary(*, with_dropped: bool = True, **overrides: Any) -> Summary:
                     a,
                     "Dmitry Peskov",
                     "We consider it possible, but only as a result of the work and upon achieving "
-                    "certain results in the form of an agreement between the two sides,",
+                    "certain results in the form of an agreement between the two sides",
                 )
             ],
             evidence=evidence(a, "In response, the Kremlin said such a meeting could happen."),
