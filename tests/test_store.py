@@ -19,6 +19,7 @@ import pytest
 from summarizer.errors import UsageError
 from summarizer.schema import SCHEMA_VERSION, Article, Attack, Meta, Span, Summary, Usage
 from summarizer.store import STORE_VERSION, Store, make_owner, scrub_error, work_key
+from tests.factories import seed_summary
 
 TEXT = "Russian drones struck a minibus in Sumy on Saturday, killing nine civilians."
 EVIDENCE = "killing nine civilians"
@@ -118,6 +119,19 @@ def test_add_claim_complete_get_round_trips_the_summary(store: Store) -> None:
     assert record.error is None
     assert record.usage == Usage(prompt_tokens=32, completion_tokens=10, total_tokens=42)
     assert record.lease_owner is None
+
+
+def test_a_full_seed_summary_round_trips_exactly(store: Store) -> None:
+    summary = seed_summary()
+    key = key_of(summary.article)
+    store.add(key, summary.article, run_id="r1", seq=0)
+    assert store.claim(key, "w1")
+    assert store.complete(key, "w1", summary)
+    record = store.get(key)
+    assert record is not None
+    assert record.summary == summary
+    assert record.summary.model_dump_json() == summary.model_dump_json()
+    assert record.usage == summary.meta.usage
 
 
 def test_get_of_an_unknown_key_is_none(store: Store) -> None:
