@@ -1,0 +1,716 @@
+"""Turn files, stdin, URLs, feeds, JSONL and folders into :class:`Article` objects.
+
+Single articles (raise :class:`InputError` on any problem)::
+
+    read_text_file(path)      .txt / .md (UTF-8, else cp1252, else latin-1)
+    read_html_file(path)      .html / .htm, extracted with trafilatura
+    read_stdin(stream)        ``-``; HTML on stdin is extracted too
+    fetch_url(url)            http(s), extracted with trafilatura
+    read_source(source)       dispatch on ``-``, URL scheme, extension, content
+
+Many articles (streamed; a problem yields an :class:`InputFailure`, never raises)::
+
+    load_feed(path_or_url)    RSS/Atom; teasers are completed by fetching the link
+    load_articles(inputs)     feeds, JSONL, folders, URL lists, single articles
+
+``Article.source`` says where the text was read from: a path, a URL,
+``feed.xml#3`` (third feed entry) or ``articles.jsonl:12`` (line 12).
+No LLM code lives here.
+"""
+
+from __future__ import annotations
+
+import codecs
+import html as html_lib
+import json
+import os
+import re
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from .errors import InputError
+from .schema import Article
+
+if TYPE_CHECKING:
+    import httpx2
+
+__all__ = [
+    "MIN_WORDS",
+    "TEASER_WORDS",
+    "InputFailure",
+    "fetch_url",
+    "load_articles",
+    "load_feed",
+    "read_html_file",
+    "read_source",
+    "read_stdin",
+    "read_text_file",
+]
+
+MIN_WORDS = 25
+"""Texts with fewer words are refused: there is nothing to summarize."""
+
+TEASER_WORDS = 60
+"""A feed entry with fewer words than this (and a link) is a teaser: the link is fetched."""
+
+MAX_BYTES = 20 * 1024 * 1024
+"""Largest file or HTTP body read as one article."""
+
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+ARTICLE_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
+JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom"})
+
+_USER_AGENT = "Mozilla/5.0 (compatible; summarizer/0.1; +https://pypi.org/project/summarizer/)"
+_SNIFF_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class InputFailure:
+    """One input (or one entry or line of it) that could not be turned into an Article."""
+
+    source: str
+    id: str | None
+    url: str | None
+    error: str
+
+    def __str__(self) -> str:
+        return self.error
+
+
+# ---------------------------------------------------------------------------
+# Small helpers
+
+
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+def _is_url(source: str) -> bool:
+    return source[:8].lower().startswith(("http://", "https://"))
+
+
+_OTHER_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]+://")
+
+
+def _is_binary(data: bytes) -> bool:
+    """NUL bytes, or more than 10% control characters in the first 8 KB."""
+    head = data[:8192]
+    if b"\x00" in head:
+        return True
+    if not head:
+        return False
+    controls = sum(1 for b in head if (b < 32 and b not in b"\t\n\r\f\v\x1b") or b == 127)
+    return controls / len(head) > 0.10
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 (BOM or not), UTF-16 with a BOM, else cp1252, else latin-1. Never fails."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace")
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    return data.decode("latin-1")
+
+
+def _clean(text: str) -> str:
+    """Unify newlines and trim the ends; offsets downstream refer to this text."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _count_words(text: str) -> int:
+    return len(text.split())
+
+
+def _check_text(text: str, where: str) -> str:
+    text = _clean(text)
+    if not text:
+        raise InputError(f"{where} is empty.")
+    words = _count_words(text)
+    if words < MIN_WORDS:
+        raise InputError(
+            f"{where} has only {words} word{'' if words == 1 else 's'}, too short to summarize "
+            f"(at least {MIN_WORDS} needed); pass the full article text."
+        )
+    return text
+
+
+def _check_bytes(data: bytes, where: str) -> str:
+    """Refuse binary data, decode the rest."""
+    if not data.strip():
+        raise InputError(f"{where} is empty.")
+    if _is_binary(data) and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError(f"{where}: input is not text (binary file?).")
+    return _decode(data)
+
+
+_HTML_HEAD = re.compile(rb"<(!doctype\s+html|html|head|body|article|main|div|p|h1|meta|title)[\s>/]", re.IGNORECASE)
+_FEED_HEAD = re.compile(rb"<(rss|feed|rdf:rdf)[\s>]", re.IGNORECASE)
+
+
+def _looks_like_html(head: bytes) -> bool:
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return stripped[:1] == b"<" and bool(_HTML_HEAD.search(head[:_SNIFF_BYTES]))
+
+
+def _looks_like_feed(head: bytes) -> bool:
+    head = head[:_SNIFF_BYTES]
+    match = _FEED_HEAD.search(head)
+    if match is None:
+        return False
+    return re.search(rb"<html[\s>]", head[: match.start()], re.IGNORECASE) is None
+
+
+def _looks_like_jsonl(head: bytes) -> bool:
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
+
+
+def _read_file_bytes(path: Path) -> bytes:
+    where = str(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputError(f"{where}: no such file; check the path.") from None
+    except OSError as exc:
+        raise InputError(f"{where}: cannot read ({exc.strerror or exc}).") from exc
+    if path.is_dir():
+        raise InputError(f"{where} is a directory; pass a file, or use load_articles() to read a folder.")
+    if size > MAX_BYTES:
+        raise InputError(f"{where} is {size // (1024 * 1024)} MB, too large for one article; split it.")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{where}: cannot read ({exc.strerror or exc}).") from exc
+
+
+# ---------------------------------------------------------------------------
+# HTML
+
+
+def _extract_html(content: str | bytes, where: str, *, url: str | None = None) -> Article:
+    """Extract the main text, title and date of an HTML page with trafilatura."""
+    import trafilatura
+
+    try:
+        doc = trafilatura.bare_extraction(
+            content, url=url, with_metadata=True, include_comments=False, include_tables=True
+        )
+    except Exception as exc:  # trafilatura/lxml raise many kinds; one bad page must not abort a batch
+        raise InputError(f"{where}: could not extract the article from the HTML ({_one_line(exc)}).") from exc
+    text = getattr(doc, "text", None) if doc is not None else None
+    if not text or not text.strip():
+        raise InputError(f"{where}: no article text found in the HTML page; save the article text as a .txt file instead.")
+    return Article(
+        text=_check_text(text, where),
+        title=getattr(doc, "title", None) or None,
+        published=getattr(doc, "date", None) or None,
+        url=url,
+    )
+
+
+_BLOCK_TAGS = frozenset(
+    "p div br li ul ol h1 h2 h3 h4 h5 h6 blockquote tr table pre section article header footer "
+    "figure figcaption hr dd dt dl aside main".split()
+)
+
+
+def _html_fragment_to_text(fragment: str) -> str:
+    """Feed content (an HTML fragment) to plain text, one paragraph a line."""
+    if "<" not in fragment:
+        return _clean(html_lib.unescape(fragment))
+    import lxml.html
+    from lxml.etree import ParserError
+
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (ParserError, ValueError):
+        return _clean(html_lib.unescape(re.sub(r"<[^>]*>", " ", fragment)))
+    for bad in root.xpath(".//script|.//style"):
+        bad.drop_tree()
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.tag.lower() in _BLOCK_TAGS:
+            el.tail = "\n" + (el.tail or "")
+    lines = (" ".join(line.split()) for line in root.text_content().split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+# ---------------------------------------------------------------------------
+# Single articles
+
+
+def read_text_file(path: str | os.PathLike[str]) -> Article:
+    """Read a plain-text or Markdown article; ``id`` is the file name stem."""
+    p = Path(path)
+    where = str(path)
+    text = _check_text(_check_bytes(_read_file_bytes(p), where), where)
+    title = None
+    if p.suffix.lower() in {".md", ".markdown"}:
+        first = text.split("\n", 1)[0]
+        if first.startswith("# "):
+            title = first[2:].strip() or None
+    return Article(text=text, id=p.stem, title=title, source=where)
+
+
+def read_html_file(path: str | os.PathLike[str]) -> Article:
+    """Extract the article from a saved HTML page; ``id`` is the file name stem."""
+    p = Path(path)
+    where = str(path)
+    data = _read_file_bytes(p)
+    _check_bytes(data, where)
+    article = _extract_html(data, where)
+    return article.model_copy(update={"id": p.stem, "source": where})
+
+
+def read_stdin(stream: IO[str] | IO[bytes] | None = None) -> Article:
+    """Read one article from ``stream`` (default: standard input); HTML is extracted."""
+    where = "<stdin>"
+    stream = sys.stdin if stream is None else stream
+    buffer = getattr(stream, "buffer", None)
+    raw: str | bytes = buffer.read() if buffer is not None else stream.read()
+    if isinstance(raw, str):
+        text = raw
+        data = raw.encode("utf-8", errors="replace")
+        if not raw.strip():
+            raise InputError(f"{where} is empty.")
+        if "\x00" in raw[:8192]:
+            raise InputError(f"{where}: input is not text (binary file?).")
+    else:
+        data = raw
+        text = _check_bytes(data, where)
+    if _looks_like_html(data[:_SNIFF_BYTES]):
+        return _extract_html(text, where).model_copy(update={"source": where})
+    return Article(text=_check_text(text, where), source=where)
+
+
+@dataclass(frozen=True)
+class _Response:
+    url: str  # final URL after redirects
+    content_type: str  # media type, lower case, without parameters
+    charset: str | None
+    body: bytes
+
+    def text(self) -> str | bytes:
+        """The body decoded with the declared charset; bytes (for trafilatura to sniff) when none."""
+        if self.charset:
+            try:
+                return self.body.decode(self.charset, errors="replace")
+            except LookupError:
+                pass
+        return self.body
+
+
+def _is_textual(content_type: str) -> bool:
+    return (
+        not content_type
+        or content_type.startswith("text/")
+        or content_type in {"application/xhtml+xml", "application/xml", "application/octet-stream"}
+        or content_type.endswith(("+xml", "/xml"))
+    )
+
+
+def _new_client(timeout: float) -> httpx2.Client:
+    import httpx2
+
+    return httpx2.Client(
+        follow_redirects=True,
+        max_redirects=10,
+        timeout=httpx2.Timeout(timeout),
+        headers={"User-Agent": _USER_AGENT, "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,text/*;q=0.8,*/*;q=0.5"},
+    )
+
+
+def _http_get(url: str, *, timeout: float, client: httpx2.Client | None) -> _Response:
+    """GET ``url``; every failure becomes a one-line InputError."""
+    import httpx2
+
+    own = client is None
+    http = _new_client(timeout) if client is None else client
+    too_slow = f"{url} did not answer within {timeout:g}s; check the URL or pass --timeout."
+    deadline = time.monotonic() + timeout
+    try:
+        with http.stream("GET", url, timeout=httpx2.Timeout(timeout)) as response:
+            if not 200 <= response.status_code < 300:
+                raise InputError(f"{url} answered HTTP {response.status_code} {response.reason_phrase}.".replace(" .", "."))
+            media, _, params = response.headers.get("content-type", "").partition(";")
+            media = media.strip().lower()
+            if not _is_textual(media):
+                raise InputError(
+                    f"{url} is not a web page (content-type {media}); download it and convert it to text first."
+                )
+            charset = None
+            match = re.search(r"charset\s*=\s*\"?([\w.:-]+)", params, re.IGNORECASE)
+            if match:
+                charset = match.group(1)
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > MAX_BYTES:
+                    raise InputError(f"{url} sent more than {MAX_BYTES // (1024 * 1024)} MB; that is not one article.")
+                if time.monotonic() > deadline:
+                    raise InputError(too_slow)
+            return _Response(str(response.url), media, charset, b"".join(chunks))
+    except httpx2.TimeoutException:
+        raise InputError(too_slow) from None
+    except httpx2.TooManyRedirects:
+        raise InputError(f"{url} redirected too many times; open it in a browser to find the article's address.") from None
+    except httpx2.ConnectError as exc:
+        raise InputError(_connect_error_message(url, exc)) from None
+    except httpx2.UnsupportedProtocol:
+        raise InputError(f"{url} is not an http(s) URL.") from None
+    except httpx2.InvalidURL:
+        raise InputError(f"{url} is not a valid URL; check it.") from None
+    except httpx2.HTTPError as exc:
+        raise InputError(f"{url} could not be fetched ({type(exc).__name__}: {_one_line(exc)}); try again later.") from None
+    finally:
+        if own:
+            http.close()
+
+
+def _connect_error_message(url: str, exc: Exception) -> str:
+    reason = _one_line(exc).lower()
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname or url
+    if any(s in reason for s in ("name or service", "nodename", "getaddrinfo", "name resolution", "no address", "errno -2", "errno -3", "errno 8", "11001")):
+        return f"{url}: host {host} not found (DNS lookup failed); check the URL or your network."
+    if "refused" in reason or "errno 111" in reason or "10061" in reason:
+        return f"{url} refused the connection; check the URL and that the server is running."
+    return f"{url} could not be reached ({_one_line(exc)}); check the URL or your network."
+
+
+def _article_from_response(resp: _Response, url: str) -> Article:
+    """Turn a fetched body into an Article: HTML is extracted, text/* kept as text."""
+    head = resp.body[:_SNIFF_BYTES]
+    if _is_binary(resp.body):
+        raise InputError(f"{url}: input is not text (binary file?).")
+    if _looks_like_feed(head):
+        raise InputError(f"{url} is an RSS/Atom feed, not one article; read it as a feed (load_feed / load_articles).")
+    is_html = resp.content_type in {"text/html", "application/xhtml+xml"} or _looks_like_html(head)
+    if is_html:
+        article = _extract_html(resp.text(), url, url=resp.url)
+    else:
+        raw = resp.text()
+        text = raw if isinstance(raw, str) else _decode(raw)
+        article = Article(text=_check_text(text, url), url=resp.url)
+    return article.model_copy(update={"id": url, "source": url})
+
+
+def fetch_url(url: str, *, timeout: float = 20.0, client: httpx2.Client | None = None) -> Article:
+    """Fetch a web page and extract its article (follows redirects).
+
+    ``client`` lets a caller reuse one ``httpx2.Client`` (or pass one with a mock transport).
+    """
+    return _article_from_response(_http_get(url, timeout=timeout, client=client), url)
+
+
+def _read_path(path: Path) -> Article:
+    suffix = path.suffix.lower()
+    if suffix in HTML_SUFFIXES:
+        return read_html_file(path)
+    if suffix in TEXT_SUFFIXES:
+        return read_text_file(path)
+    data = _read_file_bytes(path)
+    if _looks_like_html(data[:_SNIFF_BYTES]) and not _is_binary(data):
+        return read_html_file(path)
+    return read_text_file(path)
+
+
+def read_source(source: str, *, timeout: float = 20.0) -> Article:
+    """One article from ``-`` (stdin), an http(s) URL, or a file (by extension, else sniffed)."""
+    if source == "-":
+        return read_stdin()
+    if _is_url(source):
+        return fetch_url(source, timeout=timeout)
+    if _OTHER_SCHEME.match(source):
+        raise InputError(f"{source}: only http:// and https:// URLs are supported; download the file and pass its path.")
+    return _read_path(Path(source))
+
+
+# ---------------------------------------------------------------------------
+# Feeds
+
+
+def _entry_text(entry: Any) -> str:
+    """The entry's fullest body as plain text: content, else summary."""
+    for detail in list(entry.get("content") or []) + [entry.get("summary_detail") or {}]:
+        value = detail.get("value") or ""
+        if not value.strip():
+            continue
+        if detail.get("type", "text/html") == "text/plain":
+            return _clean(value)
+        return _html_fragment_to_text(value)
+    summary = entry.get("summary") or ""
+    return _html_fragment_to_text(summary) if summary else ""
+
+
+def _feed_articles(
+    parsed: Any, src: str, *, fetch: bool, timeout: float, client: httpx2.Client | None
+) -> Iterator[Article | InputFailure]:
+    import feedparser
+
+    entries = parsed.get("entries") or []
+    exc = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    benign = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+    if not entries:
+        if exc is not None and not isinstance(exc, benign):
+            detail = _one_line(exc)
+            yield InputFailure(src, None, src if _is_url(src) else None,
+                               f"{src} is not a readable RSS/Atom feed ({detail}); check the file or URL.")
+        elif not parsed.get("version"):
+            yield InputFailure(src, None, src if _is_url(src) else None,
+                               f"{src} is not an RSS/Atom feed; pass it as an article instead.")
+        return
+    own = client is None and fetch
+    http = _new_client(timeout) if own else client
+    try:
+        for index, entry in enumerate(entries, start=1):
+            yield _feed_entry(entry, f"{src}#{index}", fetch=fetch, timeout=timeout, client=http)
+    finally:
+        if own and http is not None:
+            http.close()
+    if exc is not None and not isinstance(exc, benign):
+        line = exc.getLineNumber() if hasattr(exc, "getLineNumber") else None
+        at = f" at line {line}" if line else ""
+        yield InputFailure(
+            src, None, src if _is_url(src) else None,
+            f"{src} is malformed XML{at} ({_one_line(exc)}); read {len(entries)} entries, later ones may be missing.",
+        )
+
+
+def _feed_entry(entry: Any, where: str, *, fetch: bool, timeout: float, client: httpx2.Client | None) -> Article | InputFailure:
+    link = entry.get("link") or None
+    entry_id = entry.get("id") or link or where
+    title = entry.get("title") or None
+    published = entry.get("published") or entry.get("updated") or None
+    text = _entry_text(entry)
+    has_content = any((c.get("value") or "").strip() for c in entry.get("content") or [])
+    words = _count_words(text)
+    try:
+        if fetch and link and words < (MIN_WORDS if has_content else TEASER_WORDS):
+            page = fetch_url(link, timeout=timeout, client=client)
+            return page.model_copy(update={
+                "id": entry_id, "title": title or page.title, "published": published or page.published,
+                "url": link, "source": where,
+            })
+        if not text and not link:
+            raise InputError(f"{where}: entry has no text and no link; the feed may be truncated.")
+        if words < MIN_WORDS and link and not fetch:
+            raise InputError(f"{where} is a teaser of {words} words; allow fetching to read the full article at {link}.")
+        return Article(text=_check_text(text, where), id=entry_id, title=title, url=link, published=published, source=where)
+    except InputError as exc:
+        return InputFailure(where, entry_id, link, exc.message)
+
+
+def _parse_feed_bytes(data: bytes, content_type: str | None = None) -> Any:
+    import feedparser
+
+    headers = {"content-type": content_type} if content_type else None
+    return feedparser.parse(data, response_headers=headers)
+
+
+def load_feed(
+    path_or_url: str | os.PathLike[str], *, fetch: bool = True, timeout: float = 20.0,
+    client: httpx2.Client | None = None,
+) -> Iterator[Article | InputFailure]:
+    """Yield one Article (or InputFailure) per RSS/Atom entry.
+
+    Full ``content`` is used when present; teasers (under ``TEASER_WORDS`` words with a
+    link) are completed by fetching the link unless ``fetch=False``. A malformed feed
+    yields what feedparser could read, then an InputFailure describing the damage.
+    """
+    src = str(path_or_url)
+    url = src if _is_url(src) else None
+    try:
+        if url:
+            resp = _http_get(url, timeout=timeout, client=client)
+            parsed = _parse_feed_bytes(resp.body, resp.content_type)
+        else:
+            data = _read_file_bytes(Path(src))
+            if not data.strip():
+                raise InputError(f"{src} is empty.")
+            parsed = _parse_feed_bytes(data)
+    except InputError as exc:
+        yield InputFailure(src, None, url, exc.message)
+        return
+    yield from _feed_articles(parsed, src, fetch=fetch, timeout=timeout, client=client)
+
+
+# ---------------------------------------------------------------------------
+# JSONL
+
+_JSONL_FIELDS = ("text", "id", "title", "url", "published")
+
+
+def _jsonl_record(line: bytes, lineno: int, path: Path) -> Article | InputFailure:
+    where = f"{path}:{lineno}"
+    record_id: str | None = None
+    obj: Any = None
+    try:
+        try:
+            obj = json.loads(line.decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            raise InputError(f"{where}: line is not UTF-8; re-save the file as UTF-8.") from None
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno}); fix or remove the line.") from None
+        if not isinstance(obj, dict):
+            raise InputError(f"{where}: expected a JSON object with a \"text\" field, got {type(obj).__name__}.")
+        if obj.get("id") is not None:
+            record_id = str(obj["id"])
+        text = obj.get("text")
+        if not isinstance(text, str):
+            raise InputError(f"{where}: missing \"text\" (the article body as a string); add it or remove the line.")
+        fields = {k: obj.get(k) for k in _JSONL_FIELDS[2:]}
+        for key, value in fields.items():
+            if value is not None and not isinstance(value, str):
+                fields[key] = str(value) if isinstance(value, (int, float)) else None
+        return Article(
+            text=_check_text(text, where), id=record_id or f"{path.stem}:{lineno}", source=where, **fields
+        )
+    except InputError as exc:
+        url = obj.get("url") if isinstance(obj, dict) else None
+        return InputFailure(where, record_id, url if isinstance(url, str) else None, exc.message)
+    except ValidationError as exc:
+        return InputFailure(where, record_id, None, f"{where}: invalid article ({_one_line(exc.errors()[0]['msg'])}).")
+
+
+def _load_jsonl(path: Path) -> Iterator[Article | InputFailure]:
+    """One Article per non-blank line, read lazily; a bad line yields an InputFailure."""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        yield InputFailure(str(path), None, None, f"{path}: cannot read ({exc.strerror or exc}).")
+        return
+    with handle:
+        for lineno, line in enumerate(handle, start=1):
+            if line.strip():
+                yield _jsonl_record(line, lineno, path)
+
+
+# ---------------------------------------------------------------------------
+# Folders, URL lists, dispatch
+
+
+def _load_folder(folder: Path) -> Iterator[Article | InputFailure]:
+    found = False
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            path = Path(dirpath, name)
+            if name.startswith(".") or path.suffix.lower() not in ARTICLE_SUFFIXES:
+                continue
+            found = True
+            try:
+                yield _read_path(path)
+            except InputError as exc:
+                yield InputFailure(str(path), path.stem, None, exc.message)
+    if not found:
+        yield InputFailure(str(folder), None, None, f"{folder} has no .txt, .md or .html files; check the folder.")
+
+
+_URL_LINE = re.compile(r"^https?://\S+$", re.IGNORECASE)
+
+
+def _is_url_list(head: bytes) -> bool:
+    """Every complete non-comment line in the first 4 KB is an http(s) URL (and there is one)."""
+    text = _decode(head)
+    lines = text.splitlines()
+    if len(head) >= _SNIFF_BYTES and lines:
+        lines = lines[:-1]  # the last line may be cut
+    lines = [s.strip() for s in lines if s.strip() and not s.strip().startswith("#")]
+    return bool(lines) and all(_URL_LINE.match(s) for s in lines)
+
+
+def _load_url(url: str, *, fetch: bool, timeout: float, client: httpx2.Client | None) -> Iterator[Article | InputFailure]:
+    """A URL is fetched once; a feed is expanded into its entries, anything else is one article."""
+    try:
+        resp = _http_get(url, timeout=timeout, client=client)
+        if _looks_like_feed(resp.body[:_SNIFF_BYTES]):
+            parsed = _parse_feed_bytes(resp.body, resp.content_type)
+        else:
+            yield _article_from_response(resp, url)
+            return
+    except InputError as exc:
+        yield InputFailure(url, url, url, exc.message)
+        return
+    yield from _feed_articles(parsed, url, fetch=fetch, timeout=timeout, client=client)
+
+
+def _load_url_list(path: Path, *, fetch: bool, timeout: float, client: httpx2.Client | None) -> Iterator[Article | InputFailure]:
+    with path.open("rb") as handle:
+        for lineno, raw in enumerate(handle, start=1):
+            line = _decode(raw).strip()
+            if not line or line.startswith("#"):
+                continue
+            if not _URL_LINE.match(line):
+                where = f"{path}:{lineno}"
+                yield InputFailure(where, None, None, f"{where}: not an http(s) URL ({line[:80]}); fix or comment out the line.")
+                continue
+            yield from _load_url(line, fetch=fetch, timeout=timeout, client=client)
+
+
+def _load_one(source: str, *, fetch: bool, timeout: float, client: httpx2.Client | None) -> Iterator[Article | InputFailure]:
+    if source == "-":
+        yield read_stdin()
+        return
+    if _is_url(source):
+        yield from _load_url(source, fetch=fetch, timeout=timeout, client=client)
+        return
+    if _OTHER_SCHEME.match(source):
+        raise InputError(f"{source}: only http:// and https:// URLs are supported; download the file and pass its path.")
+    path = Path(source)
+    if path.is_dir():
+        yield from _load_folder(path)
+        return
+    if not path.exists():
+        raise InputError(f"{source}: no such file or folder; check the path.")
+    suffix = path.suffix.lower()
+    with path.open("rb") as handle:
+        head = handle.read(_SNIFF_BYTES)
+    if suffix in JSONL_SUFFIXES or (suffix not in ARTICLE_SUFFIXES and _looks_like_jsonl(head)):
+        yield from _load_jsonl(path)
+    elif suffix in FEED_SUFFIXES or (suffix not in HTML_SUFFIXES and _looks_like_feed(head)):
+        yield from load_feed(path, fetch=fetch, timeout=timeout, client=client)
+    elif suffix not in HTML_SUFFIXES and not _is_binary(head) and _is_url_list(head):
+        yield from _load_url_list(path, fetch=fetch, timeout=timeout, client=client)
+    else:
+        yield _read_path(path)
+
+
+def load_articles(
+    inputs: Iterable[str | os.PathLike[str]], *, fetch: bool = True, timeout: float = 20.0,
+) -> Iterator[Article | InputFailure]:
+    """Yield Articles (or InputFailures) from every input, lazily and in order.
+
+    Each input may be ``-``, a URL (article or feed), a feed file, a JSONL file, a folder
+    of .txt/.md/.html files, a file listing URLs, or one article file. A failing input,
+    line or entry yields an InputFailure; the other inputs are still read.
+    """
+    client: httpx2.Client | None = None
+    try:
+        for item in inputs:
+            source = str(item)
+            if client is None:
+                client = _new_client(timeout)  # one connection pool for the whole run
+            try:
+                yield from _load_one(source, fetch=fetch, timeout=timeout, client=client)
+            except InputError as exc:
+                yield InputFailure(source, None, source if _is_url(source) else None, exc.message)
+            except OSError as exc:
+                yield InputFailure(source, None, None, f"{source}: cannot read ({_one_line(exc.strerror or exc)}).")
+    finally:
+        if client is not None:
+            client.close()
