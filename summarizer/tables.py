@@ -64,7 +64,7 @@ def to_records(summary: Summary) -> list[dict[str, Any]]:
     own fields (lists joined with ``"; "``), ``evidence`` (texts joined with
     ``" … "``), ``evidence_offsets`` (a list of ``(start, end)``),
     ``article_id``, ``content_hash`` and ``headline``. Fields another section
-    has but this one lacks are left out of the dict.
+    has but this one lacks are left out of the dict; keys follow :data:`COLUMNS`.
     """
     rows = []
     for section in SECTIONS:
@@ -78,7 +78,7 @@ def to_records(summary: Summary) -> list[dict[str, Any]]:
             row["article_id"] = summary.article.id
             row["content_hash"] = summary.article.content_hash
             row["headline"] = summary.headline
-            rows.append(row)
+            rows.append({c: row[c] for c in COLUMNS if c in row})
     return rows
 
 

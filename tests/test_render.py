@@ -1,0 +1,402 @@
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+from rich.console import Console
+
+from summarizer.render import (
+    describe_item,
+    to_html,
+    to_html_fragment,
+    to_json,
+    to_markdown,
+    to_terminal,
+)
+from summarizer.schema import Article, Attack, Diplomacy, Sanction, Span, Summary, Territory
+from tests.factories import all_spans, make_summary, quote, seed_summary, span
+
+
+@pytest.fixture(scope="module")
+def seed() -> Summary:
+    return seed_summary()
+
+
+# ---------------------------------------------------------------------------
+# A small HTML reader: which sections cover each character of the article view
+
+
+class _ArticleView(HTMLParser):
+    """Rebuild the article text inside ``div.smz-article`` with each character's mark classes."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.depth = 0  # >0 while inside the article div
+        self.mark: list[str] | None = None
+        self.titles: list[str] = []
+        self.chars: list[tuple[str, frozenset[str]]] = []
+        self.mark_offsets: list[tuple[int, int, int]] = []  # (data-start, data-end, position in rebuilt text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        classes = (a.get("class") or "").split()
+        if self.depth:
+            if tag == "div":
+                self.depth += 1
+            elif tag == "mark":
+                self.mark = classes
+                self.titles.append(a.get("title") or "")
+                self.mark_offsets.append((int(a["data-start"] or 0), int(a["data-end"] or 0), len(self.chars)))
+            else:
+                raise AssertionError(f"unexpected <{tag}> inside the article view")
+        elif tag == "div" and "smz-article" in classes:
+            self.depth = 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.depth:
+            return
+        if tag == "mark":
+            self.mark = None
+        elif tag == "div":
+            self.depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self.depth:
+            classes = frozenset(self.mark or ())
+            self.chars.extend((c, classes) for c in data)
+
+    @property
+    def text(self) -> str:
+        return "".join(c for c, _ in self.chars)
+
+
+def read_article_view(html: str) -> _ArticleView:
+    view = _ArticleView()
+    view.feed(html)
+    view.close()
+    return view
+
+
+# ---------------------------------------------------------------------------
+# JSON
+
+
+def test_to_json_round_trips_with_metadata(seed: Summary) -> None:
+    data = json.loads(to_json(seed))
+    assert data["meta"]["model"] == "gpt-4o-mini"
+    assert data["meta"]["dropped"][0]["section"] == "attacks"
+    assert Summary.model_validate_json(to_json(seed)) == seed
+
+
+def test_to_json_indent_none_is_one_line(seed: Summary) -> None:
+    assert "\n" not in to_json(seed, indent=None)
+
+
+# ---------------------------------------------------------------------------
+# Markdown
+
+
+def test_markdown_has_headline_summary_and_sections(seed: Summary) -> None:
+    md = to_markdown(seed)
+    assert md.startswith(f"# {seed.headline}\n")
+    assert "Russian and Ukrainian officials held their first direct talks" in md
+    for title in ("## Diplomacy", "## Attacks", "## Territory", "## Sanctions"):
+        assert title in md
+
+
+def test_markdown_attacks_table_shows_numbers_and_dash_for_null(seed: Summary) -> None:
+    md = to_markdown(seed)
+    rows = [line for line in md.splitlines() if line.startswith("| ")]
+    assert rows[0].startswith("| When | Place / region | Weapon | Perpetrator | Target | Killed | Injured | Civilians")
+    sumy = next(r for r in rows if "Sumy region" in r)
+    assert [c.strip() for c in sumy.strip("|").split("|")][5:7] == ["9", "5"]
+    eastern = next(r for r in rows if "eastern Ukraine" in r)
+    assert [c.strip() for c in eastern.strip("|").split("|")][5:7] == ["6", "—"]
+    kherson = next(r for r in rows if "Kherson" in r)
+    assert [c.strip() for c in kherson.strip("|").split("|")][5:7] == ["—", "—"]
+
+
+def test_markdown_never_shows_a_null_number_as_zero(seed: Summary) -> None:
+    rows = [line for line in to_markdown(seed).splitlines() if line.startswith("| ")]
+    assert not any(re.search(r"\|\s*0\s*\|", r) for r in rows)
+
+
+def test_markdown_escapes_pipes_in_table_cells() -> None:
+    a = Article(text="Shelling hit Kupiansk | Kharkiv at dawn.")
+    s = make_summary(
+        a,
+        attacks=[Attack(place="Kupiansk | Kharkiv", target="a|b", evidence=[span(a, "Shelling hit Kupiansk | Kharkiv")])],
+    )
+    row = next(line for line in to_markdown(s).splitlines() if "Kupiansk" in line)
+    assert r"Kupiansk \| Kharkiv" in row
+    assert r"a\|b" in row
+    assert len(re.findall(r"(?<!\\)\|", row)) == 9  # 8 columns -> 9 unescaped pipes
+
+
+def test_markdown_lists_diplomacy_with_quotes_and_sanctions(seed: Summary) -> None:
+    md = to_markdown(seed)
+    assert "- **call** — Donald Trump, Vladimir Putin (on Monday):" in md
+    assert "“The call was being prepared” — Dmitry Peskov" in md
+    assert "- **urged** — Volodymyr Zelenskyy → Russia:" in md
+    assert "| Oleksandropil | Donetsk region | Russian forces | captured | — |" in md
+
+
+def test_markdown_dropped_section_and_footer(seed: Summary) -> None:
+    md = to_markdown(seed)
+    assert "## Dropped (not found in the article)" in md
+    assert "killed=12 is not stated in the evidence" in md
+    footer = md.strip().splitlines()[-1]
+    for bit in ("backend: llm", "model: gpt-4o-mini", "attempts: 2", "tokens: 3,010"):
+        assert bit in footer
+
+
+def test_markdown_leaves_out_empty_sections_and_dropped() -> None:
+    a = Article(text="Nothing happened today.")
+    md = to_markdown(make_summary(a, headline="Quiet day", summary="Nothing happened."))
+    assert "## " not in md
+    assert "Dropped" not in md
+
+
+def test_markdown_does_not_pass_raw_html_through() -> None:
+    a = Article(text="<script>alert(1)</script> was in the text.")
+    md = to_markdown(make_summary(a, headline="<script>alert(1)</script>", summary="a <b>bold</b> claim"))
+    assert "<script>" not in md
+    assert "<b>" not in md
+
+
+# ---------------------------------------------------------------------------
+# Terminal
+
+
+def _terminal(summary: Summary, width: int) -> str:
+    console = Console(record=True, width=width, color_system=None, file=open("/dev/null", "w"))  # noqa: SIM115
+    to_terminal(summary, console)
+    return console.export_text()
+
+
+def test_terminal_shows_headline_and_attack_rows(seed: Summary) -> None:
+    out = _terminal(seed, 100)
+    assert seed.headline in out
+    table = out[out.index("Attacks (3)") : out.index("Territory (3)")].splitlines()
+    assert re.match(r"#\s+Place\s+Weapon\s+Killed\s+Injured\s+When\s+Target", table[1])
+    sumy = next(line for line in table if "Sumy region" in line and "drone" in line)
+    assert re.search(r"\b9\s+5\b", sumy)
+    eastern = next(line for line in table if "eastern" in line)
+    assert re.search(r"\b6\s+—", eastern)
+    assert "Kherson" in out
+
+
+def test_terminal_shows_evidence_offsets_dropped_and_footer(seed: Summary) -> None:
+    out = _terminal(seed, 120)
+    ev = seed.attacks[0].evidence[0]
+    assert f"[{ev.start}–{ev.end}]" in out
+    assert "Dropped (not found in the article)" in out
+    assert "killed=12 is not stated in the evidence" in out
+    assert "Dmitry Peskov" in out
+    assert "model: gpt-4o-mini" in out
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 120])
+def test_terminal_fits_the_width(seed: Summary, width: int) -> None:
+    out = _terminal(seed, width)
+    assert max(len(line) for line in out.splitlines()) <= width
+    assert "Sumy region" in out
+
+
+def test_terminal_does_not_interpret_rich_markup_in_model_text() -> None:
+    a = Article(text="A [bold red]bracketed[/] passage.")
+    s = make_summary(a, headline="[bold]Not markup[/bold]", summary="x [/] y")
+    out = _terminal(s, 80)
+    assert "[bold]Not markup[/bold]" in out
+    assert "x [/] y" in out
+
+
+# ---------------------------------------------------------------------------
+# HTML
+
+
+def test_html_fragment_has_headline_summary_and_section_tables(seed: Summary) -> None:
+    frag = to_html_fragment(seed)
+    assert frag.startswith('<div class="smz-root"><style>')
+    assert "Trump to call Putin" in frag
+    for section in ("diplomacy", "attacks", "territory", "sanctions"):
+        assert f'class="smz-table smz-t-{section}"' in frag
+    assert "Dropped (not found in the article)" in frag
+
+
+def test_html_escapes_article_and_model_text() -> None:
+    text = "Officials said <script>alert('x')</script> & then a drone struck Sumy, killing 2."
+    a = Article(text=text)
+    s = make_summary(
+        a,
+        headline="<script>alert(1)</script>",
+        summary="<img src=x onerror=alert(1)>",
+        attacks=[Attack(place="<b>Sumy</b>", killed=2, evidence=[span(a, "<script>alert('x')</script> & then a drone")])],
+    )
+    for html in (to_html_fragment(s), to_html(s)):
+        assert "<script>" not in html
+        assert "<img" not in html
+        assert "<b>Sumy" not in html
+        assert "&lt;script&gt;" in html
+    assert read_article_view(to_html_fragment(s)).text == text
+
+
+def test_every_span_is_inside_a_mark_of_its_section(seed: Summary) -> None:
+    view = read_article_view(to_html_fragment(seed))
+    assert view.text == seed.article.text
+    spans = all_spans(seed)
+    assert len(spans) == 28
+    for section, s in spans:
+        covered = view.chars[s.start : s.end]
+        assert all("smz-mark" in cls and f"smz-{section}" in cls for _, cls in covered), (section, s.text)
+
+
+def test_unmarked_text_is_not_highlighted(seed: Summary) -> None:
+    view = read_article_view(to_html_fragment(seed))
+    covered = [False] * len(seed.article.text)
+    for _, s in all_spans(seed):
+        covered[s.start : s.end] = [True] * (s.end - s.start)
+    for i, (_, cls) in enumerate(view.chars):
+        assert bool(cls) == covered[i], (i, seed.article.text[max(0, i - 20) : i + 20])
+
+
+def test_mark_offsets_slice_the_article(seed: Summary) -> None:
+    view = read_article_view(to_html_fragment(seed))
+    for start, end, pos in view.mark_offsets:
+        assert start == pos
+        assert view.text[start:end] == seed.article.text[start:end]
+
+
+def test_overlapping_spans_are_split_and_list_every_item() -> None:
+    text = "Zelenskyy said: Without stronger sanctions, there will be no real diplomacy. Then more."
+    a = Article(text=text)
+    s = make_summary(
+        a,
+        diplomacy=[
+            Diplomacy(
+                kind="statement",
+                actors=["Zelenskyy"],
+                what="Zelenskyy called for sanctions.",
+                evidence=[span(a, "Zelenskyy said: Without stronger sanctions")],
+                quotes=[quote(a, "Zelenskyy", "Without stronger sanctions, there will be no real diplomacy")],
+            )
+        ],
+        sanctions=[
+            Sanction(actors=["Zelenskyy"], target="Russia", status="urged", what="Urged sanctions.",
+                     evidence=[span(a, "stronger sanctions")])
+        ],
+    )
+    frag = to_html_fragment(s)
+    view = read_article_view(frag)
+    assert view.text == text
+    # "stronger sanctions" is covered by the evidence, the quote and the sanction: both sections.
+    i = text.index("stronger sanctions")
+    cls = view.chars[i][1]
+    assert {"smz-diplomacy", "smz-sanctions", "smz-multi", "smz-overlap"} <= cls
+    # The tooltip of that segment names both items.
+    marks = re.findall(r'<mark class="([^"]*)" data-start="(\d+)" data-end="(\d+)" title="([^"]*)"', frag)
+    seg = next(m for m in marks if int(m[1]) == i)
+    assert "diplomacy #1: statement" in seg[3]
+    assert "sanctions #1: urged" in seg[3]
+    assert int(seg[2]) == i + len("stronger sanctions")
+    # Segments never overlap and are in order.
+    bounds = [(int(m[1]), int(m[2])) for m in marks]
+    assert all(e1 <= s2 for (_, e1), (s2, _) in zip(bounds, bounds[1:]))
+    # Outside the overlap only diplomacy covers the text.
+    assert view.chars[text.index(", there")][1] >= {"smz-diplomacy"}
+    assert "smz-sanctions" not in view.chars[text.index(", there")][1]
+
+
+def test_nested_spans_in_one_section() -> None:
+    # territory #2 ("Crimea, which Russia annexed in 2014") lies inside territory #3's evidence.
+    seed = seed_summary()
+    frag = to_html_fragment(seed)
+    crimea = seed.territory[1].evidence[0]
+    m = re.search(rf'<mark class="([^"]*)" data-start="{crimea.start}" data-end="{crimea.end}" title="([^"]*)"', frag)
+    assert m is not None
+    assert "smz-overlap" in m.group(1) and "smz-multi" not in m.group(1)
+    assert "territory #2: Crimea" in m.group(2) and "territory #3: five Ukrainian regions" in m.group(2)
+
+
+def test_hover_title_describes_the_attack(seed: Summary) -> None:
+    frag = to_html_fragment(seed)
+    assert 'title="attacks #1: Sumy region — drone — a minibus carrying civilians — 9 killed, 5 injured"' in frag
+
+
+def test_legend_has_four_distinct_colours(seed: Summary) -> None:
+    frag = to_html_fragment(seed)
+    colours = {s: re.search(rf"\.smz-{s}\{{background:(#[0-9a-f]{{6}})\}}", frag) for s in
+               ("diplomacy", "attacks", "territory", "sanctions")}
+    assert all(colours.values())
+    assert len({m.group(1) for m in colours.values() if m}) == 4
+    for title in ("Diplomacy", "Attacks", "Territory", "Sanctions"):
+        assert f"smz-swatch smz-{title.lower()}\"></span>{title}" in frag
+
+
+def test_spans_that_do_not_match_the_article_are_not_highlighted() -> None:
+    a = Article(text="A drone struck Sumy.")
+    bad = span(a, "drone")
+    bad = bad.model_copy(update={"start": 50, "end": 55})
+    s = make_summary(a, attacks=[Attack(place="Sumy", evidence=[bad])])
+    frag = to_html_fragment(s)
+    assert "<mark" not in frag
+    assert "1 span(s) do not match the article text" in frag
+
+
+def test_html_fragment_without_evidence_view(seed: Summary) -> None:
+    frag = to_html_fragment(seed, evidence_view=False)
+    assert "<mark" not in frag
+    assert "smz-article" not in frag.split("</style>", 1)[1]
+
+
+def test_html_has_no_scripts_or_external_resources(seed: Summary) -> None:
+    page = to_html(seed)
+    assert "<script" not in page.lower()
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", page, re.I)
+    assert not re.search(r"@import|url\(", page)
+    assert "http://" not in page and "https://" not in page
+
+
+def test_standalone_page_has_doctype_and_title(seed: Summary) -> None:
+    page = to_html(seed)
+    assert page.lower().startswith("<!doctype html>")
+    assert f"<title>{seed.headline}</title>" in page
+    assert '<meta charset="utf-8">' in page
+    assert to_html_fragment(seed) in page
+
+
+def test_html_null_numbers_are_dashes_not_zero(seed: Summary) -> None:
+    frag = to_html_fragment(seed)
+    table = frag[frag.index('smz-t-attacks'):frag.index("</table>", frag.index('smz-t-attacks'))]
+    eastern_row = table[table.index("eastern Ukraine"):]
+    eastern_row = eastern_row[:eastern_row.index("</tr>")]
+    cells = re.findall(r'<td class="smz-num">(.*?)</td>', eastern_row)
+    assert cells[0] == "6"
+    assert "—" in cells[1] and "0" not in cells[1]
+
+
+# ---------------------------------------------------------------------------
+# describe_item
+
+_EV = [Span(text="x", start=0, end=1)]
+
+@pytest.mark.parametrize(
+    ("section", "item", "expected"),
+    [
+        ("attacks", Attack(region="Sumy region", weapons=["drone"], killed=9, injured=5, evidence=_EV),
+         "attacks #1: Sumy region — drone — 9 killed, 5 injured"),
+        ("attacks", Attack(place="Kherson", evidence=_EV), "attacks #1: Kherson"),
+        ("territory", Territory(place="Oleksandropil", region="Donetsk region", claimant="Russian forces",
+                                status="captured", evidence=_EV),
+         "territory #1: Oleksandropil, Donetsk region — captured — Russian forces"),
+        ("sanctions", Sanction(actors=["EU"], target="Russia", status="imposed", what="A new package.", evidence=_EV),
+         "sanctions #1: imposed — EU → Russia — A new package."),
+        ("diplomacy", Diplomacy(kind="prisoner_exchange", actors=["Russia", "Ukraine"], what="1,000 each.",
+                                evidence=_EV),
+         "diplomacy #1: prisoner exchange — Russia, Ukraine — 1,000 each."),
+    ],
+)
+def test_describe_item(section: str, item: object, expected: str) -> None:
+    assert describe_item(section, item, 1) == expected  # type: ignore[arg-type]
