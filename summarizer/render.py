@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -251,7 +253,7 @@ def _md_sanctions(items: list[Sanction]) -> list[str]:
     ]
 
 
-_MD_SECTIONS = {
+_MD_SECTIONS: dict[Section, Callable[[Any], list[str]]] = {
     "diplomacy": _md_diplomacy,
     "attacks": _md_attacks,
     "territory": _md_territory,
@@ -331,8 +333,15 @@ def _attack_table(items: list[Attack]) -> Table:
         for i, a in enumerate(items, 1)
     ]
     table = _rich_table()
-    columns = [("#", False), ("Place", True), ("Weapon", True), ("Killed", False), ("Injured", False),
-               ("When", True), ("Target", True)]
+    columns = [
+        ("#", False),
+        ("Place", True),
+        ("Weapon", True),
+        ("Killed", False),
+        ("Injured", False),
+        ("When", True),
+        ("Target", True),
+    ]
     _add_columns(table, rows, columns)
     table.columns[0].style = "dim"
     return table
@@ -344,7 +353,14 @@ def _territory_table(items: list[Territory]) -> Table:
         for i, t in enumerate(items, 1)
     ]
     table = _rich_table()
-    columns = [("#", False), ("Place", True), ("Region", True), ("Claimant", True), ("Status", True), ("When", True)]
+    columns = [
+        ("#", False),
+        ("Place", True),
+        ("Region", True),
+        ("Claimant", True),
+        ("Status", True),
+        ("When", True),
+    ]
     _add_columns(table, rows, columns)
     table.columns[0].style = "dim"
     return table
@@ -382,7 +398,7 @@ def _territory_line(t: Territory) -> Text:
     return Text(describe_item("territory", t))
 
 
-_RICH_LINES = {
+_RICH_LINES: dict[Section, Callable[[Any], Text]] = {
     "diplomacy": _diplomacy_line,
     "attacks": _attack_line,
     "territory": _territory_line,
@@ -428,7 +444,9 @@ def to_terminal(summary: Summary, console: Console) -> None:
 
     if summary.meta.dropped:
         console.print()
-        console.print(Text(f"Dropped (not found in the article) ({len(summary.meta.dropped)})", style="bold yellow"))
+        console.print(
+            Text(f"Dropped (not found in the article) ({len(summary.meta.dropped)})", style="bold yellow")
+        )
         grid = _item_grid()
         for d in summary.meta.dropped:
             body = [Text(f"{d.section}: {_describe_dropped_item(d.item)}", style="yellow")]
@@ -483,7 +501,7 @@ def _segments(length: int, marks: list[_Mark]) -> list[tuple[int, int, list[_Mar
     """Split ``[0, length)`` at every mark boundary; each segment lists the marks covering it."""
     cuts = sorted({0, length, *(m.start for m in marks), *(m.end for m in marks)})
     out = []
-    for a, b in zip(cuts, cuts[1:]):
+    for a, b in pairwise(cuts):
         covering = [m for m in marks if m.start <= a and b <= m.end]
         out.append((a, b, covering))
     return out
@@ -531,9 +549,7 @@ def _evidence_html(summary: Summary) -> str:
     )
     note = ""
     if skipped:
-        note = (
-            f'<p class="{_P}-warn">{skipped} span(s) do not match the article text and are not highlighted.</p>'
-        )
+        note = f'<p class="{_P}-warn">{skipped} span(s) do not match the article text and are not highlighted.</p>'
     return (
         f'<details class="{_P}-evidence" open><summary>Evidence in the article '
         f'<span class="{_P}-muted">({len(marks)} spans; hover a highlight to see its items)</span></summary>'
@@ -544,15 +560,14 @@ def _evidence_html(summary: Summary) -> str:
 
 
 def _offsets(spans: Sequence[Span]) -> str:
-    return " ".join(
-        f'<span class="{_P}-off" title="{_e(s.text)}">{s.start}–{s.end}</span>' for s in spans
-    )
+    return " ".join(f'<span class="{_P}-off" title="{_e(s.text)}">{s.start}–{s.end}</span>' for s in spans)
 
 
 def _html_table(section: Section, headers: Sequence[str], numeric: set[int], rows: list[list[str]]) -> str:
     """``rows`` hold already-escaped HTML cells; the first column is the item number."""
     head = "".join(
-        f'<th class="{_P}-num">{_e(h)}</th>' if k in numeric else f"<th>{_e(h)}</th>" for k, h in enumerate(headers)
+        f'<th class="{_P}-num">{_e(h)}</th>' if k in numeric else f"<th>{_e(h)}</th>"
+        for k, h in enumerate(headers)
     )
     body = "".join(
         "<tr>"
@@ -586,42 +601,86 @@ def _html_diplomacy(items: list[Diplomacy]) -> str:
             for q in d.quotes
         )
         rows.append(
-            [str(i), _e(_words(d.kind)), _e(", ".join(d.actors)) or _null(None), _e(d.what), _null(d.when),
-             quotes or _null(None), _offsets(d.evidence)]
+            [
+                str(i),
+                _e(_words(d.kind)),
+                _e(", ".join(d.actors)) or _null(None),
+                _e(d.what),
+                _null(d.when),
+                quotes or _null(None),
+                _offsets(d.evidence),
+            ]
         )
-    return _html_table("diplomacy", ["#", "Kind", "Actors", "What", "When", "Quotes", "Evidence"], set(), rows)
+    return _html_table(
+        "diplomacy", ["#", "Kind", "Actors", "What", "When", "Quotes", "Evidence"], set(), rows
+    )
 
 
 def _html_attacks(items: list[Attack]) -> str:
     rows = [
-        [str(i), _null(a.when), _e(_where(a)), _null(", ".join(_words(w) for w in a.weapons)), _null(a.perpetrator),
-         _null(a.target), _html_num(a.killed), _html_num(a.injured),
-         _null(None if a.civilians is None else _bool(a.civilians)), _offsets(a.evidence)]
+        [
+            str(i),
+            _null(a.when),
+            _e(_where(a)),
+            _null(", ".join(_words(w) for w in a.weapons)),
+            _null(a.perpetrator),
+            _null(a.target),
+            _html_num(a.killed),
+            _html_num(a.injured),
+            _null(None if a.civilians is None else _bool(a.civilians)),
+            _offsets(a.evidence),
+        ]
         for i, a in enumerate(items, 1)
     ]
-    headers = ["#", "When", "Place / region", "Weapon", "Perpetrator", "Target", "Killed", "Injured", "Civilians",
-               "Evidence"]
+    headers = [
+        "#",
+        "When",
+        "Place / region",
+        "Weapon",
+        "Perpetrator",
+        "Target",
+        "Killed",
+        "Injured",
+        "Civilians",
+        "Evidence",
+    ]
     return _html_table("attacks", headers, {6, 7}, rows)
 
 
 def _html_territory(items: list[Territory]) -> str:
     rows = [
-        [str(i), _e(t.place), _null(t.region), _e(t.claimant), _e(_words(t.status)), _null(t.when),
-         _offsets(t.evidence)]
+        [
+            str(i),
+            _e(t.place),
+            _null(t.region),
+            _e(t.claimant),
+            _e(_words(t.status)),
+            _null(t.when),
+            _offsets(t.evidence),
+        ]
         for i, t in enumerate(items, 1)
     ]
-    return _html_table("territory", ["#", "Place", "Region", "Claimant", "Status", "When", "Evidence"], set(), rows)
+    return _html_table(
+        "territory", ["#", "Place", "Region", "Claimant", "Status", "When", "Evidence"], set(), rows
+    )
 
 
 def _html_sanctions(items: list[Sanction]) -> str:
     rows = [
-        [str(i), _e(_words(s.status)), _null(", ".join(s.actors)), _e(s.target), _e(s.what), _offsets(s.evidence)]
+        [
+            str(i),
+            _e(_words(s.status)),
+            _null(", ".join(s.actors)),
+            _e(s.target),
+            _e(s.what),
+            _offsets(s.evidence),
+        ]
         for i, s in enumerate(items, 1)
     ]
     return _html_table("sanctions", ["#", "Status", "Actors", "Target", "What", "Evidence"], set(), rows)
 
 
-_HTML_SECTIONS = {
+_HTML_SECTIONS: dict[Section, Callable[[Any], str]] = {
     "diplomacy": _html_diplomacy,
     "attacks": _html_attacks,
     "territory": _html_territory,
@@ -631,9 +690,7 @@ _HTML_SECTIONS = {
 
 def _css() -> str:
     r = f".{_P}-root"
-    colours = "".join(
-        f"{r} .{_P}-{s}{{background:{c}}}" for s, c in SECTION_COLOURS.items()
-    )
+    colours = "".join(f"{r} .{_P}-{s}{{background:{c}}}" for s, c in SECTION_COLOURS.items())
     multi = _stripes(["diplomacy", "sanctions"]).replace("background:", "")
     return (
         f"{r}{{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;font-size:14px;"

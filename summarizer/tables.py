@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from summarizer.schema import ITEM_MODELS, SECTIONS, Quote, Summary
 
 if TYPE_CHECKING:
-    import pandas
+    import pandas  # type: ignore[import-untyped,unused-ignore]
 
 __all__ = ["COLUMNS", "results_to_dataframe", "to_dataframe", "to_records"]
 

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import io
 import json
 import re
 from html.parser import HTMLParser
+from itertools import pairwise
 
 import pytest
 from rich.console import Console
@@ -15,7 +17,15 @@ from summarizer.render import (
     to_markdown,
     to_terminal,
 )
-from summarizer.schema import Article, Attack, Diplomacy, Sanction, Span, Summary, Territory
+from summarizer.schema import (
+    Article,
+    Attack,
+    Diplomacy,
+    Sanction,
+    Span,
+    Summary,
+    Territory,
+)
 from tests.factories import all_spans, make_summary, quote, seed_summary, span
 
 
@@ -48,7 +58,9 @@ class _ArticleView(HTMLParser):
             elif tag == "mark":
                 self.mark = classes
                 self.titles.append(a.get("title") or "")
-                self.mark_offsets.append((int(a["data-start"] or 0), int(a["data-end"] or 0), len(self.chars)))
+                self.mark_offsets.append(
+                    (int(a["data-start"] or 0), int(a["data-end"] or 0), len(self.chars))
+                )
             else:
                 raise AssertionError(f"unexpected <{tag}> inside the article view")
         elif tag == "div" and "smz-article" in classes:
@@ -109,7 +121,9 @@ def test_markdown_has_headline_summary_and_sections(seed: Summary) -> None:
 def test_markdown_attacks_table_shows_numbers_and_dash_for_null(seed: Summary) -> None:
     md = to_markdown(seed)
     rows = [line for line in md.splitlines() if line.startswith("| ")]
-    assert rows[0].startswith("| When | Place / region | Weapon | Perpetrator | Target | Killed | Injured | Civilians")
+    assert rows[0].startswith(
+        "| When | Place / region | Weapon | Perpetrator | Target | Killed | Injured | Civilians"
+    )
     sumy = next(r for r in rows if "Sumy region" in r)
     assert [c.strip() for c in sumy.strip("|").split("|")][5:7] == ["9", "5"]
     eastern = next(r for r in rows if "eastern Ukraine" in r)
@@ -127,7 +141,13 @@ def test_markdown_escapes_pipes_in_table_cells() -> None:
     a = Article(text="Shelling hit Kupiansk | Kharkiv at dawn.")
     s = make_summary(
         a,
-        attacks=[Attack(place="Kupiansk | Kharkiv", target="a|b", evidence=[span(a, "Shelling hit Kupiansk | Kharkiv")])],
+        attacks=[
+            Attack(
+                place="Kupiansk | Kharkiv",
+                target="a|b",
+                evidence=[span(a, "Shelling hit Kupiansk | Kharkiv")],
+            )
+        ],
     )
     row = next(line for line in to_markdown(s).splitlines() if "Kupiansk" in line)
     assert r"Kupiansk \| Kharkiv" in row
@@ -171,7 +191,7 @@ def test_markdown_does_not_pass_raw_html_through() -> None:
 
 
 def _terminal(summary: Summary, width: int) -> str:
-    console = Console(record=True, width=width, color_system=None, file=open("/dev/null", "w"))  # noqa: SIM115
+    console = Console(record=True, width=width, color_system=None, file=io.StringIO())
     to_terminal(summary, console)
     return console.export_text()
 
@@ -233,7 +253,13 @@ def test_html_escapes_article_and_model_text() -> None:
         a,
         headline="<script>alert(1)</script>",
         summary="<img src=x onerror=alert(1)>",
-        attacks=[Attack(place="<b>Sumy</b>", killed=2, evidence=[span(a, "<script>alert('x')</script> & then a drone")])],
+        attacks=[
+            Attack(
+                place="<b>Sumy</b>",
+                killed=2,
+                evidence=[span(a, "<script>alert('x')</script> & then a drone")],
+            )
+        ],
     )
     for html in (to_html_fragment(s), to_html(s)):
         assert "<script>" not in html
@@ -284,8 +310,13 @@ def test_overlapping_spans_are_split_and_list_every_item() -> None:
             )
         ],
         sanctions=[
-            Sanction(actors=["Zelenskyy"], target="Russia", status="urged", what="Urged sanctions.",
-                     evidence=[span(a, "stronger sanctions")])
+            Sanction(
+                actors=["Zelenskyy"],
+                target="Russia",
+                status="urged",
+                what="Urged sanctions.",
+                evidence=[span(a, "stronger sanctions")],
+            )
         ],
     )
     frag = to_html_fragment(s)
@@ -303,7 +334,7 @@ def test_overlapping_spans_are_split_and_list_every_item() -> None:
     assert int(seg[2]) == i + len("stronger sanctions")
     # Segments never overlap and are in order.
     bounds = [(int(m[1]), int(m[2])) for m in marks]
-    assert all(e1 <= s2 for (_, e1), (s2, _) in zip(bounds, bounds[1:]))
+    assert all(e1 <= s2 for (_, e1), (s2, _) in pairwise(bounds))
     # Outside the overlap only diplomacy covers the text.
     assert view.chars[text.index(", there")][1] >= {"smz-diplomacy"}
     assert "smz-sanctions" not in view.chars[text.index(", there")][1]
@@ -314,7 +345,9 @@ def test_nested_spans_in_one_section() -> None:
     seed = seed_summary()
     frag = to_html_fragment(seed)
     crimea = seed.territory[1].evidence[0]
-    m = re.search(rf'<mark class="([^"]*)" data-start="{crimea.start}" data-end="{crimea.end}" title="([^"]*)"', frag)
+    m = re.search(
+        rf'<mark class="([^"]*)" data-start="{crimea.start}" data-end="{crimea.end}" title="([^"]*)"', frag
+    )
     assert m is not None
     assert "smz-overlap" in m.group(1) and "smz-multi" not in m.group(1)
     assert "territory #2: Crimea" in m.group(2) and "territory #3: five Ukrainian regions" in m.group(2)
@@ -322,17 +355,21 @@ def test_nested_spans_in_one_section() -> None:
 
 def test_hover_title_describes_the_attack(seed: Summary) -> None:
     frag = to_html_fragment(seed)
-    assert 'title="attacks #1: Sumy region — drone — a minibus carrying civilians — 9 killed, 5 injured"' in frag
+    assert (
+        'title="attacks #1: Sumy region — drone — a minibus carrying civilians — 9 killed, 5 injured"' in frag
+    )
 
 
 def test_legend_has_four_distinct_colours(seed: Summary) -> None:
     frag = to_html_fragment(seed)
-    colours = {s: re.search(rf"\.smz-{s}\{{background:(#[0-9a-f]{{6}})\}}", frag) for s in
-               ("diplomacy", "attacks", "territory", "sanctions")}
+    colours = {
+        s: re.search(rf"\.smz-{s}\{{background:(#[0-9a-f]{{6}})\}}", frag)
+        for s in ("diplomacy", "attacks", "territory", "sanctions")
+    }
     assert all(colours.values())
     assert len({m.group(1) for m in colours.values() if m}) == 4
     for title in ("Diplomacy", "Attacks", "Territory", "Sanctions"):
-        assert f"smz-swatch smz-{title.lower()}\"></span>{title}" in frag
+        assert f'smz-swatch smz-{title.lower()}"></span>{title}' in frag
 
 
 def test_spans_that_do_not_match_the_article_are_not_highlighted() -> None:
@@ -354,7 +391,7 @@ def test_html_fragment_without_evidence_view(seed: Summary) -> None:
 def test_html_has_no_scripts_or_external_resources(seed: Summary) -> None:
     page = to_html(seed)
     assert "<script" not in page.lower()
-    assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", page, re.I)
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", page, re.IGNORECASE)
     assert not re.search(r"@import|url\(", page)
     assert "http://" not in page and "https://" not in page
 
@@ -369,9 +406,9 @@ def test_standalone_page_has_doctype_and_title(seed: Summary) -> None:
 
 def test_html_null_numbers_are_dashes_not_zero(seed: Summary) -> None:
     frag = to_html_fragment(seed)
-    table = frag[frag.index('smz-t-attacks'):frag.index("</table>", frag.index('smz-t-attacks'))]
-    eastern_row = table[table.index("eastern Ukraine"):]
-    eastern_row = eastern_row[:eastern_row.index("</tr>")]
+    table = frag[frag.index("smz-t-attacks") : frag.index("</table>", frag.index("smz-t-attacks"))]
+    eastern_row = table[table.index("eastern Ukraine") :]
+    eastern_row = eastern_row[: eastern_row.index("</tr>")]
     cells = re.findall(r'<td class="smz-num">(.*?)</td>', eastern_row)
     assert cells[0] == "6"
     assert "—" in cells[1] and "0" not in cells[1]
@@ -382,20 +419,39 @@ def test_html_null_numbers_are_dashes_not_zero(seed: Summary) -> None:
 
 _EV = [Span(text="x", start=0, end=1)]
 
+
 @pytest.mark.parametrize(
     ("section", "item", "expected"),
     [
-        ("attacks", Attack(region="Sumy region", weapons=["drone"], killed=9, injured=5, evidence=_EV),
-         "attacks #1: Sumy region — drone — 9 killed, 5 injured"),
+        (
+            "attacks",
+            Attack(region="Sumy region", weapons=["drone"], killed=9, injured=5, evidence=_EV),
+            "attacks #1: Sumy region — drone — 9 killed, 5 injured",
+        ),
         ("attacks", Attack(place="Kherson", evidence=_EV), "attacks #1: Kherson"),
-        ("territory", Territory(place="Oleksandropil", region="Donetsk region", claimant="Russian forces",
-                                status="captured", evidence=_EV),
-         "territory #1: Oleksandropil, Donetsk region — captured — Russian forces"),
-        ("sanctions", Sanction(actors=["EU"], target="Russia", status="imposed", what="A new package.", evidence=_EV),
-         "sanctions #1: imposed — EU → Russia — A new package."),
-        ("diplomacy", Diplomacy(kind="prisoner_exchange", actors=["Russia", "Ukraine"], what="1,000 each.",
-                                evidence=_EV),
-         "diplomacy #1: prisoner exchange — Russia, Ukraine — 1,000 each."),
+        (
+            "territory",
+            Territory(
+                place="Oleksandropil",
+                region="Donetsk region",
+                claimant="Russian forces",
+                status="captured",
+                evidence=_EV,
+            ),
+            "territory #1: Oleksandropil, Donetsk region — captured — Russian forces",
+        ),
+        (
+            "sanctions",
+            Sanction(actors=["EU"], target="Russia", status="imposed", what="A new package.", evidence=_EV),
+            "sanctions #1: imposed — EU → Russia — A new package.",
+        ),
+        (
+            "diplomacy",
+            Diplomacy(
+                kind="prisoner_exchange", actors=["Russia", "Ukraine"], what="1,000 each.", evidence=_EV
+            ),
+            "diplomacy #1: prisoner exchange — Russia, Ukraine — 1,000 each.",
+        ),
     ],
 )
 def test_describe_item(section: str, item: object, expected: str) -> None:

@@ -18,7 +18,8 @@ def test_records_have_one_row_per_item_in_section_order(seed: Summary) -> None:
     rows = to_records(seed)
     assert len(rows) == len(seed.items()) == 16
     assert [(r["section"], r["index"]) for r in rows] == [
-        (section, i) for section in ("diplomacy", "attacks", "territory", "sanctions")
+        (section, i)
+        for section in ("diplomacy", "attacks", "territory", "sanctions")
         for i in range(len(getattr(seed, section)))
     ]
 
