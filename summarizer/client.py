@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import weakref
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ _MODES = {
     "json_schema": instructor.Mode.JSON_SCHEMA,
     "md_json": instructor.Mode.MD_JSON,
 }
+# instructor logs every failed attempt at ERROR; we report failures ourselves.
+logging.getLogger("instructor").addHandler(logging.NullHandler())
 _KEY_PATTERN = re.compile(r"(sk-[A-Za-z0-9_\-]{4})[A-Za-z0-9_\-*]+|(Bearer\s+)\S+")
 
 
@@ -82,7 +85,7 @@ class wait_retry_after(wait_base):
     """Honour the server's retry-after; otherwise exponential backoff with jitter."""
 
     def __init__(self, initial: float = 0.5, maximum: float = 30.0) -> None:
-        self.fallback = wait_exponential_jitter(initial=initial, max=maximum)
+        self.fallback = wait_exponential_jitter(multiplier=initial, max=maximum)
         self.maximum = maximum
 
     def __call__(self, retry_state: Any) -> float:
@@ -217,6 +220,8 @@ class LLMClient:
         #: Called with the wait in seconds whenever a transport retry is scheduled
         #: (batch uses it to slow every worker down after a 429).
         self.on_backoff: list[Any] = []
+        #: How transport retries wait (tests replace it to observe the waits).
+        self.sleep: Any = asyncio.sleep
 
     def _client(self) -> openai.AsyncOpenAI:
         loop = asyncio.get_running_loop()
@@ -252,6 +257,7 @@ class LLMClient:
             wait=wait_retry_after(),
             retry=retry_if_exception(is_transient),
             before_sleep=before_sleep,
+            sleep=lambda seconds: self.sleep(seconds),
             reraise=True,
         )
         client = self._client()

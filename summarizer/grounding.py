@@ -290,7 +290,7 @@ class Grounded:
 
     @property
     def problems(self) -> list[str]:
-        return [f"{d.section}: {r}" for d in self.dropped for r in d.reasons]
+        return [reason for d in self.dropped for reason in d.reasons]
 
 
 _FINAL = {"diplomacy": Diplomacy, "attacks": Attack, "territory": Territory, "sanctions": Sanction}
