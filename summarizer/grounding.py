@@ -95,26 +95,37 @@ def _needle(text: str) -> str:
     return normalize(text).text.strip(_EDGE_CHARS)
 
 
+def _candidates(passage: str) -> list[str]:
+    """Needles to try, most faithful first: as given, without outer quote marks,
+    without any outer punctuation."""
+    norm = normalize(passage).text.strip()
+    out: list[str] = []
+    for needle in (norm, norm.strip("\"' "), norm.strip(_EDGE_CHARS)):
+        if needle and needle not in out:
+            out.append(needle)
+    return out
+
+
 def find_span(article: str, passage: str, *, after: int = 0) -> Span | None:
     """The first occurrence of ``passage`` in ``article`` at or after offset ``after``, or None.
 
     >>> find_span("He said: \u201cNo.\u201d", '"no."').text
-    'No.'
+    '\u201cNo.\u201d'
     """
-    needle = _needle(passage)
-    if not needle:
-        return None
     hay = _index(article)
-    # translate the original offset into a normalised one
     norm_after = 0
     if after:
         norm_after = next((k for k, o in enumerate(hay.origin) if o >= after), len(hay.text))
-    pos = hay.text.find(needle, norm_after)
-    if pos < 0:
-        return None
-    start = hay.origin[pos]
-    end = hay.origin[pos + len(needle) - 1] + 1
-    return Span(text=article[start:end], start=start, end=end)
+    for needle in _candidates(passage):
+        pos = hay.text.find(needle, norm_after)
+        if pos >= 0:
+            start = hay.origin[pos]
+            end = hay.origin[pos + len(needle) - 1] + 1
+            return Span(text=article[start:end], start=start, end=end)
+    return None
+
+
+_QUOTE_MARKS = " \"'\u201c\u201d\u2018\u2019\u00ab\u00bb"
 
 
 _ELLIPSIS = re.compile(r"\s*(?:\.\s?\.\s?\.|\u2026|\[\s*\.\.\.\s*\])\s*")
@@ -318,7 +329,7 @@ def ground_item(section: Section, index: int, item: Any, article: str) -> tuple[
     if section == "diplomacy":
         quotes: list[Quote] = []
         for k, q in enumerate(item.quotes):
-            span = find_span(article, q.text)
+            span = find_span(article, q.text.strip(_QUOTE_MARKS))
             if span is None:
                 problems.append(f'{where}.quotes[{k}] "{_short(q.text)}" ({q.speaker}) is not in the article; quote verbatim or omit it')
             else:

@@ -1,0 +1,118 @@
+"""Configuration precedence and prompt templates."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from summarizer.config import Config, endpoint_kind, mask
+from summarizer.errors import UsageError
+from summarizer.prompts import Prompts
+from summarizer.schema import Article
+
+
+def test_arguments_beat_environment_beats_defaults() -> None:
+    env = {"SUMMARIZER_MODEL": "env-model", "OPENAI_MODEL": "other", "OPENAI_BASE_URL": "http://localhost:11434/v1"}
+    config = Config.resolve(env=env, model="arg-model")
+    assert config.model == "arg-model" and config.sources["model"] == "argument"
+    assert config.base_url == "http://localhost:11434/v1" and config.sources["base_url"] == "env OPENAI_BASE_URL"
+    assert config.mode == "tools" and config.sources["mode"] == "default"
+
+
+def test_summarizer_variables_beat_openai_variables() -> None:
+    config = Config.resolve(env={"SUMMARIZER_BASE_URL": "http://a:1/v1", "OPENAI_BASE_URL": "http://b:2/v1"})
+    assert config.base_url == "http://a:1/v1"
+
+
+def test_nothing_is_read_from_the_environment_at_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SUMMARIZER_MODEL", "late-model")
+    assert Config.resolve().model == "late-model"
+
+
+def test_numbers_from_the_environment_are_coerced_and_checked() -> None:
+    assert Config.resolve(env={"SUMMARIZER_MAX_ATTEMPTS": "5"}).max_attempts == 5
+    with pytest.raises(UsageError, match="timeout must be a number"):
+        Config.resolve(env={"SUMMARIZER_TIMEOUT": "soon"})
+
+
+@pytest.mark.parametrize("bad", [{"mode": "xml"}, {"backend": "gpt"}, {"base_url": "localhost:11434"}, {"max_attempts": 0}])
+def test_invalid_settings_are_usage_errors_with_a_hint(bad: dict[str, object]) -> None:
+    with pytest.raises(UsageError) as caught:
+        Config.resolve(env={}, **bad)
+    assert caught.value.exit_code == 2
+
+
+def test_the_key_is_masked_when_described() -> None:
+    config = Config.resolve(env={"OPENAI_API_KEY": "sk-proj-abcdefghijklmnop1234"})
+    rows = {name: (value, source) for name, value, source in config.describe()}
+    assert rows["api_key"] == ("sk-…1234", "env OPENAI_API_KEY")
+    assert "abcdefghijklmnop" not in repr(config)
+    assert mask(None) == "(not set)"
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        (None, "openai"),
+        ("http://localhost:11434/v1", "ollama"),
+        ("http://localhost:8000/v1", "vllm"),
+        ("http://127.0.0.1:8080/v1", "llamacpp"),
+        ("http://localhost:1234/v1", "lmstudio"),
+        ("https://example.org/v1", "custom"),
+    ],
+)
+def test_endpoint_kind_is_guessed_from_the_url(url: str | None, kind: str) -> None:
+    assert endpoint_kind(url) == kind
+
+
+def test_has_endpoint_needs_a_key_or_a_base_url() -> None:
+    assert not Config.resolve(env={}).has_endpoint
+    assert Config.resolve(env={"OPENAI_API_KEY": "sk-x"}).has_endpoint
+    assert Config.resolve(env={}, base_url="http://localhost:11434/v1").has_endpoint
+
+
+def test_article_text_is_data_not_template() -> None:
+    article = Article(text="Talks {{ 7*7 }} {% if x %}y{% endif %} {{ undefined_var }}", title="{{ title }}")
+    system, user = Prompts.load().messages(article)
+    assert article.text in user["content"] and "{{ title }}" in user["content"]
+    assert article.content_hash[:12] in system["content"]
+
+
+def test_user_prompt_folder_overrides_and_changes_the_version(tmp_path: Path) -> None:
+    (tmp_path / "system.j2").write_text("Be brief. Fence {{ fence }}.")
+    (tmp_path / "summarize.j2").write_text("ARTICLE:\n{{ article.text }}")
+    custom, default = Prompts.load(tmp_path), Prompts.load()
+    assert custom.version != default.version
+    _, user = custom.messages(Article(text="Kyiv was shelled."))
+    assert user["content"] == "ARTICLE:\nKyiv was shelled."
+
+
+def test_prompt_folder_missing_a_template_says_how_to_get_one(tmp_path: Path) -> None:
+    (tmp_path / "system.j2").write_text("x")
+    with pytest.raises(UsageError, match="summarize.j2.*summarizer prompts --export"):
+        Prompts.load(tmp_path)
+
+
+def test_undefined_variable_in_a_user_template_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "system.j2").write_text("{{ nonsense }}")
+    (tmp_path / "summarize.j2").write_text("{{ article.text }}")
+    with pytest.raises(UsageError, match="unknown variable"):
+        Prompts.load(tmp_path).messages(Article(text="x"))
+
+
+def test_the_built_wheel_ships_the_prompt_templates(tmp_path: Path) -> None:
+    pytest.importorskip("hatchling")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    [wheel] = tmp_path.glob("summarizer-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"summarizer/prompts/system.j2", "summarizer/prompts/summarize.j2"} <= names
+    assert any(n.startswith("summarizer/backends/lexicons/") for n in names)

@@ -1,0 +1,168 @@
+"""Grounding: pure span and number matching, and draft → final conversion."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from summarizer import grounding
+from summarizer.grounding import check_count, find_span, ground, locate, normalize, numbers_in, verify_summary
+from summarizer.schema import Article, SummaryDraft
+
+
+@pytest.mark.parametrize(
+    ("article", "passage", "expected"),
+    [
+        ("He said \u201cno deal\u201d today.", 'He said "no deal" today.', "He said \u201cno deal\u201d today."),
+        ("Ukraine\u2019s Sumy region", "Ukraine's Sumy region", "Ukraine\u2019s Sumy region"),
+        ("line one\n   line   two", "line one line two", "line one\n   line   two"),
+        ("THE KREMLIN SAID", "the kremlin said", "THE KREMLIN SAID"),
+        ("this war\u2026 will end", "this war... will end", "this war\u2026 will end"),
+        ("a 30\u2013day ceasefire", "a 30-day ceasefire", "a 30\u2013day ceasefire"),
+        ("Trump said: \u201cNothing.\u201d Then left.", '"Nothing."', "\u201cNothing.\u201d"),
+        ("Peace is near, he said.", "Peace is near.", "Peace is near"),
+    ],
+)
+def test_find_span_tolerates_quotes_whitespace_case_and_dashes(article: str, passage: str, expected: str) -> None:
+    span = find_span(article, passage)
+    assert span is not None
+    assert span.text == expected
+    assert article[span.start:span.end] == span.text
+
+
+def test_find_span_returns_none_for_a_paraphrase(seed_text: str) -> None:
+    assert find_span(seed_text, "A Russian drone hit a bus in Sumy") is None
+
+
+def test_find_span_after_skips_earlier_occurrences() -> None:
+    text = "Peskov said yes. Later Peskov said no."
+    first, second = find_span(text, "Peskov said"), find_span(text, "Peskov said", after=5)
+    assert first is not None and second is not None
+    assert (first.start, second.start) == (0, 23)
+
+
+def test_locate_splits_an_ellipsis_into_spans_in_order(seed_text: str) -> None:
+    spans = locate(seed_text, "Russian forces launched more attacks ... to kill six people")
+    assert spans is not None and [s.text for s in spans] == ["Russian forces launched more attacks", "to kill six people"]
+    assert spans[0].end < spans[1].start
+
+
+def test_locate_rejects_ellipsis_parts_out_of_order(seed_text: str) -> None:
+    assert locate(seed_text, "to kill six people ... Russian forces launched more attacks") is None
+
+
+def test_normalize_keeps_an_offset_for_every_character() -> None:
+    text = "A  \u201cquote\u201d\u2026 end"
+    norm = normalize(text)
+    assert norm.text == 'a "quote"... end'
+    assert len(norm.origin) == len(norm.text)
+    assert all(0 <= o < len(text) for o in norm.origin)
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("nine people died and five others were injured", [(9, False), (5, False)]),
+        ("kill six people and wound over a dozen", [(6, False), (12, True)]),
+        ("exchange 1,000 prisoners each", [(1000, False)]),
+        ("a dozen were hurt", [(12, False)]),
+        ("twenty-five soldiers", [(25, False)]),
+        ("two hundred and five", [(205, False)]),
+        ("nearly 40 wounded", [(40, True)]),
+        ("at least 12 dead", [(12, False)]),
+        ("dozens were injured", []),
+        ("hundreds of drones", []),
+    ],
+)
+def test_numbers_in_reads_digits_words_and_vagueness(text: str, values: list[tuple[int, bool]]) -> None:
+    assert [(m.value, m.vague) for m in numbers_in(text)] == values
+
+
+@pytest.mark.parametrize(
+    ("value", "evidence", "ok"),
+    [
+        (9, "nine people died", True),
+        (1000, "1,000 prisoners", True),
+        (12, "a dozen were wounded", True),
+        (None, "wound over a dozen", True),
+        (12, "wound over a dozen", False),
+        (10, "nine people died", False),
+        (0, "no one was hurt", True),
+        (0, "the strike hit a depot", False),
+    ],
+)
+def test_check_count_accepts_only_numbers_stated_exactly(value: int | None, evidence: str, ok: bool) -> None:
+    assert (check_count(value, evidence) is None) is ok
+
+
+def _draft(seed_draft: dict[str, Any]) -> SummaryDraft:
+    token = grounding.ACTIVE.set(None)
+    try:
+        return SummaryDraft.model_validate(seed_draft)
+    finally:
+        grounding.ACTIVE.reset(token)
+
+
+def test_ground_converts_every_item_with_offsets(seed_text: str, seed_draft: dict[str, Any]) -> None:
+    result = ground(_draft(seed_draft), seed_text)
+    assert result.dropped == []
+    assert [len(result.sections[s]) for s in ("diplomacy", "attacks", "territory", "sanctions")] == [5, 3, 4, 3]
+    for items in result.sections.values():
+        for item in items:
+            for span in item.evidence:
+                assert seed_text[span.start:span.end] == span.text
+
+
+def test_ground_drops_an_item_with_an_invented_number_and_names_it(seed_text: str, seed_draft: dict[str, Any]) -> None:
+    bad = copy.deepcopy(seed_draft)
+    bad["attacks"][0]["killed"] = 10
+    result = ground(_draft(bad), seed_text)
+    [dropped] = result.dropped
+    assert dropped.section == "attacks" and dropped.item["killed"] == 10
+    assert dropped.reasons == ["attacks[0].killed = 10: 10 does not appear in its evidence; use null unless the evidence states it"]
+    assert len(result.sections["attacks"]) == 2
+
+
+def test_ground_drops_an_invented_quote_and_names_the_speaker(seed_text: str, seed_draft: dict[str, Any]) -> None:
+    bad = copy.deepcopy(seed_draft)
+    bad["diplomacy"][4]["quotes"][0]["text"] = "Russia has surrendered"
+    result = ground(_draft(bad), seed_text)
+    assert result.problems == [
+        'diplomacy[4].quotes[0] "Russia has surrendered" (Marco Rubio) is not in the article; quote verbatim or omit it'
+    ]
+
+
+def test_evidence_too_short_to_mean_anything_is_rejected(seed_text: str, seed_draft: dict[str, Any]) -> None:
+    bad = copy.deepcopy(seed_draft)
+    bad["sanctions"][0]["evidence"] = ["He"]
+    assert "too short" in ground(_draft(bad), seed_text).problems[0]
+
+
+def test_draft_validator_raises_only_while_an_article_is_active(seed_text: str, seed_draft: dict[str, Any]) -> None:
+    bad = copy.deepcopy(seed_draft)
+    bad["territory"][0]["evidence"] = ["Moscow controls all of Ukraine."]
+    assert SummaryDraft.model_validate(bad)  # no article active: plain schema validation
+    token = grounding.ACTIVE.set(grounding.GroundingContext(seed_text))
+    try:
+        with pytest.raises(ValueError, match=r'territory\[0\]\.evidence\[0\] "Moscow controls all of Ukraine\."'):
+            SummaryDraft.model_validate(bad)
+    finally:
+        grounding.ACTIVE.reset(token)
+
+
+def test_build_summary_records_dropped_items_and_the_hash(seed_text: str, seed_draft: dict[str, Any]) -> None:
+    bad = copy.deepcopy(seed_draft)
+    bad["attacks"][1]["injured"] = 12
+    article = Article(text=seed_text)
+    summary = grounding.build_summary(_draft(bad), article, {"backend": "llm"})
+    assert summary.meta.content_hash == article.content_hash
+    assert [d.section for d in summary.meta.dropped] == ["attacks"]
+    assert verify_summary(summary) == []
+
+
+def test_verify_summary_catches_offsets_that_do_not_slice_back(seed_text: str, seed_draft: dict[str, Any]) -> None:
+    summary = grounding.build_summary(_draft(seed_draft), Article(text=seed_text), {"backend": "llm"})
+    summary.attacks[0].evidence[0].start += 1
+    assert verify_summary(summary)
