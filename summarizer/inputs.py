@@ -220,18 +220,19 @@ def _extract_html(content: str | bytes, where: str, *, url: str | None = None) -
     )
 
 
-_BLOCK_TAGS = frozenset(
-    "p div br li ul ol h1 h2 h3 h4 h5 h6 blockquote tr table pre section article header footer "
-    "figure figcaption hr dd dt dl aside main".split()
-)
+_BLOCK_TAGS = frozenset((
+    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
+    "tr", "table", "section", "article", "header", "footer", "figure", "figcaption", "hr",
+    "dd", "dt", "dl", "aside", "main",
+))
 
 
 def _html_fragment_to_text(fragment: str) -> str:
     """Feed content (an HTML fragment) to plain text, one paragraph a line."""
     if "<" not in fragment:
         return _clean(html_lib.unescape(fragment))
-    import lxml.html
-    from lxml.etree import ParserError
+    import lxml.html  # type: ignore[import-untyped]
+    from lxml.etree import ParserError  # type: ignore[import-untyped]
 
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
@@ -460,7 +461,7 @@ def _entry_text(entry: Any) -> str:
 def _feed_articles(
     parsed: Any, src: str, *, fetch: bool, timeout: float, client: httpx2.Client | None
 ) -> Iterator[Article | InputFailure]:
-    import feedparser
+    import feedparser  # type: ignore[import-untyped]
 
     entries = parsed.get("entries") or []
     exc = parsed.get("bozo_exception") if parsed.get("bozo") else None
@@ -515,11 +516,16 @@ def _feed_entry(entry: Any, where: str, *, fetch: bool, timeout: float, client: 
         return InputFailure(where, entry_id, link, exc.message)
 
 
-def _parse_feed_bytes(data: bytes, content_type: str | None = None) -> Any:
+def _parse_feed_bytes(data: bytes, content_type: str | None = None, base_url: str | None = None) -> Any:
+    """Parse a whole feed document; ``base_url`` resolves relative entry links."""
     import feedparser
 
-    headers = {"content-type": content_type} if content_type else None
-    return feedparser.parse(data, response_headers=headers)
+    headers = {}
+    if content_type:
+        headers["content-type"] = content_type
+    if base_url:
+        headers["content-location"] = base_url
+    return feedparser.parse(data, response_headers=headers or None)
 
 
 def load_feed(
@@ -537,7 +543,7 @@ def load_feed(
     try:
         if url:
             resp = _http_get(url, timeout=timeout, client=client)
-            parsed = _parse_feed_bytes(resp.body, resp.content_type)
+            parsed = _parse_feed_bytes(resp.body, resp.content_type, resp.url)
         else:
             data = _read_file_bytes(Path(src))
             if not data.strip():
@@ -585,6 +591,17 @@ def _jsonl_record(line: bytes, lineno: int, path: Path) -> Article | InputFailur
         return InputFailure(where, record_id, url if isinstance(url, str) else None, exc.message)
     except ValidationError as exc:
         return InputFailure(where, record_id, None, f"{where}: invalid article ({_one_line(exc.errors()[0]['msg'])}).")
+
+
+def _first_line_is_object(path: Path) -> bool:
+    with path.open("rb") as handle:
+        for line in handle:
+            if line.strip():
+                try:
+                    return isinstance(json.loads(line.decode("utf-8-sig")), dict)
+                except (UnicodeDecodeError, json.JSONDecodeError):
+                    return False
+    return False
 
 
 def _load_jsonl(path: Path) -> Iterator[Article | InputFailure]:
@@ -639,7 +656,7 @@ def _load_url(url: str, *, fetch: bool, timeout: float, client: httpx2.Client | 
     try:
         resp = _http_get(url, timeout=timeout, client=client)
         if _looks_like_feed(resp.body[:_SNIFF_BYTES]):
-            parsed = _parse_feed_bytes(resp.body, resp.content_type)
+            parsed = _parse_feed_bytes(resp.body, resp.content_type, resp.url)
         else:
             yield _article_from_response(resp, url)
             return
@@ -680,7 +697,14 @@ def _load_one(source: str, *, fetch: bool, timeout: float, client: httpx2.Client
     suffix = path.suffix.lower()
     with path.open("rb") as handle:
         head = handle.read(_SNIFF_BYTES)
-    if suffix in JSONL_SUFFIXES or (suffix not in ARTICLE_SUFFIXES and _looks_like_jsonl(head)):
+    if suffix in JSONL_SUFFIXES:
+        yield from _load_jsonl(path)
+    elif suffix == ".json" or (suffix not in ARTICLE_SUFFIXES and _looks_like_jsonl(head)):
+        if not _first_line_is_object(path):
+            raise InputError(
+                f"{source} is JSON but not JSON Lines (one article object per line); "
+                "convert it, e.g. with jq -c '.[]', and name it .jsonl."
+            )
         yield from _load_jsonl(path)
     elif suffix in FEED_SUFFIXES or (suffix not in HTML_SUFFIXES and _looks_like_feed(head)):
         yield from load_feed(path, fetch=fetch, timeout=timeout, client=client)

@@ -13,8 +13,10 @@ import socket
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import httpx2
 import pytest
@@ -46,19 +48,22 @@ LONG_TEXT = (DATA / "article.txt").read_text(encoding="utf-8")
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
-    hits: Counter[str] = Counter()
+    hits: ClassVar[Counter[str]] = Counter()
 
     def log_message(self, format: str, *args: object) -> None:  # keep pytest output clean
         pass
 
     def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
+            pass
 
     def do_GET(self) -> None:
         path = self.path.split("?")[0]
@@ -73,10 +78,14 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/report.pdf":
             self._send(200, b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n", "application/pdf")
         elif path == "/slow":
-            time.sleep(2)
+            _RELEASE_SLOW.wait(5)
             self._send(200, ARTICLE_HTML, "text/html")
         elif path == "/feed-teasers.xml":
             body = (DATA / "feed-teasers.xml").read_text(encoding="utf-8").replace("BASE", base)
+            self._send(200, body.encode("utf-8"), "application/rss+xml")
+        elif path == "/feed-relative.xml":
+            body = (DATA / "feed-teasers.xml").read_text(encoding="utf-8").replace("BASE/", "")
+            body = body.split("<item>")[0] + "<item>" + body.split("<item>")[1] + "</channel></rss>"
             self._send(200, body.encode("utf-8"), "application/rss+xml")
         elif path == "/feed-rss.xml":
             self._send(200, (DATA / "feed-rss.xml").read_bytes(), "application/rss+xml; charset=utf-8")
@@ -84,12 +93,22 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, b"not found", "text/plain")
 
 
+_RELEASE_SLOW = threading.Event()
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # clients that hang up (the timeout test) are expected
+
+
 @pytest.fixture(scope="module")
-def server() -> str:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+def server() -> Iterator[str]:
+    _RELEASE_SLOW.clear()
+    httpd = _Server(("127.0.0.1", 0), _Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    _RELEASE_SLOW.set()
     httpd.shutdown()
     httpd.server_close()
 
@@ -518,6 +537,22 @@ def test_feed_sniffed_without_xml_extension(tmp_path):
     path = tmp_path / "feed.download"
     shutil.copy(DATA / "feed-rss.xml", path)
     assert len(list(load_articles([str(path)], fetch=False))) == 2
+
+
+def test_pretty_printed_json_is_one_clear_failure(tmp_path):
+    path = tmp_path / "articles.json"
+    path.write_text(json.dumps([{"text": LONG_TEXT}], indent=2), encoding="utf-8")
+    (failure,) = load_articles([str(path)])
+    assert "is JSON but not JSON Lines" in failure.error
+
+
+def test_relative_feed_links_resolve_against_the_feed_url(server, tmp_path):
+    listing = tmp_path / "urls.txt"
+    listing.write_text(f"{server}/feed-relative.xml\n", encoding="utf-8")
+    (article,) = load_articles([str(listing)], timeout=5)
+    assert isinstance(article, Article)
+    assert article.url == f"{server}/story/1"
+    assert "regional administration" in article.text
 
 
 def test_input_failure_is_frozen():
