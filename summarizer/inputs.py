@@ -30,7 +30,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Union
 
 from pydantic import ValidationError
 
@@ -332,7 +332,28 @@ def _new_client(timeout: float) -> httpx2.Client:
     )
 
 
-def _http_get(url: str, *, timeout: float, client: httpx2.Client | None) -> _Response:
+class _LazyClient:
+    """An httpx2.Client made on first use, so runs that never fetch never build one."""
+
+    def __init__(self, timeout: float) -> None:
+        self._timeout = timeout
+        self._client: httpx2.Client | None = None
+
+    def stream(self, method: str, url: str, **kwargs: Any) -> Any:
+        if self._client is None:
+            self._client = _new_client(self._timeout)
+        return self._client.stream(method, url, **kwargs)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+_Client = Union["httpx2.Client", _LazyClient]
+
+
+def _http_get(url: str, *, timeout: float, client: _Client | None) -> _Response:
     """GET ``url``; every failure becomes a one-line InputError."""
     import httpx2
 
@@ -459,7 +480,7 @@ def _entry_text(entry: Any) -> str:
 
 
 def _feed_articles(
-    parsed: Any, src: str, *, fetch: bool, timeout: float, client: httpx2.Client | None
+    parsed: Any, src: str, *, fetch: bool, timeout: float, client: _Client | None
 ) -> Iterator[Article | InputFailure]:
     import feedparser  # type: ignore[import-untyped]
 
@@ -475,13 +496,12 @@ def _feed_articles(
             yield InputFailure(src, None, src if _is_url(src) else None,
                                f"{src} is not an RSS/Atom feed; pass it as an article instead.")
         return
-    own = client is None and fetch
-    http = _new_client(timeout) if own else client
+    http = _LazyClient(timeout) if client is None else client
     try:
         for index, entry in enumerate(entries, start=1):
             yield _feed_entry(entry, f"{src}#{index}", fetch=fetch, timeout=timeout, client=http)
     finally:
-        if own and http is not None:
+        if client is None:
             http.close()
     if exc is not None and not isinstance(exc, benign):
         line = exc.getLineNumber() if hasattr(exc, "getLineNumber") else None
@@ -492,7 +512,7 @@ def _feed_articles(
         )
 
 
-def _feed_entry(entry: Any, where: str, *, fetch: bool, timeout: float, client: httpx2.Client | None) -> Article | InputFailure:
+def _feed_entry(entry: Any, where: str, *, fetch: bool, timeout: float, client: _Client | None) -> Article | InputFailure:
     link = entry.get("link") or None
     entry_id = entry.get("id") or link or where
     title = entry.get("title") or None
@@ -502,7 +522,7 @@ def _feed_entry(entry: Any, where: str, *, fetch: bool, timeout: float, client: 
     words = _count_words(text)
     try:
         if fetch and link and words < (MIN_WORDS if has_content else TEASER_WORDS):
-            page = fetch_url(link, timeout=timeout, client=client)
+            page = _article_from_response(_http_get(link, timeout=timeout, client=client), link)
             return page.model_copy(update={
                 "id": entry_id, "title": title or page.title, "published": published or page.published,
                 "url": link, "source": where,
@@ -538,7 +558,10 @@ def load_feed(
     link) are completed by fetching the link unless ``fetch=False``. A malformed feed
     yields what feedparser could read, then an InputFailure describing the damage.
     """
-    src = str(path_or_url)
+    return _load_feed(str(path_or_url), fetch=fetch, timeout=timeout, client=client)
+
+
+def _load_feed(src: str, *, fetch: bool, timeout: float, client: _Client | None) -> Iterator[Article | InputFailure]:
     url = src if _is_url(src) else None
     try:
         if url:
@@ -651,7 +674,7 @@ def _is_url_list(head: bytes) -> bool:
     return bool(lines) and all(_URL_LINE.match(s) for s in lines)
 
 
-def _load_url(url: str, *, fetch: bool, timeout: float, client: httpx2.Client | None) -> Iterator[Article | InputFailure]:
+def _load_url(url: str, *, fetch: bool, timeout: float, client: _Client | None) -> Iterator[Article | InputFailure]:
     """A URL is fetched once; a feed is expanded into its entries, anything else is one article."""
     try:
         resp = _http_get(url, timeout=timeout, client=client)
@@ -666,7 +689,7 @@ def _load_url(url: str, *, fetch: bool, timeout: float, client: httpx2.Client | 
     yield from _feed_articles(parsed, url, fetch=fetch, timeout=timeout, client=client)
 
 
-def _load_url_list(path: Path, *, fetch: bool, timeout: float, client: httpx2.Client | None) -> Iterator[Article | InputFailure]:
+def _load_url_list(path: Path, *, fetch: bool, timeout: float, client: _Client | None) -> Iterator[Article | InputFailure]:
     with path.open("rb") as handle:
         for lineno, raw in enumerate(handle, start=1):
             line = _decode(raw).strip()
@@ -679,7 +702,7 @@ def _load_url_list(path: Path, *, fetch: bool, timeout: float, client: httpx2.Cl
             yield from _load_url(line, fetch=fetch, timeout=timeout, client=client)
 
 
-def _load_one(source: str, *, fetch: bool, timeout: float, client: httpx2.Client | None) -> Iterator[Article | InputFailure]:
+def _load_one(source: str, *, fetch: bool, timeout: float, client: _Client | None) -> Iterator[Article | InputFailure]:
     if source == "-":
         yield read_stdin()
         return
@@ -707,7 +730,7 @@ def _load_one(source: str, *, fetch: bool, timeout: float, client: httpx2.Client
             )
         yield from _load_jsonl(path)
     elif suffix in FEED_SUFFIXES or (suffix not in HTML_SUFFIXES and _looks_like_feed(head)):
-        yield from load_feed(path, fetch=fetch, timeout=timeout, client=client)
+        yield from _load_feed(str(path), fetch=fetch, timeout=timeout, client=client)
     elif suffix not in HTML_SUFFIXES and not _is_binary(head) and _is_url_list(head):
         yield from _load_url_list(path, fetch=fetch, timeout=timeout, client=client)
     else:
@@ -723,12 +746,10 @@ def load_articles(
     of .txt/.md/.html files, a file listing URLs, or one article file. A failing input,
     line or entry yields an InputFailure; the other inputs are still read.
     """
-    client: httpx2.Client | None = None
+    client = _LazyClient(timeout)  # one connection pool for the whole run, made when first needed
     try:
         for item in inputs:
             source = str(item)
-            if client is None:
-                client = _new_client(timeout)  # one connection pool for the whole run
             try:
                 yield from _load_one(source, fetch=fetch, timeout=timeout, client=client)
             except InputError as exc:
@@ -736,5 +757,4 @@ def load_articles(
             except OSError as exc:
                 yield InputFailure(source, None, None, f"{source}: cannot read ({_one_line(exc.strerror or exc)}).")
     finally:
-        if client is not None:
-            client.close()
+        client.close()

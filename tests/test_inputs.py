@@ -105,7 +105,7 @@ class _Server(ThreadingHTTPServer):
 def server() -> Iterator[str]:
     _RELEASE_SLOW.clear()
     httpd = _Server(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     _RELEASE_SLOW.set()
