@@ -69,6 +69,7 @@ class _Lex:
     vague_counts: tuple[re.Pattern[str], re.Pattern[str]]
     killed_after: re.Pattern[str]
     killed_before: re.Pattern[str]
+    killed_one: re.Pattern[str]
     attack_terms: re.Pattern[str]
     reaction: re.Pattern[str]
     weapons: dict[str, re.Pattern[str]]
@@ -120,10 +121,14 @@ def _lexicon() -> _Lex:
     injured = _alt(raw["injured_terms"])
     verb = rf"(?P<k>{killed})|(?P<i>{injured})"
     killed_after = re.compile(
-        rf"(?<![\w,.-])(?P<num>{num})(?![\w,-]|\.\d)(?:\s+{filler}){{0,5}}?\s+(?:{verb})(?!\w)", re.IGNORECASE
+        rf"(?<![\w,.-])(?<![Nn]o\s)(?P<num>{num})(?![\w-]|[.,]\d)(?:\s+(?:{filler}|(?!(?:and|or|but|while|as|after|in|on|at|to|from)\b)[a-z][\w-]*)){{0,5}}?\s+(?:{verb})(?!\w)", re.IGNORECASE
     )
     killed_before = re.compile(
-        rf"(?<!\w)(?:{verb})\s+(?:(?:at\s+least|a\s+total\s+of)\s+)?(?P<mod>(?:{_alt(raw['vague_modifiers'])})\s+)?(?P<num>{num})(?![\w,-]|\.\d)",
+        rf"(?<!\w)(?:{verb})\s+(?:(?:at\s+least|a\s+total\s+of)\s+)?(?P<mod>(?:{_alt(raw['vague_modifiers'])})\s+)?(?P<num>{num})(?![\w-]|[.,]\d)",
+        re.IGNORECASE,
+    )
+    killed_one = re.compile(
+        rf"(?<!\w)(?:{verb})\s+(?:an?\s+)(?:[\w-]+\s+){{0,2}}?(?:man|woman|boy|girl|child|person|civilian|soldier|resident|driver|worker|teenager)\b",
         re.IGNORECASE,
     )
     weapons = {w: _words(terms) for w, terms in raw["weapons"].items()}
@@ -156,6 +161,7 @@ def _lexicon() -> _Lex:
         ),
         killed_after=killed_after,
         killed_before=killed_before,
+        killed_one=killed_one,
         attack_terms=_words(raw["attack_terms"]),
         reaction=_words(raw["attack_reaction_terms"]),
         weapons=weapons,
@@ -310,6 +316,9 @@ def _casualties(text: str) -> tuple[int | None, int | None]:
         if lex.vague_before.search(text[: m.start()]):
             value = _VAGUE
         put(role, m.start(), value, m.span("num"))
+    for m in lex.killed_one.finditer(text):
+        role = "k" if m.group("k") else "i"
+        put(role, m.start(), 1, (m.end() - 1, m.end()))
     for rx in lex.vague_counts:
         for m in rx.finditer(text):
             role = "k" if m.group("k") else "i"
@@ -359,7 +368,7 @@ def _places(text: str) -> list[_Place]:
     # Unknown names followed by "village"/"region" or after "the village of".
     cap = r"[A-Z][\w’'-]+(?:[\s-][A-Z][\w’'-]+)?"
     for m in re.finditer(rf"(?P<n>{cap})\s+(?P<w>{rw}|{sw})\b", text):
-        if m.group("n").split()[0] in lex.not_places:
+        if m.group("n").split()[0] in lex.not_places or m.group("n").lower() in lex.number_words:
             continue
         if re.fullmatch(rw, m.group("w"), re.IGNORECASE):
             add(f"{m.group('n')} {m.group('w')}", "region", m.start(), m.end())
@@ -494,7 +503,9 @@ def _actors(text: str, start: int, end: int, people: _People, prev: list[str] | 
         found.extend((0, p) for p in prev)
     found.sort(key=lambda f: f[0])
     out: list[str] = []
+    aliases = lex.raw.get("actor_aliases", {})
     for _, n in found:
+        n = aliases.get(n, n)
         if n not in out:
             out.append(n)
     return out
@@ -606,6 +617,13 @@ _SUB_EVENT = {
 }
 
 
+_INTERCEPT = re.compile(r"\b(?:shot\s+down|intercepted|destroyed\s+\d[\d,]*)\b", re.IGNORECASE)
+_TALLY = re.compile(r"\b\d[\d,]*\s+(?:\w+\s+)?(?:drones|missiles|rockets|shells|glide\s+bombs)\b", re.IGNORECASE)
+_ATTACK_ANAPHOR = re.compile(
+    r"(?:The|This|That|Another)\s+(?:[\w-]+\s+)?(?:missile|drone|strike|attack|shelling|blast|explosion|bomb|rocket|shell)s?\b"
+)
+
+
 def _attacks(text: str, sentences: list[Sentence]) -> list[_Item]:
     lex = _lexicon()
     items: list[_Item] = []
@@ -614,7 +632,8 @@ def _attacks(text: str, sentences: list[Sentence]) -> list[_Item]:
         if sent.heading:
             cur = None
             continue
-        t = sent.text
+        # quoted words are reactions, not reports: blank them (offsets unchanged)
+        t = re.sub(r"“[^”]*”|\"[^\"]*\"", lambda m: " " * len(m.group()), sent.text)
         killed, injured = _casualties(t)
         weapons = _find_weapons(t)
         term = lex.attack_terms.search(t)
@@ -627,21 +646,34 @@ def _attacks(text: str, sentences: list[Sentence]) -> list[_Item]:
         )
         if captured and not has_cas:
             is_attack = False
+        if not has_cas and (_INTERCEPT.search(t) or (not places and _TALLY.search(t))):
+            is_attack = False  # air-defence reports and nationwide tallies
         if lex.sanction_terms.search(t) and not has_cas:
             is_attack = False
         if not is_attack:
-            if cur is not None and cur.para != sent.para:
-                cur = None
             continue
         place = next((p for p in places if p.kind == "place"), None)
         region = next((p for p in places if p.kind == "region"), None)
         new_place = place or region
+        cont = _ATTACK_ANAPHOR.match(t) is not None
         same = (
             cur is not None
-            and cur.para == sent.para
-            and (new_place is None or (cur.fields["place"] is None and cur.fields["region"] is None))
+            and cur.para >= sent.para - 1
             and not (killed is not None and cur.fields["killed"] is not None)
+            and (
+                cont
+                or new_place is None
+                or (cur.para == sent.para and cur.fields["place"] is None and cur.fields["region"] is None)
+            )
         )
+        if not same and new_place is not None and not (killed is not None or injured is not None):
+            # another sentence about a place already attacked
+            names = {new_place.name.lower()}
+            cur = next(
+                (it for it in items if {str(it.fields["place"]).lower(), str(it.fields["region"]).lower()} & names),
+                None,
+            )
+            same = cur is not None
         if not same:
             cur = _Item(
                 "attacks",
@@ -654,6 +686,8 @@ def _attacks(text: str, sentences: list[Sentence]) -> list[_Item]:
         assert cur is not None
         f = cur.fields
         cur.sentences.append(sent)
+        cur.sentences.sort(key=lambda x: x.start)
+        cur.para = max(cur.para, sent.para)
         if place and f["place"] is None:
             f["place"] = place.name
         if region and f["region"] is None:
@@ -674,7 +708,7 @@ def _attacks(text: str, sentences: list[Sentence]) -> list[_Item]:
                 f["perpetrator"] = f"{pm.group('d')} forces" if pm.group("n") in ("forces", "troops", "army", "military") else country
         if f["target"] is None:
             tm = re.search(
-                r"\b(?:struck|hit|hits|targeted|damaged|destroyed|slammed\s+into|smashed\s+into)\s+(?P<t>(?:an?|the)\s+[^,.;]{3,80}?)(?=\s+(?:in|on|near|at|outside|during|as|killing|injuring|wounding|and\s+(?:killed|wounded|injured))\b|[,.;]|$)",
+                r"\b(?:struck|hit|hits|targeted|damaged|destroyed|slammed\s+into|smashed\s+into)\s+(?P<t>(?:an?|the)\s+[^,.;]{3,80}?)(?=\s+(?:in|on|near|at|outside|during|as|killing|injuring|wounding|and|late|early|overnight|shortly|setting|leaving|left|with)\b|[,.;]|$)",
                 t,
             )
             if tm:
@@ -683,14 +717,32 @@ def _attacks(text: str, sentences: list[Sentence]) -> list[_Item]:
             f["civilians"] = True
         elif f["civilians"] is None and lex.military.search(t):
             f["civilians"] = False
+    # a lead sentence often restates an attack reported in detail later
+    for it in list(items):
+        for other in items:
+            if other is it or other not in items or it not in items:
+                continue
+            fi, fo = it.fields, other.fields
+            if (
+                fi["killed"] not in (None, _VAGUE)
+                and fi["killed"] == fo["killed"]
+                and set(fi["weapons"]) & set(fo["weapons"])
+                and fi["place"] is None
+                and fo["place"] is not None
+            ):
+                for k, v in fi.items():
+                    if fo.get(k) in (None, []) and v not in (None, []):
+                        fo[k] = v
+                other.sentences = sorted({id(x): x for x in it.sentences + other.sentences}.values(), key=lambda x: x.start)
+                items.remove(it)
     out = []
     for it in items:
         f = it.fields
         for k in ("killed", "injured"):
             if f[k] == _VAGUE:
                 f[k] = None
-        if not (f["weapons"] or f["killed"] is not None or f["injured"] is not None or f["place"] or f["region"] or f["target"]):
-            continue
+        if not (f["place"] or f["region"]) and f["killed"] is None and f["injured"] is None:
+            continue  # national tallies ("120 drones overnight") and stray mentions
         weapons = f["weapons"]
         sub = _SUB_EVENT.get(weapons[0], "Other") if weapons else "Other"
         if sub == "Armed clash":
@@ -702,10 +754,12 @@ def _attacks(text: str, sentences: list[Sentence]) -> list[_Item]:
     return out
 
 
-_CONTINUES = re.compile(r"(?:[“\"]|(?:However|But|And|Also|In response),?\s+(?:it|he|she|they)\b|(?:It|He|She|They)\b)")
+_CONTINUES = re.compile(r"(?:[“\"]|(?:However|But|And|Also|In response),?\s+(?:it|he|she|they)\b|(?:It|He|She|They|The two)\b)")
 
 
-def _diplomacy(text: str, sentences: list[Sentence], people: _People) -> list[_Item]:
+def _diplomacy(
+    text: str, sentences: list[Sentence], people: _People, sanction_sentences: frozenset[int] = frozenset()
+) -> list[_Item]:
     lex = _lexicon()
     items: list[_Item] = []
     last_actors: list[str] = []
@@ -722,6 +776,8 @@ def _diplomacy(text: str, sentences: list[Sentence], people: _People) -> list[_I
                     kind = k
                     break
         actors = _actors(text, sent.start, sent.end, people, prev=last_actors)
+        if kind in ("proposal", "agreement", "statement") and sent.start in sanction_sentences:
+            kind = None  # a sanctions proposal belongs to the sanctions section
         if kind is None:
             if actors:
                 last_actors = actors
@@ -848,6 +904,15 @@ def _territory(text: str, sentences: list[Sentence], people: _People) -> list[_I
                 continue
             region = next((p.name for p in places if p.kind == "region" and p is not target), None)
             add(sent, target.name, "captured", claimant, region)
+        for m in re.finditer(
+            rf"(?P<p>[A-Z][\w’'-]+),\s+(?:which\s+was\s+)?(?:{_alt(lex.raw['territory_verbs']['captured'])})\s+by\s+(?P<c>(?:Russian|Ukrainian)\s+(?:forces|troops)|Russia|Ukraine|Kyiv|Moscow)(?P<w>\s+in\s+(?:{'|'.join(['January','February','March','April','May','June','July','August','September','October','November','December'])}\s+)?\d{{4}})?",
+            t,
+        ):
+            target = next((p for p in places if p.start == m.start("p")), None)
+            if target is not None:
+                add(sent, target.name, "captured", m.group("c"))
+                if m.group("w"):
+                    items[-1].fields["when"] = m.group("w").strip()
         # contested
         for m in lex.territory["contested"].finditer(t):
             target = next((p for p in places if p.start >= m.end() and p.start - m.end() < 20), None)
@@ -874,7 +939,7 @@ def _territory(text: str, sentences: list[Sentence], people: _People) -> list[_I
             if claimant is None:
                 prev = next((it for it in reversed(items) if it.para == sent.para or it.fields["status"] == "demand_rejected"), None)
                 claimant = prev.fields["claimant"] if prev and prev.fields["status"] != "demand_rejected" else None
-            place = next((p.name for p in places if p.kind in ("region", "place")), None)
+            place = next((p.name for p in places if p.start >= rej.end()), None)
             if place is None:
                 # the territory concerned is usually named in the same paragraph
                 para = [s for s in sentences if s.para == sent.para and s is not sent]
@@ -903,12 +968,16 @@ def _sanctions(text: str, sentences: list[Sentence], people: _People) -> list[_I
     lex = _lexicon()
     items: list[_Item] = []
     prev_actors: list[str] = []
+    prev_sent: Sentence | None = None
     for sent in sentences:
         if sent.heading:
             continue
         t = sent.text
         actors_all = _actors(text, sent.start, sent.end, people, prev=prev_actors)
         term = lex.sanction_terms.search(t)
+        if term is None and items and items[-1].para == sent.para and items[-1].sentences[-1] is prev_sent:
+            term = re.search(r"\b(?:the|this|that|these)\s+(?:proposal|measures|package|decision|idea|plan)\b", t)
+        prev_sent = sent
         if term is None:
             if actors_all:
                 prev_actors = [a for a in actors_all]
@@ -979,11 +1048,12 @@ class ExtractiveBackend:
         people = _find_people(text, sentences)
         content = [s for s in sentences if not s.heading]
 
-        dipl = _diplomacy(text, sentences, people)
+        sanctions = _sanctions(text, sentences, people)
+        in_sanctions = frozenset(s.start for it in sanctions for s in it.sentences)
+        dipl = _diplomacy(text, sentences, people, in_sanctions)
         _attach_quotes(dipl, _quotes(text, sentences, people))
         attacks = _attacks(text, sentences)
         territory = _territory(text, sentences, people)
-        sanctions = _sanctions(text, sentences, people)
 
         headline = content[0].text if content else (article.title or "")
         lead: list[str] = []
