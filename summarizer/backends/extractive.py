@@ -50,9 +50,14 @@ _VAGUE = -1  # sentinel: a count was given, but not an exact one
 # Lexicons (loaded lazily, compiled once)
 
 
-def _alt(terms: list[str]) -> str:
+def _alt(terms: list[str] | tuple[str, ...]) -> str:
     """A regex alternation of literal phrases, longest first, spaces matching any whitespace."""
-    parts = sorted({t for t in terms}, key=len, reverse=True)
+    return _alt_cached(tuple(terms))
+
+
+@lru_cache(maxsize=256)
+def _alt_cached(terms: tuple[str, ...]) -> str:
+    parts = sorted(set(terms), key=lambda t: (-len(t), t))
     return "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in parts)
 
 
@@ -332,7 +337,7 @@ def _casualties(text: str) -> tuple[int | None, int | None]:
 # Places, people and actors
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Place:
     name: str
     kind: str  # "place" or "region"
@@ -341,6 +346,11 @@ class _Place:
 
 
 def _places(text: str) -> list[_Place]:
+    return list(_places_cached(text))
+
+
+@lru_cache(maxsize=2048)
+def _places_cached(text: str) -> tuple[_Place, ...]:
     lex = _lexicon()
     found: list[_Place] = []
     rw, sw, dr = lex.region_words, lex.settlement_words, lex.directions
@@ -385,7 +395,7 @@ def _places(text: str) -> list[_Place]:
             continue
         add(n, "place", m.start("n"), m.end("n"))
     found.sort(key=lambda p: p.start)
-    return found
+    return tuple(found)
 
 
 @dataclass
@@ -1043,6 +1053,7 @@ class ExtractiveBackend:
     def summarize(self, article: Article) -> Summary:
         """Summarize one article with lexicons and patterns."""
         t0 = time.perf_counter()
+        _places_cached.cache_clear()  # per-call memo only: timings never depend on earlier calls
         text = article.text
         sentences = segment(text)
         people = _find_people(text, sentences)
