@@ -222,6 +222,9 @@ class LLMClient:
         self.on_backoff: list[Any] = []
         #: How transport retries wait (tests replace it to observe the waits).
         self.sleep: Any = asyncio.sleep
+        #: Awaited (no arguments) before every HTTP request: first tries, retries and
+        #: re-asks (batch uses it for --rpm and to hold requests during a shared backoff).
+        self.before_request: list[Any] = []
 
     def _client(self) -> openai.AsyncOpenAI:
         loop = asyncio.get_running_loop()
@@ -263,6 +266,8 @@ class LLMClient:
         client = self._client()
         async for attempt in retrying:
             with attempt:
+                for hook in self.before_request:
+                    await hook()
                 return await client.chat.completions.create(**kwargs)
         raise AssertionError("unreachable")  # pragma: no cover
 
