@@ -74,7 +74,6 @@ class _Lex:
     vague_counts: tuple[re.Pattern[str], re.Pattern[str]]
     killed_after: re.Pattern[str]
     killed_before: re.Pattern[str]
-    killed_one: re.Pattern[str]
     attack_terms: re.Pattern[str]
     reaction: re.Pattern[str]
     weapons: dict[str, re.Pattern[str]]
@@ -132,10 +131,6 @@ def _lexicon() -> _Lex:
         rf"(?<!\w)(?:{verb})\s+(?:(?:at\s+least|a\s+total\s+of)\s+)?(?P<mod>(?:{_alt(raw['vague_modifiers'])})\s+)?(?P<num>{num})(?![\w-]|[.,]\d)",
         re.IGNORECASE,
     )
-    killed_one = re.compile(
-        rf"(?<!\w)(?:{verb})\s+(?:an?\s+)(?:[\w-]+\s+){{0,2}}?(?:man|woman|boy|girl|child|person|civilian|soldier|resident|driver|worker|teenager)\b",
-        re.IGNORECASE,
-    )
     weapons = {w: _words(terms) for w, terms in raw["weapons"].items()}
     diplomacy = {k: _words(terms) for k, terms in raw["diplomacy_kinds"].items()}
     territory = {k: _words(terms) for k, terms in raw["territory_verbs"].items()}
@@ -166,7 +161,6 @@ def _lexicon() -> _Lex:
         ),
         killed_after=killed_after,
         killed_before=killed_before,
-        killed_one=killed_one,
         attack_terms=_words(raw["attack_terms"]),
         reaction=_words(raw["attack_reaction_terms"]),
         weapons=weapons,
@@ -321,9 +315,6 @@ def _casualties(text: str) -> tuple[int | None, int | None]:
         if lex.vague_before.search(text[: m.start()]):
             value = _VAGUE
         put(role, m.start(), value, m.span("num"))
-    for m in lex.killed_one.finditer(text):
-        role = "k" if m.group("k") else "i"
-        put(role, m.start(), 1, (m.end() - 1, m.end()))
     for rx in lex.vague_counts:
         for m in rx.finditer(text):
             role = "k" if m.group("k") else "i"
