@@ -352,3 +352,36 @@ class Summary(_SummaryText):
     def items(self) -> list[tuple[Section, _Model]]:
         """Every item with its section name, in section order."""
         return [(name, item) for name in SECTIONS for item in getattr(self, name)]
+
+    # -- Notebooks and tables: thin wrappers, imported lazily (render needs rich, DataFrames pandas).
+
+    def _repr_html_(self) -> str:
+        """Jupyter's rich display: :func:`summarizer.render.to_html_fragment`."""
+        from summarizer.render import to_html_fragment
+
+        return to_html_fragment(self)
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter's fallback display: :func:`summarizer.render.to_markdown`."""
+        from summarizer.render import to_markdown
+
+        return to_markdown(self)
+
+    def to_records(self) -> list[dict[str, object]]:
+        """One flat dict per item (:func:`summarizer.tables.to_records`).
+
+        >>> [row["section"] for row in summary.to_records()][:2]  # doctest: +SKIP
+        ['diplomacy', 'diplomacy']
+        """
+        from summarizer.tables import to_records
+
+        return to_records(self)
+
+    def to_dataframe(self):  # type: ignore[no-untyped-def]  # a pandas.DataFrame; pandas is optional
+        """One DataFrame row per item (:func:`summarizer.tables.to_dataframe`); needs pandas.
+
+        >>> summary.to_dataframe().query("section == 'attacks'")[["region", "killed"]]  # doctest: +SKIP
+        """
+        from summarizer.tables import to_dataframe
+
+        return to_dataframe(self)
