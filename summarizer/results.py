@@ -2,11 +2,12 @@
 
 A results file has one JSON object per line. :func:`load_results` accepts
 
-* a summary: the JSON of :meth:`Summary.model_dump_json` (what ``summarizer
-  summarize --format json`` prints and what a batch writes for a done item),
-  optionally wrapped as ``{"summary": {...}, ...}``;
+* a summary: the JSON of :meth:`Summary.model_dump_json`, optionally preceded
+  by the input's ``id``, ``url`` and ``source`` (how
+  :func:`summarizer.batch.write_jsonl` writes a done item) or wrapped as
+  ``{"summary": {...}, ...}``;
 * an error record: any object with an ``"error"`` key and no summary, e.g.
-  ``{"id": "a1", "url": "https://...", "error": "HTTP 500 after 5 retries"}``.
+  ``{"id": "a1", "url": "https://...", "source": "feed.xml#3", "error": "HTTP 500 after 5 retries"}``.
 
 Summaries come back as the list itself; error records are **not** mixed in,
 they are kept separately on :attr:`Results.errors`. A line that is neither
@@ -28,6 +29,9 @@ from summarizer.schema import Summary
 
 __all__ = ["ResultError", "Results", "load_results"]
 
+#: Keys a batch writes before a summary's own fields: the input's identity.
+_INPUT_HEAD = ("id", "url", "source")
+
 
 @dataclass(frozen=True)
 class ResultError:
@@ -39,13 +43,15 @@ class ResultError:
     """The input's id, when the record has one."""
     url: str | None = None
     """The input's URL, when the record has one."""
+    source: str | None = None
+    """Where the input was read from (path, ``feed.xml#3``, ``articles.jsonl:12``), when recorded."""
     line: int | None = None
     """1-based line of the results file."""
     record: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """The whole record as stored."""
 
     def __str__(self) -> str:
-        return f"{self.id or self.url or f'line {self.line}'}: {self.error}"
+        return f"{self.id or self.url or self.source or f'line {self.line}'}: {self.error}"
 
 
 class Results(list[Summary]):
@@ -102,12 +108,15 @@ def _parse_line(raw: str, lineno: int, where: str) -> Summary | ResultError:
     data: Any = obj
     if isinstance(obj.get("summary"), dict):  # a wrapper: {"id": ..., "summary": {...}}
         data = obj["summary"]
+    elif "headline" in obj:  # the batch puts the input's id/url/source first; the article has them too
+        data = {k: v for k, v in obj.items() if k not in _INPUT_HEAD}
     elif "headline" not in obj and "error" in obj:
         article = obj.get("article") if isinstance(obj.get("article"), dict) else {}
         return ResultError(
             error=_error_message(obj["error"]),
             id=_text(obj.get("id", article.get("id"))),
             url=_text(obj.get("url", article.get("url"))),
+            source=_text(obj.get("source", article.get("source"))),
             line=lineno,
             record=obj,
         )

@@ -326,3 +326,20 @@ def test_results_flatten_into_one_dataframe(tmp_path: Path) -> None:
 
     assert len(df) == 2 * len(s.to_records())
     assert df.equals(summarizer.results_to_dataframe(results))
+
+
+def test_load_results_reads_what_a_batch_writes(tmp_path: Path) -> None:
+    from summarizer.batch import summarize_many, write_jsonl
+    from summarizer.inputs import InputFailure, load_articles
+
+    inputs = [*load_articles([ROOT / "seeds" / "articles.jsonl"]), InputFailure("feed.xml#9", "gone", "https://x.example/9", "HTTP 404")]
+    batch = summarize_many(inputs, backend="extractive", concurrency=2)
+    write_jsonl(batch, tmp_path / "out.jsonl")
+
+    results = summarizer.load_results(tmp_path / "out.jsonl")
+
+    assert list(results) == batch.summaries and len(results) == 3
+    assert [r.article.id for r in results] == ["kharkiv-glide-bombs", "istanbul-round-two", "eu-17th-package"]
+    [err] = results.errors
+    assert (err.id, err.url, err.source, err.line) == ("gone", "https://x.example/9", "feed.xml#9", 4)
+    assert "HTTP 404" in err.error
