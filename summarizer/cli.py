@@ -1,0 +1,588 @@
+"""The command line: parse arguments, call the library, print, exit.
+
+    summarizer summarize SOURCE   one article (file, -, URL) as terminal / json / markdown / html
+    summarizer schema             the JSON Schema of the output (--draft: what the LLM fills)
+    summarizer prompts            the templates in use; --export DIR copies them out for editing
+    summarizer config             the effective configuration and where each value came from; --check
+    summarizer eval GOLD_DIR      score a backend, or stored results, against gold facts
+
+Exit codes: 0 ok, 1 the summary failed (LLM or validation), 2 bad usage or bad
+input, 130 interrupted. An error is one line on stderr (``summarizer: error:
+...``); ``--debug`` adds the traceback.
+
+The library is imported inside the commands, so ``summarizer --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from summarizer.config import BACKENDS, MODES, mask
+
+if TYPE_CHECKING:
+    from summarizer.config import Config
+    from summarizer.schema import Summary
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+PROG = "summarizer"
+FORMATS = ("terminal", "json", "markdown", "html")
+#: -o FILE picks the format from the extension; anything else is JSON.
+SUFFIX_FORMATS = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
+#: Seconds to fetch a URL when --timeout / SUMMARIZER_TIMEOUT is not set.
+FETCH_TIMEOUT = 20.0
+_DEBUG = "summarizer.debug"  # key in click's ctx.meta, shared by the group and its commands
+
+
+# ---------------------------------------------------------------------------
+# Messages on stderr
+
+
+def _scrub(text: str) -> str:
+    """Remove keys from a message: the client's patterns, and any key set in the environment."""
+    client = sys.modules.get("summarizer.client")  # loaded whenever an LLM was involved
+    if client is not None:
+        text = client.scrub(text)
+    for var in ("SUMMARIZER_API_KEY", "OPENAI_API_KEY"):
+        key = os.environ.get(var)
+        if key and len(key) >= 8:
+            text = text.replace(key, mask(key))
+    return text
+
+
+def note(message: str) -> None:
+    """One line on stderr, prefixed with the program name."""
+    click.echo(f"{PROG}: {' '.join(_scrub(message).split())}", err=True)
+
+
+def _report(exc: BaseException, *, debug: bool) -> int:
+    """Print ``exc`` as one line on stderr (after the traceback with --debug); return the exit code."""
+    from summarizer.errors import SummarizerError
+
+    if debug:
+        click.echo(_scrub("".join(traceback.format_exception(type(exc), exc, exc.__traceback__))), err=True, nl=False)
+    if isinstance(exc, SummarizerError):
+        note(f"error: {exc}")
+        return exc.exit_code
+    rerun = "" if debug else " (rerun with --debug for the traceback)"
+    note(f"internal error: {type(exc).__name__}: {exc}{rerun}")
+    return 1
+
+
+class _Group(click.Group):
+    """Commands listed in the order they are defined; library errors become one-line messages."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, BrokenPipeError):
+            raise
+        except KeyboardInterrupt:
+            ctx.exit(130)
+        except Exception as exc:  # noqa: BLE001 - the one place every failure is turned into a message
+            ctx.exit(_report(exc, debug=bool(ctx.meta.get(_DEBUG))))
+
+
+# ---------------------------------------------------------------------------
+# Options shared by the commands that summarize (summarize, eval, batch)
+
+
+def _set_debug(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta[_DEBUG] = True
+
+
+debug_option = click.option(
+    "--debug", is_flag=True, expose_value=False, is_eager=True, callback=_set_debug,
+    help="Show the full traceback on errors.",
+)
+
+#: option parameter name -> Config field
+_SHARED_NAMES = {
+    "model": "model",
+    "base_url": "base_url",
+    "mode": "mode",
+    "temperature": "temperature",
+    "max_attempts": "max_attempts",
+    "timeout": "timeout",
+    "backend": "backend",
+    "strict": "strict",
+    "prompts": "prompts_dir",
+}
+
+_SHARED_OPTIONS = [
+    click.option(
+        "-m", "--model", metavar="NAME",
+        help="Model name.  [env: SUMMARIZER_MODEL, OPENAI_MODEL; default: gpt-4o-mini]",
+    ),
+    click.option(
+        "--base-url", metavar="URL",
+        help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 for Ollama.  "
+        "[env: SUMMARIZER_BASE_URL, OPENAI_BASE_URL; default: OpenAI]",
+    ),
+    click.option(
+        "--mode", type=click.Choice(MODES, case_sensitive=False),
+        help="How the model returns JSON: tools, json (most local servers), json_schema, md_json.  "
+        "[env: SUMMARIZER_MODE; default: tools]",
+    ),
+    click.option("--temperature", type=float, help="Sampling temperature.  [env: SUMMARIZER_TEMPERATURE; default: 0]"),
+    click.option(
+        "--max-attempts", type=click.IntRange(min=1), metavar="N",
+        help="Answers to try, re-asks included.  [env: SUMMARIZER_MAX_ATTEMPTS; default: 3]",
+    ),
+    click.option(
+        "--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+        help=f"Seconds per request.  [env: SUMMARIZER_TIMEOUT; default: 60 for the LLM, {FETCH_TIMEOUT:g} to fetch a URL]",
+    ),
+    click.option(
+        "--backend", type=click.Choice(BACKENDS, case_sensitive=False),
+        help="llm, extractive (offline, rule-based), or auto: llm when a key or --base-url is set, "
+        "else extractive.  [env: SUMMARIZER_BACKEND; default: auto]",
+    ),
+    click.option(
+        "--strict", is_flag=True, default=None,
+        help="Fail when an item can't be grounded in the article, instead of dropping it.",
+    ),
+    click.option(
+        "--prompts", type=click.Path(exists=True, file_okay=False), metavar="DIR",
+        help="Use your own templates (see 'summarizer prompts --export').  [env: SUMMARIZER_PROMPTS]",
+    ),
+    debug_option,
+]
+
+
+def summarizer_options(f: F) -> F:
+    """Add the shared options; the command receives them as ``overrides``, a dict of Config fields.
+
+    An option that was not given is None in ``overrides``, so ``Config.resolve``
+    falls back to the environment and records where each value came from.
+    """
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        overrides = {field: kwargs.pop(param) for param, field in _SHARED_NAMES.items()}
+        overrides["strict"] = overrides["strict"] or None
+        if overrides["mode"]:
+            overrides["mode"] = overrides["mode"].lower()
+        if overrides["backend"]:
+            overrides["backend"] = overrides["backend"].lower()
+        return f(*args, overrides=overrides, **kwargs)
+
+    for option in reversed(_SHARED_OPTIONS):
+        wrapper = option(wrapper)
+    return wrapper  # type: ignore[return-value]
+
+
+def make_summarizer(overrides: dict[str, Any], *, announce: bool = True) -> Any:
+    """A Summarizer with its backend chosen now, so configuration errors come before any work.
+
+    With ``announce``, says on stderr when ``auto`` fell back to the extractive
+    backend (otherwise call :func:`announce_fallback` once the input is read).
+    """
+    from summarizer.pipeline import Summarizer
+
+    summarizer = Summarizer(**overrides)
+    summarizer.backend  # noqa: B018 - raises NoEndpointError for --backend llm without an endpoint
+    if announce:
+        announce_fallback(summarizer)
+    return summarizer
+
+
+def announce_fallback(summarizer: Any) -> None:
+    """One line on stderr when the auto backend chose the extractive one, and why."""
+    if summarizer.fallback_reason:
+        note(summarizer.fallback_reason)
+
+
+# ---------------------------------------------------------------------------
+# The group
+
+
+@click.group(
+    PROG,
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="""\b
+Examples:
+  summarizer summarize seeds/ukraine-istanbul-talks.txt
+  summarizer summarize https://example.com/story.html --format html -o story.html
+  summarizer config --check
+  summarizer COMMAND --help
+
+\b
+Exit codes: 0 ok, 1 the summary failed (LLM or validation), 2 bad usage or input.
+""",
+)
+@click.version_option(package_name="summarizer", prog_name=PROG, message="%(prog)s %(version)s")
+@debug_option
+def cli() -> None:
+    """Grounded, structured summaries of news about armed conflict.
+
+    Every item (diplomacy, attacks, territory, sanctions) carries evidence copied
+    verbatim from the article, with character offsets. Works with any
+    OpenAI-compatible endpoint, or offline with the extractive backend.
+    """
+
+
+# ---------------------------------------------------------------------------
+# summarize
+
+
+def _default_format(output: Path | None) -> str:
+    if output is not None:
+        return SUFFIX_FORMATS.get(output.suffix.lower(), "json")
+    return "terminal" if sys.stdout.isatty() else "json"
+
+
+def _check_output(output: Path) -> None:
+    """Refuse an -o path that can't be written before spending time (and tokens) on the summary."""
+    from summarizer.errors import UsageError
+
+    if output.is_dir():
+        raise UsageError(f"-o {output} is a directory.", hint="Give a file name, e.g. -o summary.html.")
+    parent = output.parent if str(output.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"Cannot write {output}: folder {parent} does not exist.", hint="Create it first.")
+
+
+def _fetch_timeout(config: Config) -> float:
+    return config.timeout if config.sources.get("timeout", "default") != "default" else FETCH_TIMEOUT
+
+
+def render(summary: Summary, fmt: str, *, width: int | None = None, file: Any = None) -> str | None:
+    """The summary in ``fmt``; ``terminal`` prints onto ``file`` (default stdout) and returns None."""
+    from summarizer import render as r
+
+    if fmt == "terminal":
+        from rich.console import Console
+
+        if file is None:
+            console = Console(file=sys.stdout, highlight=False, emoji=False)
+        else:  # a file: plain text, no colours, a fixed width
+            console = Console(file=file, width=width or 100, color_system=None, highlight=False, emoji=False, force_terminal=False)
+        r.to_terminal(summary, console)
+        return None
+    text = {"json": r.to_json, "markdown": r.to_markdown, "html": r.to_html}[fmt](summary)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def _write(summary: Summary, fmt: str, output: Path | None) -> None:
+    from summarizer.errors import UsageError
+
+    if output is None:
+        text = render(summary, fmt)
+        if text is not None:
+            click.echo(text, nl=False)
+        return
+    try:
+        with output.open("w", encoding="utf-8", newline="\n") as handle:
+            text = render(summary, fmt, file=handle)
+            if text is not None:
+                handle.write(text)
+    except OSError as exc:
+        raise UsageError(f"Cannot write {output} ({exc.strerror or exc}).") from exc
+    note(f"wrote {output} ({fmt})")
+
+
+def usage_line(summary: Summary) -> str:
+    """Tokens, attempts, transport retries and latency, for --show-usage."""
+    meta = summary.meta
+    usage = meta.usage
+    who = f"{meta.backend} {meta.model}" if meta.model else meta.backend
+    reasks = meta.attempts - 1
+    attempts = f"{meta.attempts} attempt{'s' if meta.attempts != 1 else ''}"
+    if reasks:
+        attempts += f" ({reasks} re-ask{'s' if reasks != 1 else ''})"
+    parts = [
+        who,
+        f"{usage.total_tokens:,} tokens ({usage.prompt_tokens:,} prompt + {usage.completion_tokens:,} completion)",
+        attempts,
+        f"{meta.transport_retries} transport retr{'ies' if meta.transport_retries != 1 else 'y'}",
+    ]
+    if meta.latency_s is not None:
+        parts.append(f"{meta.latency_s:.2f} s")
+    return "usage: " + " · ".join(parts)
+
+
+def dropped_line(summary: Summary) -> str | None:
+    """'2 items dropped: ...' when the backend proposed items that are not in the article."""
+    dropped = summary.meta.dropped
+    if not dropped:
+        return None
+    n = len(dropped)
+    return f"{n} item{'s' if n != 1 else ''} dropped: not found in the article (see 'dropped')"
+
+
+@cli.command(
+    epilog="""\b
+Examples:
+  summarizer summarize seeds/ukraine-istanbul-talks.txt
+  summarizer summarize story.html --format markdown
+  curl -s https://example.com/story | summarizer summarize - -o story.json
+  summarizer summarize https://example.com/story --format html -o story.html
+  summarizer summarize story.txt --base-url http://localhost:11434/v1 --model llama3.1 --mode json
+  summarizer summarize story.txt --backend extractive --show-usage
+
+\b
+SOURCE is a .txt/.md file, an .html file (the article is extracted, with its
+title and date), - for stdin, or an http(s) URL.
+""",
+)
+@click.argument("source", metavar="SOURCE")
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(FORMATS, case_sensitive=False),
+    help="terminal (readable tables), json (the Summary with metadata), markdown, or html "
+    "(a standalone page with the evidence highlighted in the article).  "
+    "[default: terminal on a terminal, else json; with -o, from the file extension]",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+    help="Write to FILE instead of stdout (.json, .md or .html pick the format).",
+)
+@click.option("--show-usage", is_flag=True, help="Print tokens, attempts, retries and latency on stderr.")
+@summarizer_options
+def summarize(source: str, fmt: str | None, output: Path | None, show_usage: bool, overrides: dict[str, Any]) -> None:
+    """Summarize one article from a file, stdin or a URL."""
+    from summarizer.inputs import read_source
+
+    fmt = (fmt or _default_format(output)).lower()
+    if output is not None:
+        _check_output(output)
+    summarizer = make_summarizer(overrides, announce=False)
+    article = read_source(source, timeout=_fetch_timeout(summarizer.config))
+    announce_fallback(summarizer)
+    summary = summarizer.summarize(article)
+    if line := dropped_line(summary):
+        note(line)
+    _write(summary, fmt, output)
+    if show_usage:
+        note(usage_line(summary))
+
+
+# ---------------------------------------------------------------------------
+# schema
+
+
+@cli.command(
+    epilog="""\b
+Examples:
+  summarizer schema > summary.schema.json
+  summarizer schema --draft
+""",
+)
+@click.option("--draft", is_flag=True, help="The schema the LLM fills: evidence as plain strings, no offsets.")
+@debug_option
+def schema(draft: bool) -> None:
+    """Print the JSON Schema of the output (a Summary)."""
+    from summarizer.schema import Summary, SummaryDraft
+
+    model = SummaryDraft if draft else Summary
+    click.echo(json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False))
+
+
+# ---------------------------------------------------------------------------
+# prompts
+
+
+@cli.command(
+    epilog="""\b
+Examples:
+  summarizer prompts
+  summarizer prompts --export my-prompts
+  summarizer summarize story.txt --prompts my-prompts
+""",
+)
+@click.option(
+    "--prompts", "prompts_dir", type=click.Path(exists=True, file_okay=False), metavar="DIR",
+    help="Show (or export) the templates in DIR instead.  [env: SUMMARIZER_PROMPTS]",
+)
+@click.option(
+    "--export", "export_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+    help="Copy the templates into DIR (created if needed) to edit them.",
+)
+@click.option("--force", is_flag=True, help="With --export, overwrite existing files.")
+@debug_option
+def prompts(prompts_dir: str | None, export_dir: Path | None, force: bool) -> None:
+    """List the prompt templates in use, or copy them out for editing."""
+    from summarizer.config import Config
+    from summarizer.errors import UsageError
+    from summarizer.prompts import TEMPLATE_NAMES, Prompts
+
+    config = Config.resolve(prompts_dir=prompts_dir)
+    loaded = Prompts.load(config.prompts_dir)
+    origin = config.sources.get("prompts_dir", "default")
+    if export_dir is None:
+        where = "shipped with summarizer" if origin == "default" else f"from {'--prompts' if origin == 'argument' else origin}"
+        click.echo(f"templates: {loaded.directory}  ({where})")
+        click.echo(f"prompt version: {loaded.version}")
+        for name in TEMPLATE_NAMES:
+            lines = len((loaded.directory / name).read_text(encoding="utf-8").splitlines())
+            click.echo(f"  {name:<14} {lines} lines")
+        click.echo("Templates get 'article' (text, title, url, published, id) and 'fence'.")
+        return
+
+    if export_dir.exists() and export_dir.resolve() == loaded.directory.resolve():
+        raise UsageError(f"{export_dir} is the folder the templates are read from.", hint="Export to another folder.")
+    targets = [export_dir / name for name in TEMPLATE_NAMES]
+    existing = [str(t) for t in targets if t.exists()]
+    if existing and not force:
+        raise UsageError(
+            f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''}.",
+            hint="Pass --force to overwrite, or export to another folder.",
+        )
+    try:
+        export_dir.mkdir(parents=True, exist_ok=True)
+        for name, target in zip(TEMPLATE_NAMES, targets):
+            target.write_bytes((loaded.directory / name).read_bytes())
+    except OSError as exc:
+        raise UsageError(f"Cannot write to {export_dir} ({exc.strerror or exc}).") from exc
+    for target in targets:
+        click.echo(f"wrote {target}")
+    click.echo(f"Edit them, then pass --prompts {export_dir} (or set SUMMARIZER_PROMPTS={export_dir}).")
+
+
+# ---------------------------------------------------------------------------
+# config
+
+
+async def _ping(config: Config) -> list[str]:
+    from summarizer.backends.llm import LLMBackend
+
+    backend = LLMBackend(config)
+    try:
+        return await backend.client.ping()
+    finally:
+        await backend.aclose()
+
+
+@cli.command(
+    "config",
+    short_help="Show the configuration and where each value came from.",
+    epilog="""\b
+Examples:
+  summarizer config
+  summarizer config --check
+  summarizer config --base-url http://localhost:11434/v1 --model llama3.1 --check
+""",
+)
+@click.option("--check", is_flag=True, help="Make one tiny request (list the models) to verify the endpoint and the key.")
+@summarizer_options
+def config_command(check: bool, overrides: dict[str, Any]) -> None:
+    """Show the effective configuration and where each value came from.
+
+    The API key is masked. --check makes one tiny request to verify the endpoint and the key.
+    """
+    from summarizer.config import Config
+    from summarizer.errors import NoEndpointError
+
+    config = Config.resolve(**overrides)
+    rows = [("setting", "value", "source"), *config.describe()]
+    widths = [max(len(row[i]) for row in rows) for i in range(2)]
+    for name, value, source in rows:
+        click.echo(f"{name:<{widths[0]}}  {value:<{widths[1]}}  {source}".rstrip())
+    click.echo()
+    where = config.base_url or "https://api.openai.com/v1"
+    if config.backend == "extractive":
+        click.echo("backend in use: extractive (offline, rule-based)")
+    elif config.has_endpoint:
+        click.echo(f"backend in use: llm, {config.model} at {where} ({config.endpoint})")
+    elif config.backend == "auto":
+        click.echo("backend in use: extractive (no LLM endpoint configured: set OPENAI_API_KEY or --base-url)")
+    else:
+        click.echo("backend in use: none (--backend llm, but no LLM endpoint configured)")
+    if not check:
+        return
+
+    from summarizer.pipeline import run_sync
+
+    if not config.has_endpoint:
+        raise NoEndpointError()
+    models = run_sync(_ping(config))
+    click.echo(f"check: OK, {where} answered with {len(models)} model{'s' if len(models) != 1 else ''}")
+    if config.model in models:
+        click.echo(f"model {config.model!r} is available")
+    elif models:
+        shown = ", ".join(models[:8]) + (", …" if len(models) > 8 else "")
+        click.echo(f"warning: model {config.model!r} is not in the list ({shown}); check --model")
+
+
+# ---------------------------------------------------------------------------
+# eval
+
+
+@cli.command(
+    "eval",
+    short_help="Score summaries against hand-written gold facts.",
+    epilog="""\b
+Examples:
+  summarizer eval gold/ --backend extractive
+  summarizer eval gold/ --backend llm --model gpt-4o-mini --details
+  summarizer eval gold/ --results results.jsonl --format markdown
+""",
+)
+@click.argument("gold_dir", type=click.Path(exists=True, file_okay=False), metavar="GOLD_DIR")
+@click.option(
+    "--results", type=click.Path(exists=True, dir_okay=False), metavar="FILE.jsonl",
+    help="Score stored summaries (one Summary JSON per line) instead of running a backend.",
+)
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(["table", "markdown", "json"]), default="table", show_default=True,
+    help="How to print the scores.",
+)
+@click.option("--details", is_flag=True, help="Also list the missed, extra and wrong items of each article.")
+@summarizer_options
+def eval_command(gold_dir: str, results: str | None, fmt: str, details: bool, overrides: dict[str, Any]) -> None:
+    """Score summaries against hand-written gold facts (recall, precision, numbers, grounding)."""
+    from summarizer.evaluate import evaluate, load_results
+
+    if results is not None:
+        report = evaluate(gold_dir, results=load_results(results))
+    else:
+        summarizer = make_summarizer(overrides)
+        report = evaluate(gold_dir, backend=summarizer)
+        model = summarizer.config.model if summarizer.backend.name == "llm" else None
+        report.label = f"{summarizer.backend.name} ({model})" if model else summarizer.backend.name
+    if fmt == "json":
+        click.echo(report.to_json())
+        return
+    if fmt == "markdown":
+        click.echo(report.to_markdown(details=details))
+        return
+    click.echo(report.to_table())
+    if details:
+        for article in report.articles:
+            problems = [
+                *(f"missed {m}" for m in article.missed),
+                *(f"extra {e}" for e in article.extra),
+                *(f"wrong {n}" for n in article.number_errors),
+            ]
+            if problems:
+                click.echo(f"\n{article.name}")
+                for problem in problems:
+                    click.echo(f"  {problem}")
+
+
+# --- batch command (owned by the batch engineer) ---
+# Reuse @summarizer_options (its values arrive as ``overrides``), make_summarizer(),
+# announce_fallback(), note(), render(), usage_line() and dropped_line() above.
+
+
+# ---------------------------------------------------------------------------
+# Entry point
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The ``summarizer`` console script (also ``python -m summarizer``)."""
+    cli.main(args=argv)
