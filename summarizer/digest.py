@@ -1,0 +1,694 @@
+"""One brief across many summaries: attacks, a diplomacy timeline, territory, sanctions.
+
+::
+
+    build(summaries)               -> Digest (the merged rows, for your own rendering)
+    to_markdown(summaries)         Markdown
+    to_html_fragment(summaries)    self-contained HTML for notebooks (inline CSS, no scripts)
+    to_html(summaries)             a standalone page
+    write_digest(summaries, path)  .md / .markdown or .html / .htm, by the file's suffix
+
+Every row names the articles it comes from and links to them (their URL, or
+their id in the list of sources when there is no URL).
+
+**Merging.** The same event is often reported by several articles. Two
+attacks from *different* articles are one event when they happened at the
+same place (the place names share their words once "region", "city" and the
+like are set aside; an article naming only the region matches one naming a
+town in it), on the same date (the dates as written do not contradict each
+other, e.g. "Saturday" and "on Saturday morning", and the articles were
+published within three days), and their figures overlap (every count both
+report agrees, or at least one does: "9 killed, 5 injured" and "9 killed, 7
+injured" are one event whose injured figure is shown as "5–7"). Territorial
+changes, sanctions moves and talks, calls, meetings, agreements and prisoner
+exchanges are merged the same way when they name the same place / target /
+actors with the same status or kind. Duplicate summaries (same text) count once.
+
+Pure functions: nothing here reads files (except :func:`write_digest`), the
+network or the environment, and every string is escaped for its format.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+from summarizer.schema import Attack, Diplomacy, Sanction, Summary, Territory
+
+__all__ = [
+    "AttackEvent",
+    "Digest",
+    "DiplomacyEntry",
+    "SanctionEntry",
+    "Source",
+    "TerritoryEntry",
+    "build",
+    "to_html",
+    "to_html_fragment",
+    "to_markdown",
+    "write_digest",
+]
+
+DASH = "—"
+MAX_DAYS_APART = 3
+"""Articles published further apart than this never report the same event."""
+_MERGED_KINDS = frozenset({"talks", "call", "meeting", "agreement", "prisoner_exchange"})
+_SHOWN_FAILURES = 50
+
+
+# ---------------------------------------------------------------------------
+# The model
+
+
+@dataclass(frozen=True)
+class Source:
+    """One article the digest cites; ``n`` is its number in the list of sources."""
+
+    n: int
+    id: str
+    title: str | None = None
+    url: str | None = None
+    published: str | None = None
+    day: date | None = None
+
+    @property
+    def label(self) -> str:
+        return _clip(self.title or self.id, 60)
+
+
+@dataclass
+class AttackEvent:
+    """One attack, as reported by one or more articles."""
+
+    when: str | None
+    place: str
+    weapons: list[str]
+    killed: tuple[int, int] | None
+    injured: tuple[int, int] | None
+    sources: list[Source]
+    attacks: list[Attack] = field(default_factory=list, repr=False)
+
+
+@dataclass
+class DiplomacyEntry:
+    kind: str
+    actors: list[str]
+    what: str
+    when: str | None
+    day: date | None
+    sources: list[Source]
+
+
+@dataclass
+class TerritoryEntry:
+    place: str
+    region: str | None
+    claimant: str
+    status: str
+    when: str | None
+    sources: list[Source]
+
+
+@dataclass
+class SanctionEntry:
+    actors: list[str]
+    target: str
+    status: str
+    what: str
+    sources: list[Source]
+
+
+@dataclass
+class Digest:
+    sources: list[Source]
+    attacks: list[AttackEvent]
+    diplomacy: list[DiplomacyEntry]
+    territory: list[TerritoryEntry]
+    sanctions: list[SanctionEntry]
+    failures: list[tuple[str, str | None, str]] = field(default_factory=list)
+    """(id, url, error) of the inputs that have no summary."""
+
+    @property
+    def period(self) -> tuple[date, date] | None:
+        days = [s.day for s in self.sources if s.day is not None]
+        return (min(days), max(days)) if days else None
+
+
+# ---------------------------------------------------------------------------
+# Normalising
+
+
+_GENERIC = frozenset({
+    "region", "regions", "oblast", "province", "district", "area", "city", "town", "village", "settlement",
+    "the", "of", "in", "near", "outskirts", "regional", "capital", "centre", "center", "community",
+})
+_WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
+_MONTHS = frozenset({
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december",
+})
+
+
+def _tokens(text: str | None, drop: frozenset[str] = _GENERIC) -> frozenset[str]:
+    if not text:
+        return frozenset()
+    words = re.findall(r"[^\W_]+", text.lower().replace("\u2019s", "").replace("'s", ""))
+    return frozenset(w for w in words if w not in drop)
+
+
+def _nested(a: frozenset[str], b: frozenset[str]) -> bool:
+    return bool(a) and bool(b) and (a <= b or b <= a)
+
+
+def _day(published: str | None) -> date | None:
+    """A publication date from RFC 822 ('Sat, 17 May 2025 14:30:00 GMT') or ISO 8601 text."""
+    if not published:
+        return None
+    text = published.strip()
+    for parse in (datetime.fromisoformat, lambda t: datetime.fromisoformat(t[:10]), parsedate_to_datetime):
+        try:
+            return parse(text).date()
+        except (ValueError, TypeError, IndexError):
+            continue
+    return None
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _same_day(a: str | None, b: str | None) -> bool:
+    """Dates as written that do not contradict each other (unknown matches anything)."""
+    ta, tb = _tokens(a, frozenset()), _tokens(b, frozenset())
+    for vocabulary in (_WEEKDAYS, _MONTHS):
+        va, vb = ta & vocabulary, tb & vocabulary
+        if va and vb and not va & vb:
+            return False
+    da, db = {t for t in ta if t.isdigit()}, {t for t in tb if t.isdigit()}
+    return not (da and db and not da & db)
+
+
+def _same_time(when_a: str | None, when_b: str | None, a: Source, b: Source) -> bool:
+    """Positive evidence of the same date: the dates as written agree, or the articles appeared within a day.
+
+    Dates as written agree when they share a weekday, a month or a day number
+    and contradict on none; articles published more than ``MAX_DAYS_APART``
+    days apart never match.
+    """
+    if not _same_day(when_a, when_b) or not _close_in_time([a], [b]):
+        return False
+    ta, tb = _tokens(when_a, frozenset()), _tokens(when_b, frozenset())
+    dated = _WEEKDAYS | _MONTHS
+    if ta & tb & dated or {t for t in ta & tb if t.isdigit()}:
+        return True
+    if ta and ta == tb:
+        return True
+    return a.day is not None and b.day is not None and abs((a.day - b.day).days) <= 1
+
+
+def _close_in_time(a: Sequence[Source], b: Sequence[Source]) -> bool:
+    days_a = [s.day for s in a if s.day]
+    days_b = [s.day for s in b if s.day]
+    if not days_a or not days_b:
+        return True
+    return min(abs((x - y).days) for x in days_a for y in days_b) <= MAX_DAYS_APART
+
+
+def _range(values: Iterable[int | None]) -> tuple[int, int] | None:
+    known = [v for v in values if v is not None]
+    return (min(known), max(known)) if known else None
+
+
+def _overlap(a: tuple[int, int] | None, b: tuple[int, int] | None) -> bool | None:
+    """True / False when both are known, None when either is not."""
+    if a is None or b is None:
+        return None
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
+# ---------------------------------------------------------------------------
+# Building
+
+
+def _sources(summaries: Iterable[Summary]) -> list[tuple[Summary, Source]]:
+    out: list[tuple[Summary, Source]] = []
+    seen: set[str] = set()
+    for summary in summaries:
+        if summary.meta.content_hash in seen:
+            continue
+        seen.add(summary.meta.content_hash)
+        a = summary.article
+        out.append((summary, Source(len(out) + 1, a.key, a.title, a.url, a.published, _day(a.published))))
+    return out
+
+
+def _same_attack(event: AttackEvent, attack: Attack, source: Source) -> bool:
+    if any(s.n == source.n for s in event.sources):
+        return False  # one article's separate items are separate attacks
+    if not all(_same_time(a.when, attack.when, s, source) for a, s in zip(event.attacks, event.sources)):
+        return False
+    if not any(_same_place(a, attack) for a in event.attacks):
+        return False
+    checks = [
+        _overlap(event.killed, _range([attack.killed])),
+        _overlap(event.injured, _range([attack.injured])),
+    ]
+    known = [c for c in checks if c is not None]
+    return not known or any(known)
+
+
+def _same_place(a: Attack, b: Attack) -> bool:
+    pa, pb = _tokens(a.place), _tokens(b.place)
+    ra, rb = _tokens(a.region), _tokens(b.region)
+    if pa and pb:
+        return _nested(pa, pb) and (not ra or not rb or _nested(ra, rb))
+    if pa or pb:  # one names a town, the other only a region: the region must be the town's, or the town
+        (town, town_region), region = ((pa, ra), rb) if pa else ((pb, rb), ra)
+        return _nested(region, town_region) or _nested(region, town)
+    return _nested(ra, rb)
+
+
+def _where(attack: Attack) -> str:
+    parts = [p for p in (attack.place, attack.region) if p]
+    return ", ".join(parts) if parts else DASH
+
+
+def _attack_events(pairs: list[tuple[Summary, Source]]) -> list[AttackEvent]:
+    events: list[AttackEvent] = []
+    for summary, source in pairs:
+        for attack in summary.attacks:
+            for event in events:
+                if _same_attack(event, attack, source):
+                    event.attacks.append(attack)
+                    event.sources.append(source)
+                    event.weapons += [w for w in attack.weapons if w not in event.weapons]
+                    event.killed = _range([*(event.killed or ()), attack.killed])
+                    event.injured = _range([*(event.injured or ()), attack.injured])
+                    event.when = event.when or attack.when
+                    if attack.place and not any(a.place for a in event.attacks[:-1]):
+                        event.place = _where(attack)
+                    break
+            else:
+                events.append(AttackEvent(
+                    when=attack.when, place=_where(attack), weapons=list(attack.weapons),
+                    killed=_range([attack.killed]), injured=_range([attack.injured]),
+                    sources=[source], attacks=[attack],
+                ))
+    return events
+
+
+def _actors(names: Iterable[str]) -> frozenset[str]:
+    return frozenset().union(*(_tokens(n) for n in names)) if names else frozenset()
+
+
+def _diplomacy(pairs: list[tuple[Summary, Source]]) -> list[DiplomacyEntry]:
+    entries: list[DiplomacyEntry] = []
+    for summary, source in pairs:
+        for d in summary.diplomacy:
+            match = next((e for e in entries if _same_diplomacy(e, d, source)), None)
+            if match is not None:
+                match.sources.append(source)
+                match.actors += [a for a in d.actors if a not in match.actors]
+                match.when = match.when or d.when
+                continue
+            entries.append(DiplomacyEntry(d.kind, list(d.actors), d.what, d.when, source.day, [source]))
+    order = {id(e): i for i, e in enumerate(entries)}
+    return sorted(entries, key=lambda e: (e.day is None, e.day or date.min, order[id(e)]))
+
+
+def _same_diplomacy(entry: DiplomacyEntry, d: Diplomacy, source: Source) -> bool:
+    if d.kind != entry.kind or d.kind not in _MERGED_KINDS:
+        return False
+    if any(s.n == source.n for s in entry.sources):
+        return False
+    if not _same_time(entry.when, d.when, entry.sources[0], source):
+        return False
+    return _nested(_actors(entry.actors), _actors(d.actors))
+
+
+def _territory(pairs: list[tuple[Summary, Source]]) -> list[TerritoryEntry]:
+    entries: list[TerritoryEntry] = []
+    for summary, source in pairs:
+        for t in summary.territory:
+            match = next((e for e in entries if _same_territory(e, t, source)), None)
+            if match is not None:
+                match.sources.append(source)
+                match.region = match.region or t.region
+                match.when = match.when or t.when
+                continue
+            entries.append(TerritoryEntry(t.place, t.region, t.claimant, t.status, t.when, [source]))
+    return entries
+
+
+def _same_territory(entry: TerritoryEntry, t: Territory, source: Source) -> bool:
+    return (
+        entry.status == t.status
+        and all(s.n != source.n for s in entry.sources)
+        and _nested(_tokens(entry.place), _tokens(t.place))
+        and bool(_tokens(entry.claimant) & _tokens(t.claimant) or not _tokens(entry.claimant) or not _tokens(t.claimant))
+        and _close_in_time(entry.sources, [source])
+    )
+
+
+def _sanctions(pairs: list[tuple[Summary, Source]]) -> list[SanctionEntry]:
+    entries: list[SanctionEntry] = []
+    for summary, source in pairs:
+        for s in summary.sanctions:
+            match = next((e for e in entries if _same_sanction(e, s, source)), None)
+            if match is not None:
+                match.sources.append(source)
+                match.actors += [a for a in s.actors if a not in match.actors]
+                continue
+            entries.append(SanctionEntry(list(s.actors), s.target, s.status, s.what, [source]))
+    return entries
+
+
+def _same_sanction(entry: SanctionEntry, s: Sanction, source: Source) -> bool:
+    return (
+        entry.status == s.status
+        and all(x.n != source.n for x in entry.sources)
+        and _nested(_tokens(entry.target), _tokens(s.target))
+        and bool(_actors(entry.actors) & _actors(s.actors))
+        and _close_in_time(entry.sources, [source])
+    )
+
+
+def _failures(failures: Iterable[Any]) -> list[tuple[str, str | None, str]]:
+    out = []
+    for f in failures:
+        out.append((str(getattr(f, "id", None) or getattr(f, "source", None) or "?"),
+                    getattr(f, "url", None), str(getattr(f, "error", None) or "failed")))
+    return out
+
+
+def build(summaries: Iterable[Summary], *, failures: Iterable[Any] = ()) -> Digest:
+    """Merge ``summaries`` into one digest. ``failures`` (objects with ``id``, ``url``, ``error``) are listed."""
+    pairs = _sources(summaries)
+    return Digest(
+        sources=[s for _, s in pairs],
+        attacks=_attack_events(pairs),
+        diplomacy=_diplomacy(pairs),
+        territory=_territory(pairs),
+        sanctions=_sanctions(pairs),
+        failures=_failures(failures),
+    )
+
+
+def _as_digest(summaries: Iterable[Summary] | Digest, failures: Iterable[Any]) -> Digest:
+    return summaries if isinstance(summaries, Digest) else build(summaries, failures=failures)
+
+
+# ---------------------------------------------------------------------------
+# Shared formatting
+
+
+def _figure(value: tuple[int, int] | None) -> str:
+    if value is None:
+        return DASH
+    low, high = value
+    return f"{low:,}" if low == high else f"{low:,}–{high:,}"
+
+
+def _words(value: str) -> str:
+    return value.replace("_", " ")
+
+
+def _title(d: Digest) -> tuple[str, str]:
+    n = len(d.sources)
+    period = d.period
+    when = ""
+    if period:
+        first, last = period
+        when = f", {first.isoformat()}" if first == last else f", {first.isoformat()} to {last.isoformat()}"
+    counts = (
+        f"{len(d.attacks)} attack{'s' if len(d.attacks) != 1 else ''}, {len(d.diplomacy)} diplomatic "
+        f"event{'s' if len(d.diplomacy) != 1 else ''}, {len(d.territory)} territorial "
+        f"change{'s' if len(d.territory) != 1 else ''}, {len(d.sanctions)} sanctions "
+        f"move{'s' if len(d.sanctions) != 1 else ''}"
+    )
+    failed = f"; {len(d.failures)} input{'s' if len(d.failures) != 1 else ''} failed" if d.failures else ""
+    return f"Digest of {n} article{'s' if n != 1 else ''}{when}", counts + failed
+
+
+# ---------------------------------------------------------------------------
+# Markdown
+
+
+def _md(text: str) -> str:
+    return re.sub(r"([\\`*_\[\]<>|#])", r"\\\1", " ".join(str(text).split()))
+
+
+def _md_url(url: str) -> str:
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+
+def _md_source(s: Source) -> str:
+    if s.url:
+        return f"[{_md(s.label)}]({_md_url(s.url)})"
+    return f"{_md(s.label)} (`{s.id.replace('`', '')}`)" if s.title else f"`{s.id.replace('`', '')}`"
+
+
+def _md_sources(sources: Sequence[Source]) -> str:
+    return "; ".join(_md_source(s) for s in sources)
+
+
+def _md_table(headers: Sequence[str], rows: Iterable[Sequence[str]], right: Sequence[int] = ()) -> list[str]:
+    align = ["---:" if i in right else "---" for i in range(len(headers))]
+    out = ["| " + " | ".join(headers) + " |", "|" + "|".join(align) + "|"]
+    out += ["| " + " | ".join(row) + " |" for row in rows]
+    return out
+
+
+def to_markdown(summaries: Iterable[Summary] | Digest, *, failures: Iterable[Any] = ()) -> str:
+    """The digest as Markdown: tables and a timeline, every row linked to its articles."""
+    d = _as_digest(summaries, failures)
+    title, counts = _title(d)
+    out = [f"# {title}", "", counts + ".", ""]
+    out += ["## Attacks", ""]
+    if d.attacks:
+        out += _md_table(
+            ["Date (as written)", "Place", "Weapon", "Killed", "Injured", "Sources"],
+            (
+                [
+                    _md(e.when or DASH), _md(e.place), _md(", ".join(_words(w) for w in e.weapons) or DASH),
+                    _figure(e.killed), _figure(e.injured), _md_sources(e.sources),
+                ]
+                for e in d.attacks
+            ),
+            right=(3, 4),
+        )
+    else:
+        out.append("No attacks reported.")
+    out += ["", "## Diplomacy timeline", ""]
+    if d.diplomacy:
+        for e in d.diplomacy:
+            day = e.day.isoformat() if e.day else "undated"
+            when = f" ({_md(e.when)})" if e.when else ""
+            actors = f" — {_md(', '.join(e.actors))}" if e.actors else ""
+            out.append(f"- **{day}**{when} · {_md(_words(e.kind))}{actors}: {_md(e.what)} — {_md_sources(e.sources)}")
+    else:
+        out.append("No diplomatic events reported.")
+    out += ["", "## Territorial changes", ""]
+    if d.territory:
+        out += _md_table(
+            ["Place", "Region", "Claimant", "Status", "When", "Sources"],
+            (
+                [_md(e.place), _md(e.region or DASH), _md(e.claimant), _md(_words(e.status)), _md(e.when or DASH),
+                 _md_sources(e.sources)]
+                for e in d.territory
+            ),
+        )
+    else:
+        out.append("No territorial changes reported.")
+    out += ["", "## Sanctions", ""]
+    if d.sanctions:
+        for e in d.sanctions:
+            actors = _md(", ".join(e.actors)) or DASH
+            out.append(f"- **{_md(_words(e.status))}** · {actors} → {_md(e.target)}: {_md(e.what)} — {_md_sources(e.sources)}")
+    else:
+        out.append("No sanctions moves reported.")
+    out += ["", "## Sources", ""]
+    for s in d.sources:
+        published = f" — {_md(s.published)}" if s.published else ""
+        link = f" — <{s.url}>" if s.url else ""
+        out.append(f"{s.n}. {_md(s.title or s.id)} (`{s.id.replace('`', '')}`){published}{link}")
+    if d.failures:
+        out += ["", f"## Failed inputs ({len(d.failures)})", ""]
+        for fid, url, error in d.failures[:_SHOWN_FAILURES]:
+            where = f"[{_md(fid)}]({_md_url(url)})" if url else f"`{fid.replace('`', '')}`"
+            out.append(f"- {where}: {_md(_clip(error, 200))}")
+        if len(d.failures) > _SHOWN_FAILURES:
+            out.append(f"- … and {len(d.failures) - _SHOWN_FAILURES} more (see the JSONL output)")
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------------------
+# HTML
+
+_P = "smzd"
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _safe_url(url: str) -> str | None:
+    return url if re.match(r"^https?://", url, re.IGNORECASE) else None
+
+
+def _html_source(s: Source) -> str:
+    url = _safe_url(s.url) if s.url else None
+    href = _e(url) if url else f"#{_P}-src-{s.n}"
+    return f'<a href="{href}" title="{_e(s.title or s.id)}">{_e(s.label)}</a>'
+
+
+def _html_sources(sources: Sequence[Source]) -> str:
+    return "; ".join(_html_source(s) for s in sources)
+
+
+def _muted(text: str = DASH) -> str:
+    return f'<span class="{_P}-muted">{_e(text)}</span>'
+
+
+def _cell(value: str | None) -> str:
+    return _e(value) if value else _muted()
+
+
+def _html_table(headers: Sequence[str], rows: list[list[str]], right: Sequence[int] = ()) -> str:
+    head = "".join(f'<th class="{_P}-num">{_e(h)}</th>' if i in right else f"<th>{_e(h)}</th>" for i, h in enumerate(headers))
+    body = "".join(
+        "<tr>" + "".join(f'<td class="{_P}-num">{c}</td>' if i in right else f"<td>{c}</td>" for i, c in enumerate(r)) + "</tr>"
+        for r in rows
+    )
+    return f'<div class="{_P}-scroll"><table class="{_P}-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+def _css() -> str:
+    r = f".{_P}-root"
+    return (
+        f"{r}{{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;font-size:14px;line-height:1.45;"
+        f"max-width:1100px;color:inherit}}"
+        f"{r} h2{{font-size:1.4em;margin:.2em 0}}{r} h3{{font-size:1.1em;margin:1.1em 0 .35em}}"
+        f"{r} .{_P}-scroll{{overflow-x:auto}}"
+        f"{r} table.{_P}-table{{border-collapse:collapse;width:100%;font-size:.92em}}"
+        f"{r} .{_P}-table th,{r} .{_P}-table td{{border-bottom:1px solid rgba(128,128,128,.3);padding:.25em .5em;"
+        f"text-align:left;vertical-align:top}}"
+        f"{r} .{_P}-table th{{font-weight:600;border-bottom:2px solid rgba(128,128,128,.5);white-space:nowrap}}"
+        f"{r} .{_P}-num{{text-align:right!important;font-variant-numeric:tabular-nums;white-space:nowrap}}"
+        f"{r} .{_P}-muted{{color:gray}}"
+        f"{r} ul.{_P}-timeline{{list-style:none;padding-left:0;margin:0}}"
+        f"{r} ul.{_P}-timeline li{{border-left:3px solid #bcd7ff;padding:.15em 0 .15em .7em;margin:0 0 .3em}}"
+        f"{r} .{_P}-day{{font-weight:600;font-variant-numeric:tabular-nums}}"
+        f"{r} .{_P}-kind{{display:inline-block;border:1px solid rgba(128,128,128,.45);border-radius:3px;padding:0 .35em;"
+        f"font-size:.85em}}"
+        f"{r} .{_P}-merged{{font-size:.8em;color:#0a6;margin-left:.3em}}"
+        f"{r} ol.{_P}-sources{{padding-left:1.6em}}{r} ol.{_P}-sources li:target{{background:rgba(255,230,0,.3)}}"
+        f"{r} code{{font-size:.9em}}"
+        f"{r} .{_P}-failed{{margin:1em 0;padding:.5em .8em;border-left:4px solid #d33;background:rgba(220,50,50,.08)}}"
+    )
+
+
+def _merged(sources: Sequence[Source]) -> str:
+    return f'<span class="{_P}-merged">{len(sources)} reports</span>' if len(sources) > 1 else ""
+
+
+def to_html_fragment(summaries: Iterable[Summary] | Digest, *, failures: Iterable[Any] = ()) -> str:
+    """The digest as self-contained HTML (inline CSS, no scripts): for notebooks."""
+    d = _as_digest(summaries, failures)
+    title, counts = _title(d)
+    out = [f'<div class="{_P}-root"><style>{_css()}</style><h2>{_e(title)}</h2><p class="{_P}-muted">{_e(counts)}.</p>']
+    out.append("<h3>Attacks</h3>")
+    if d.attacks:
+        rows = [
+            [
+                _cell(e.when), _e(e.place), _cell(", ".join(_words(w) for w in e.weapons)),
+                _e(_figure(e.killed)) if e.killed else _muted(), _e(_figure(e.injured)) if e.injured else _muted(),
+                _html_sources(e.sources) + _merged(e.sources),
+            ]
+            for e in d.attacks
+        ]
+        out.append(_html_table(["Date (as written)", "Place", "Weapon", "Killed", "Injured", "Sources"], rows, right=(3, 4)))
+    else:
+        out.append(f"<p>{_muted('No attacks reported.')}</p>")
+    out.append("<h3>Diplomacy timeline</h3>")
+    if d.diplomacy:
+        items = []
+        for e in d.diplomacy:
+            day = e.day.isoformat() if e.day else "undated"
+            when = f" {_muted('(' + e.when + ')')}" if e.when else ""
+            actors = f" {_e(', '.join(e.actors))}:" if e.actors else ""
+            items.append(
+                f'<li><span class="{_P}-day">{_e(day)}</span>{when} <span class="{_P}-kind">{_e(_words(e.kind))}</span>'
+                f"{actors} {_e(e.what)} — {_html_sources(e.sources)}{_merged(e.sources)}</li>"
+            )
+        out.append(f'<ul class="{_P}-timeline">{"".join(items)}</ul>')
+    else:
+        out.append(f"<p>{_muted('No diplomatic events reported.')}</p>")
+    out.append("<h3>Territorial changes</h3>")
+    if d.territory:
+        rows = [
+            [_e(e.place), _cell(e.region), _e(e.claimant), _e(_words(e.status)), _cell(e.when),
+             _html_sources(e.sources) + _merged(e.sources)]
+            for e in d.territory
+        ]
+        out.append(_html_table(["Place", "Region", "Claimant", "Status", "When", "Sources"], rows))
+    else:
+        out.append(f"<p>{_muted('No territorial changes reported.')}</p>")
+    out.append("<h3>Sanctions</h3>")
+    if d.sanctions:
+        rows = [
+            [_e(_words(e.status)), _cell(", ".join(e.actors)), _e(e.target), _e(e.what),
+             _html_sources(e.sources) + _merged(e.sources)]
+            for e in d.sanctions
+        ]
+        out.append(_html_table(["Status", "Actors", "Target", "What", "Sources"], rows))
+    else:
+        out.append(f"<p>{_muted('No sanctions moves reported.')}</p>")
+    out.append(f'<h3>Sources</h3><ol class="{_P}-sources">')
+    for s in d.sources:
+        url = _safe_url(s.url) if s.url else None
+        link = f' — <a href="{_e(url)}">{_e(url)}</a>' if url else ""
+        published = f" {_muted('· ' + s.published)}" if s.published else ""
+        out.append(f'<li id="{_P}-src-{s.n}">{_e(s.title or s.id)} <code>{_e(s.id)}</code>{published}{link}</li>')
+    out.append("</ol>")
+    if d.failures:
+        lis = "".join(
+            f"<li>{_e(fid)}: {_e(_clip(error, 200))}</li>" for fid, _url, error in d.failures[:_SHOWN_FAILURES]
+        )
+        more = f"<li>… and {len(d.failures) - _SHOWN_FAILURES} more</li>" if len(d.failures) > _SHOWN_FAILURES else ""
+        out.append(f'<div class="{_P}-failed"><b>Failed inputs ({len(d.failures)})</b><ul>{lis}{more}</ul></div>')
+    out.append("</div>")
+    return "".join(out)
+
+
+def to_html(summaries: Iterable[Summary] | Digest, *, failures: Iterable[Any] = ()) -> str:
+    """A standalone HTML page (no external resources)."""
+    d = _as_digest(summaries, failures)
+    title, _ = _title(d)
+    return (
+        "<!doctype html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(title)}</title>"
+        "<style>body{margin:1.5em auto;padding:0 1.2em;max-width:1140px;background:#fff;color:#1a1a1a}</style>"
+        f"</head><body>\n{to_html_fragment(d)}\n</body></html>\n"
+    )
+
+
+def write_digest(
+    summaries: Iterable[Summary] | Digest, path: str | os.PathLike[str], *, failures: Iterable[Any] = ()
+) -> str:
+    """Write the digest to ``path``: HTML for .html/.htm, else Markdown. Returns the format written."""
+    target = Path(path)
+    fmt = "html" if target.suffix.lower() in (".html", ".htm") else "markdown"
+    text = (to_html if fmt == "html" else to_markdown)(summaries, failures=failures)
+    target.write_text(text, encoding="utf-8", newline="\n")
+    return fmt
