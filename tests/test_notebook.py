@@ -142,6 +142,8 @@ def _printed(nb: Any) -> str:
 
 
 def _check_displays(nb: Any) -> None:
+    [batch_cell] = [c for c in nb.cells if "summarize_many(" in c.source]
+    assert any("text/html" in o.get("data", {}) for o in batch_cell.outputs), "the batch did not display its digest"
     html = _outputs(nb, "text/html")
     summaries = [h for h in html if "smz-root" in h]
     assert summaries and all("<mark" in h for h in summaries), "no summary with highlighted evidence was displayed"
