@@ -79,6 +79,7 @@ PROMPT_OVERHEAD_CHARS = 9000
 #: Completion tokens assumed for one summary until the real usage is known.
 COMPLETION_ESTIMATE = 800
 _NOT_FINISHED = "not summarized yet: the run was interrupted; run the batch again to finish it"
+_NOT_STORED = "not in the store: run the batch (without --from-store) to summarize it"
 
 
 # ---------------------------------------------------------------------------
@@ -182,11 +183,13 @@ class BatchStats:
     summarized: int = 0
     """Inputs with a summary (cached and duplicates included)."""
     cached: int = 0
-    """Results taken from the store without summarizing anything."""
+    """Summaries taken from the store without summarizing anything (duplicates of this run's work excluded)."""
     duplicates: int = 0
     failed: int = 0
     tokens: int = 0
     """Tokens used by the items summarized in this batch."""
+    retries: int = 0
+    """HTTP requests retried (429, 5xx, timeouts, connection errors)."""
     backoffs: int = 0
     """429s that paused the whole batch."""
     paused_s: float = 0.0
@@ -212,12 +215,14 @@ class Throttle:
         *,
         stats: BatchStats | None = None,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Any] = asyncio.sleep,
     ) -> None:
         if rpm is not None and rpm <= 0 or tpm is not None and tpm <= 0:
             raise UsageError("--rpm and --tpm must be positive.")
         self.rpm, self.tpm = rpm, tpm
         self.stats = stats or BatchStats()
         self.clock = clock
+        self.sleep = sleep
         self.pause_until = 0.0
         self._requests: deque[float] = deque()
         self._tokens: deque[list[float]] = deque()  # [time, tokens]
@@ -226,6 +231,7 @@ class Throttle:
 
     def on_backoff(self, wait: float, exc: BaseException | None) -> None:
         """LLMClient.on_backoff callback: a 429 holds every new request for ``wait`` seconds."""
+        self.stats.retries += 1
         if getattr(exc, "status_code", None) != 429:
             return
         now = self.clock()
@@ -237,7 +243,7 @@ class Throttle:
 
     async def wait_pause(self) -> None:
         while (left := self.pause_until - self.clock()) > 0:
-            await asyncio.sleep(left)
+            await self.sleep(left)
 
     async def before_request(self) -> None:
         """Wait out a shared backoff, then for room under ``rpm``."""
@@ -252,7 +258,7 @@ class Throttle:
                 if len(self._requests) < self.rpm:
                     self._requests.append(now)
                     return
-                await asyncio.sleep(self._requests[0] + 60 - now)
+                await self.sleep(self._requests[0] + 60 - now)
                 await self.wait_pause()  # a 429 may have paused the batch meanwhile
 
     async def take_tokens(self, estimate: int) -> list[float] | None:
@@ -269,7 +275,7 @@ class Throttle:
                     entry = [now, float(estimate)]
                     self._tokens.append(entry)
                     return entry
-                await asyncio.sleep(self._tokens[0][0] + 60 - now)
+                await self.sleep(self._tokens[0][0] + 60 - now)
 
     @staticmethod
     def settle(entry: list[float] | None, actual: int) -> None:
@@ -352,11 +358,11 @@ def _shown_id(input_id: str | None, url: str | None, source: str | None, content
     return input_id or url or (content_hash[:12] if content_hash else None) or source or "?"
 
 
-def _from_record(p: _Input, record: ItemRecord, *, cached: bool) -> BatchResult:
+def _from_record(p: _Input, record: ItemRecord, *, cached: bool, unfinished: str = _NOT_FINISHED) -> BatchResult:
     if record.status == "done" and record.summary is not None:
         summary = _patched(record.summary, p.input_id, p.url, p.source)
         return BatchResult(p.seq, p.id, p.url, p.source, summary=summary, key=p.key, cached=cached, duplicate=p.duplicate)
-    error = record.error if record.status == "failed" else _NOT_FINISHED
+    error = record.error if record.status == "failed" else unfinished
     return BatchResult(p.seq, p.id, p.url, p.source, error=error, key=p.key, cached=cached, duplicate=p.duplicate)
 
 
@@ -373,8 +379,10 @@ class _Runner:
         stats: BatchStats,
         lease_s: float,
         poll_s: float,
+        cached_only: bool = False,
     ) -> None:
         self.summarizer = summarizer
+        self.cached_only = cached_only
         self.store = store
         self.concurrency = concurrency
         self.retry_failed = retry_failed
@@ -439,7 +447,7 @@ class _Runner:
         s.done += 1
         s.summarized += result.ok
         s.failed += not result.ok
-        s.cached += result.cached
+        s.cached += result.cached and result.ok
         s.duplicates += result.duplicate
 
     async def _inputs(self, articles: Iterable[BatchInput] | AsyncIterable[BatchInput]) -> AsyncIterator[BatchInput]:
@@ -544,6 +552,9 @@ class _Runner:
             record = await self._db(self.store.get, p.key)
             return _from_record(p, record, cached=p.key not in self.computed)
         try:
+            if self.cached_only:
+                record = await self._db(self.store.get, p.key)
+                return _from_record(p, record, cached=True, unfinished=_NOT_STORED)
             return await self._work(p, holding)
         finally:
             # Kept (done) in ``inflight`` for the rest of the run: a later duplicate
@@ -663,6 +674,7 @@ async def asummarize_many(
     stats: BatchStats | None = None,
     lease_s: float = 300.0,
     poll_s: float = 0.5,
+    cached_only: bool = False,
     **options: Any,
 ) -> AsyncIterator[BatchResult]:
     """Summarize ``articles`` concurrently; yield one :class:`BatchResult` per input as each finishes.
@@ -674,7 +686,8 @@ async def asummarize_many(
     ``options`` are :class:`~summarizer.config.Config` fields for a new
     :class:`~summarizer.pipeline.Summarizer` (or pass ``summarizer=``).
     ``on_result`` is called with each result before it is yielded; ``stats``
-    (a :class:`BatchStats`) is updated as the batch runs.
+    (a :class:`BatchStats`) is updated as the batch runs. ``cached_only`` never
+    summarizes: each input gets what the store holds for it (``--from-store``).
 
     >>> async for result in asummarize_many(load_articles(["feed.xml"]), store="summarizer.db"):  # doctest: +SKIP
     ...     print(result.id, result.summary.headline if result.ok else result.error)
@@ -696,6 +709,7 @@ async def asummarize_many(
         runner = _Runner(
             summarizer, db, concurrency=concurrency, retry_failed=retry_failed,
             throttle=Throttle(rpm, tpm, stats=stats), run_id=run, stats=stats, lease_s=lease_s, poll_s=poll_s,
+            cached_only=cached_only,
         )
         async with contextlib.aclosing(runner.run(articles)) as results:
             async for result in results:

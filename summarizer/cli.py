@@ -579,6 +579,172 @@ def eval_command(gold_dir: str, results: str | None, fmt: str, details: bool, ov
 # announce_fallback(), note(), render(), usage_line() and dropped_line() above.
 
 
+class _BatchProgress:
+    """A rich progress bar on stderr (done/total, failed, tokens, elapsed, ETA); silent when stderr is not a terminal."""
+
+    def __init__(self, stats: Any, enabled: bool) -> None:
+        self.stats = stats
+        self.progress: Any = None
+        if not enabled:
+            return
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        self.progress = Progress(
+            TextColumn("[bold]batch"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("[red]{task.fields[failed]} failed"),
+            TextColumn("{task.fields[tokens]:,} tokens"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=False,
+        )
+        self.task = self.progress.add_task("batch", total=None, failed=0, tokens=0)
+
+    def __enter__(self) -> _BatchProgress:
+        if self.progress is not None:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.update()
+            self.progress.stop()
+
+    def update(self, _result: Any = None) -> None:
+        if self.progress is None:
+            return
+        s = self.stats
+        self.progress.update(
+            self.task, completed=s.done, total=s.read if s.exhausted else None, failed=s.failed, tokens=s.tokens,
+        )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+@cli.command(
+    epilog="""\b
+Examples:
+  summarizer batch feed.xml -o out.jsonl --digest digest.html
+  summarizer batch https://example.com/rss articles.jsonl stories/ urls.txt -o out.jsonl
+  summarizer batch feed.xml -o out.jsonl --concurrency 4 --rpm 500 --tpm 200000
+  summarizer batch feed.xml -o out.jsonl --retry-failed
+  summarizer batch --from-store -o out.jsonl --digest digest.md
+
+\b
+INPUT is an RSS/Atom feed (file or URL; teaser entries are fetched unless
+--no-fetch), a JSONL file ({id, title, url, published, text} per line), a
+folder of .txt/.md/.html files, a file listing URLs, or one article.
+Every input gets one line in OUT: its summary (with the input's id, url and
+source first) or an error record {"id", "url", "source", "error"}.
+The store remembers every article: a rerun summarizes only what is missing,
+a killed run resumes where it stopped, and --from-store rebuilds OUT (and the
+digest) without calling the LLM. Exit code 1 if any input failed.
+""",
+)
+@click.argument("inputs", nargs=-1, metavar="INPUT...")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, metavar="OUT.jsonl",
+    help="Write one JSON line per input here.",
+)
+@click.option("--concurrency", type=click.IntRange(min=1), default=8, show_default=True, help="Articles summarized at once.")
+@click.option("--rpm", type=click.FloatRange(min=0, min_open=True), metavar="N", help="At most N requests per minute.")
+@click.option(
+    "--tpm", type=click.FloatRange(min=0, min_open=True), metavar="N",
+    help="At most about N tokens per minute (estimated as characters / 4 until the real usage is known).",
+)
+@click.option(
+    "--store", "store_path", type=click.Path(dir_okay=False, path_type=Path), default="summarizer.db",
+    show_default=True, metavar="FILE", help="SQLite store: the cache, the batch state and the results.",
+)
+@click.option("--retry-failed", is_flag=True, help="Try again the articles that failed in earlier runs.")
+@click.option(
+    "--from-store", is_flag=True,
+    help="Make no LLM call: rebuild OUT (and --digest) from the store, for INPUT... or, without INPUT, for the last run.",
+)
+@click.option(
+    "--digest", "digest_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.md|FILE.html",
+    help="Also write one brief across all articles: attacks (same event merged), diplomacy timeline, "
+    "territory, sanctions; every line links to its article.",
+)
+@click.option("--no-fetch", is_flag=True, help="Do not fetch the page of a feed entry that has only a teaser.")
+@summarizer_options
+def batch(
+    inputs: tuple[str, ...], output: Path, concurrency: int, rpm: float | None, tpm: float | None,
+    store_path: Path, retry_failed: bool, from_store: bool, digest_path: Path | None, no_fetch: bool,
+    overrides: dict[str, Any],
+) -> None:
+    """Summarize a whole feed (or many articles) concurrently and resumably; write JSONL and a digest."""
+    from summarizer.batch import BatchStats, iter_summarize_many, results_from_store, write_jsonl
+    from summarizer.errors import UsageError
+    from summarizer.store import Store
+
+    if not inputs and not from_store:
+        raise UsageError("No INPUT given.", hint="Pass a feed, JSONL file, folder or URL list (or --from-store).")
+    for path in (output, digest_path):
+        if path is not None:
+            _check_output(path)
+    if from_store and not store_path.exists():
+        raise UsageError(f"The store {store_path} does not exist.", hint="Run the batch first, or pass --store.")
+    stats = BatchStats()
+    with Store(store_path) as store:
+        if inputs:
+            from summarizer.inputs import load_articles
+
+            summarizer = make_summarizer(overrides, announce=not from_store)
+            run_id = store.start_run(args={"inputs": list(inputs), "output": str(output)})
+            articles = load_articles(inputs, fetch=not no_fetch, timeout=_fetch_timeout(summarizer.config))
+            failures_shown = 0
+
+            def on_result(result: Any) -> None:
+                nonlocal failures_shown
+                progress.update()
+                if not result.ok and failures_shown < 20:
+                    failures_shown += 1
+                    error = result.error or "failed"
+                    progress_note(f"failed: {error}" if error.startswith(result.id) else f"failed: {result.id}: {error}")
+
+            with _BatchProgress(stats, enabled=sys.stderr.isatty()) as progress:
+
+                def progress_note(message: str) -> None:
+                    if progress.progress is not None:
+                        progress.progress.console.print(f"{PROG}: {_scrub(message)}", markup=False, highlight=False)
+                    else:
+                        note(message)
+
+                for _ in iter_summarize_many(
+                    articles, summarizer=summarizer, store=store, run_id=run_id, concurrency=concurrency,
+                    rpm=rpm, tpm=tpm, retry_failed=retry_failed, cached_only=from_store, stats=stats,
+                    on_result=on_result,
+                ):
+                    pass
+        else:
+            run_id = store.latest_run_id()
+            if run_id is None:
+                raise UsageError(f"The store {store_path} has no runs yet.", hint="Run the batch with INPUT... first.")
+        results = list(results_from_store(store, run_id))
+    write_jsonl(results, output)
+    summaries = [r.summary for r in results if r.summary is not None]
+    failed = [r for r in results if r.summary is None]
+    if digest_path is not None:
+        from summarizer.digest import write_digest
+
+        write_digest(summaries, digest_path, failures=failed)
+    cached = len(summaries) if not inputs else stats.cached
+    extra = f", {_plural(stats.duplicates, 'duplicate')}" if stats.duplicates else ""
+    digest = f" and {digest_path}" if digest_path is not None else ""
+    note(f"{len(summaries)} summarized ({cached} cached{extra}), {len(failed)} failed → {output}{digest}")
+    if stats.retries:
+        note(f"{_plural(stats.retries, 'request')} retried ({stats.backoffs} rate limits paused the batch)")
+    if failed:
+        click.get_current_context().exit(1)
+
+
 # ---------------------------------------------------------------------------
 # Entry point
 
