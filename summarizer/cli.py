@@ -15,12 +15,13 @@ The library is imported inside the commands, so ``summarizer --help`` stays fast
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -206,6 +207,42 @@ def announce_fallback(summarizer: Any) -> None:
         note(summarizer.fallback_reason)
 
 
+def announce_retries(summarizer: Any) -> None:
+    """Say on stderr when a request is retried (429, 5xx, timeout, refused connection), so waits aren't silent."""
+    client = getattr(summarizer.backend, "client", None)
+    if client is None or not hasattr(client, "on_backoff"):
+        return
+    config = summarizer.config
+    where = config.base_url or "https://api.openai.com/v1"
+    count = 0
+
+    def on_backoff(wait: float, exc: BaseException | None) -> None:
+        nonlocal count
+        count += 1
+        status = getattr(exc, "status_code", None)
+        if status is not None:
+            reason = f"HTTP {status}"
+        elif exc is not None and "timeout" in type(exc).__name__.lower():
+            reason = "no answer in time"
+        else:
+            reason = "could not connect"
+        note(f"{where}: {reason}; retry {count} of {config.transport_retries} in {wait:.1f} s")
+
+    client.on_backoff.append(on_backoff)
+
+
+@contextlib.contextmanager
+def working(message: str) -> Iterator[None]:
+    """A spinner on stderr while ``message`` is being done, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(message):
+        yield
+
+
 # ---------------------------------------------------------------------------
 # The group
 
@@ -363,7 +400,12 @@ def summarize(source: str, fmt: str | None, output: Path | None, show_usage: boo
     summarizer = make_summarizer(overrides, announce=False)
     article = read_source(source, timeout=_fetch_timeout(summarizer.config))
     announce_fallback(summarizer)
-    summary = summarizer.summarize(article)
+    announce_retries(summarizer)
+    if summarizer.backend.name == "llm":
+        with working(f"Summarizing {article.key} with {summarizer.config.model}…"):
+            summary = summarizer.summarize(article)
+    else:
+        summary = summarizer.summarize(article)
     if line := dropped_line(summary):
         note(line)
     _write(summary, fmt, output)
@@ -488,7 +530,9 @@ def config_command(check: bool, overrides: dict[str, Any]) -> None:
     from summarizer.errors import NoEndpointError
 
     config = Config.resolve(**overrides)
-    rows = [("setting", "value", "source"), *config.describe()]
+    shown = {"prompts_dir": "(shipped templates)"}
+    rows = [("setting", "value", "source")]
+    rows += [(n, shown.get(n, v) if v == "None" else v, src) for n, v, src in config.describe()]
     widths = [max(len(row[i]) for row in rows) for i in range(2)]
     for name, value, source in rows:
         click.echo(f"{name:<{widths[0]}}  {value:<{widths[1]}}  {source}".rstrip())
@@ -551,7 +595,9 @@ def eval_command(gold_dir: str, results: str | None, fmt: str, details: bool, ov
         report = evaluate(gold_dir, results=load_results(results))
     else:
         summarizer = make_summarizer(overrides)
-        report = evaluate(gold_dir, backend=summarizer)
+        announce_retries(summarizer)
+        with working(f"Summarizing the gold articles with the {summarizer.backend.name} backend…"):
+            report = evaluate(gold_dir, backend=summarizer)
         model = summarizer.config.model if summarizer.backend.name == "llm" else None
         report.label = f"{summarizer.backend.name} ({model})" if model else summarizer.backend.name
     if fmt == "json":
@@ -576,7 +622,7 @@ def eval_command(gold_dir: str, results: str | None, fmt: str, details: bool, ov
 
 # --- batch command (owned by the batch engineer) ---
 # Reuse @summarizer_options (its values arrive as ``overrides``), make_summarizer(),
-# announce_fallback(), note(), render(), usage_line() and dropped_line() above.
+# announce_fallback(), announce_retries(), working(), note(), render(), usage_line() and dropped_line() above.
 
 
 class _BatchProgress:

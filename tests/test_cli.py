@@ -163,6 +163,19 @@ def test_dropped_items_are_announced_in_one_line(endpoint: Endpoint, seed_draft:
     assert len(summary.meta.dropped) == 1 and summary.meta.attempts == 2
 
 
+@pytest.mark.vcr
+def test_transport_retries_are_announced_on_stderr(endpoint: Endpoint, seed_draft: dict) -> None:
+    endpoint.script(Reply.error(429, retry_after_ms=10), Reply.error(503), Reply.data(seed_draft))
+
+    result = llm(endpoint, "summarize", SEED, "--show-usage")
+
+    assert result.exit_code == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"summarizer: {endpoint.base_url}: HTTP 429; retry 1 of 5 in 0.0 s"
+    assert re.fullmatch(rf"summarizer: {re.escape(endpoint.base_url)}: HTTP 503; retry 2 of 5 in \d+\.\d s", lines[1])
+    assert "· 2 transport retries ·" in lines[2]
+
+
 # ---------------------------------------------------------------------------
 # LLM failures, from cassettes
 
@@ -575,6 +588,7 @@ def test_config_masks_the_key_and_shows_where_each_value_came_from() -> None:
     assert rows["model"][1:] == ["gpt-4.1-mini", "argument"]
     assert rows["mode"][1:] == ["json", "env", "SUMMARIZER_MODE"]
     assert rows["temperature"][1:] == ["0.0", "default"]
+    assert rows["prompts_dir"][1:] == ["(shipped", "templates)", "default"]
     assert "backend in use: llm, gpt-4.1-mini at https://api.openai.com/v1 (openai)" in out
 
 
