@@ -294,6 +294,27 @@ def _check_output(output: Path) -> None:
         raise UsageError(f"Cannot write {output}: folder {parent} does not exist.", hint="Create it first.")
 
 
+def _one_article(source: str) -> None:
+    """Refuse a folder, a feed or a JSONL file up front: they hold many articles."""
+    from summarizer.errors import InputError
+    from summarizer.inputs import FEED_SUFFIXES, JSONL_SUFFIXES
+
+    if source == "-" or "://" in source:
+        return
+    path = Path(source)
+    suffix = path.suffix.lower()
+    if path.is_dir():
+        what = "is a folder"
+    elif suffix in JSONL_SUFFIXES or suffix == ".json":
+        what = "holds many articles (JSON Lines)"
+    elif suffix in FEED_SUFFIXES:
+        what = "is a feed"
+    else:
+        return
+    hint = f"Use 'summarizer batch {source}'." if "batch" in cli.commands else "Pass one article."
+    raise InputError(f"{source} {what}; 'summarize' reads one article.", hint=hint)
+
+
 def _fetch_timeout(config: Config) -> float:
     return config.timeout if config.sources.get("timeout", "default") != "default" else FETCH_TIMEOUT
 
@@ -397,6 +418,7 @@ def summarize(source: str, fmt: str | None, output: Path | None, show_usage: boo
     fmt = (fmt or _default_format(output)).lower()
     if output is not None:
         _check_output(output)
+    _one_article(source)
     summarizer = make_summarizer(overrides, announce=False)
     article = read_source(source, timeout=_fetch_timeout(summarizer.config))
     announce_fallback(summarizer)

@@ -317,6 +317,17 @@ def test_missing_file_exits_2(tmp_path: Path) -> None:
     assert result.stderr == f"summarizer: error: {tmp_path / 'nope.txt'}: no such file; check the path.\n"
 
 
+@pytest.mark.parametrize(("name", "what"), [("feed.jsonl", "holds many articles (JSON Lines)"), ("feed.xml", "is a feed"), ("folder", "is a folder")])
+def test_many_article_inputs_point_to_batch(tmp_path: Path, name: str, what: str) -> None:
+    path = tmp_path / name
+    path.mkdir() if name == "folder" else path.write_text("{}", encoding="utf-8")
+
+    result = run("summarize", path)
+
+    assert result.exit_code == 2
+    assert result.stderr == f"summarizer: error: {path} {what}; 'summarize' reads one article. Use 'summarizer batch {path}'.\n"
+
+
 def test_cp1252_file_is_decoded() -> None:
     result = extractive("summarize", DATA / "istanbul-talks-cp1252.txt")
 
