@@ -552,9 +552,9 @@ def config_command(check: bool, overrides: dict[str, Any]) -> None:
     from summarizer.errors import NoEndpointError
 
     config = Config.resolve(**overrides)
-    shown = {"prompts_dir": "(shipped templates)"}
+    unset = {"prompts_dir": "(shipped templates)"}
     rows = [("setting", "value", "source")]
-    rows += [(n, shown.get(n, v) if v == "None" else v, src) for n, v, src in config.describe()]
+    rows += [(n, unset.get(n, v) if v == "None" else v, src) for n, v, src in config.describe()]
     widths = [max(len(row[i]) for row in rows) for i in range(2)]
     for name, value, source in rows:
         click.echo(f"{name:<{widths[0]}}  {value:<{widths[1]}}  {source}".rstrip())

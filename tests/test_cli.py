@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-
 from conftest import ROOT, SEED, TEST_KEY, Endpoint
 from llm_server import Reply
+
 from summarizer.cli import cli
 from summarizer.config import mask
 from summarizer.schema import Summary
@@ -104,7 +104,7 @@ def test_terminal_shows_the_attacks_as_a_table(endpoint: Endpoint, seed_draft: d
     assert "Attacks (3)" in out and "Diplomacy" in out and "Territory" in out and "Sanctions" in out
     header = next(line for line in out.splitlines() if line.lstrip().startswith("#"))
     assert re.search(r"Place\s+Weapon\s+Killed\s+Injured", header)
-    assert re.search(r"^1\s+Sumy region\s+drone\s+9\s+5\s", out, re.M)
+    assert re.search(r"^1\s+Sumy region\s+drone\s+9\s+5\s", out, re.MULTILINE)
     assert "\x1b[" not in out  # no colour codes when stdout is not a terminal
 
 
@@ -543,7 +543,7 @@ def test_prompts_lists_the_shipped_templates() -> None:
 
     assert result.exit_code == 0
     assert "(shipped with summarizer)" in result.stdout
-    assert re.search(r"^prompt version: [0-9a-f]{12}$", result.stdout, re.M)
+    assert re.search(r"^prompt version: [0-9a-f]{12}$", result.stdout, re.MULTILINE)
     assert "system.j2" in result.stdout and "summarize.j2" in result.stdout
 
 
@@ -622,7 +622,7 @@ def test_config_check_lists_the_models(endpoint: Endpoint) -> None:
     result = llm(endpoint, "config", "--check")
 
     assert result.exit_code == 0, result.stderr
-    assert re.search(r"^check: OK, \S+ answered with \d+ models?$", result.stdout, re.M)
+    assert re.search(r"^check: OK, \S+ answered with \d+ models?$", result.stdout, re.MULTILINE)
     assert f"model '{endpoint.model}' is available" in result.stdout
 
 
@@ -644,7 +644,7 @@ def test_eval_scores_a_backend_against_gold_facts() -> None:
     assert result.exit_code == 0, result.stderr
     out = result.stdout
     assert out.startswith("backend: extractive\n")
-    assert re.search(r"^attacks\s+2\s+3\s+2\s+100%", out, re.M)
+    assert re.search(r"^attacks\s+2\s+3\s+2\s+100%", out, re.MULTILINE)
     assert "numeric accuracy: killed: 100% (1/1)" in out
 
 
