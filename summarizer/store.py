@@ -229,10 +229,9 @@ class Store:
     def __init__(self, path: str | os.PathLike[str] = DEFAULT_PATH, *, clock: Callable[[], float] = time.time) -> None:
         self.path = Path(path)
         self._clock = clock
-        self._lock = threading.RLock()
-        self._conn: sqlite3.Connection | None = None
         self._pid = os.getpid()
-        self._conn = self._open()
+        self._rlock = threading.RLock()
+        self._conn: sqlite3.Connection | None = self._open()
 
     # -- connection ---------------------------------------------------------
 
@@ -280,14 +279,21 @@ class Store:
             raise
 
     @property
+    def _lock(self) -> threading.RLock:
+        """The lock around the connection; every method takes it before touching ``_db``."""
+        if os.getpid() != self._pid:
+            # Forked child: the parent's lock may be held by a thread that does not exist
+            # here, and its connection must not be touched. Start afresh.
+            self._pid = os.getpid()
+            self._rlock = threading.RLock()
+            if self._conn is not None:
+                self._conn = self._open()
+        return self._rlock
+
+    @property
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
             raise UsageError(f"The store {self.path} is closed.")
-        if os.getpid() != self._pid:
-            # Forked child: never touch the parent's connection; open our own.
-            self._pid = os.getpid()
-            self._lock = threading.RLock()
-            self._conn = self._open()
         return self._conn
 
     def _write(self, sql: str, params: Iterable[Any] = ()) -> int:
@@ -306,7 +312,7 @@ class Store:
     def close(self) -> None:
         """Close the connection. Further calls raise :class:`UsageError`."""
         with self._lock:
-            if self._conn is not None and os.getpid() == self._pid:
+            if self._conn is not None:
                 self._conn.close()
             self._conn = None
 

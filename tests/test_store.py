@@ -242,6 +242,37 @@ def test_two_processes_hammering_claim_win_each_key_exactly_once(db: Path) -> No
         assert all(check.get(k).attempts == 1 for k in keys)  # type: ignore[union-attr]
 
 
+def _claim_in_forked_child(store: Store, key: str, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    out.put(store.claim(key, "child"))
+
+
+def test_a_store_inherited_through_fork_reopens_its_own_connection(store: Store) -> None:
+    keys = add_articles(store, 2)
+    assert store.claim(keys[0], "parent")
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
+    # Another parent thread is inside the store at fork time: the child must not inherit its lock.
+    held, done = threading.Event(), threading.Event()
+
+    def busy() -> None:
+        with store._lock:
+            held.set()
+            done.wait(30)
+
+    thread = threading.Thread(target=busy)
+    thread.start()
+    held.wait(30)
+    child = ctx.Process(target=_claim_in_forked_child, args=(store, keys[1], out))
+    child.start()
+    done.set()
+    thread.join()
+    assert out.get(timeout=30) is True
+    child.join(timeout=30)
+    assert child.exitcode == 0
+    assert store.get(keys[1]).lease_owner == "child"  # type: ignore[union-attr]
+    assert not store.claim(keys[1], "parent")
+
+
 # ---------------------------------------------------------------------------
 # Leases
 
@@ -437,6 +468,7 @@ def _run_and_kill(db: Path, tmp_path: Path, keys: list[str], after: int) -> set[
     seen = {child.stdout.readline().strip() for _ in range(after)}
     os.kill(child.pid, signal.SIGKILL)
     child.wait(timeout=10)
+    child.stdout.close()
     assert child.returncode == -signal.SIGKILL
     return seen
 
