@@ -78,8 +78,7 @@ BatchInput = Union[Article, InputFailure, str]
 PROMPT_OVERHEAD_CHARS = 9000
 #: Completion tokens assumed for one summary until the real usage is known.
 COMPLETION_ESTIMATE = 800
-_NOT_FINISHED = "not summarized yet: the run was interrupted; run the batch again to finish it"
-_NOT_STORED = "not in the store: run the batch (without --from-store) to summarize it"
+_NOT_FINISHED = "not summarized yet (an interrupted run, or --from-store): run the batch again to summarize it"
 
 
 # ---------------------------------------------------------------------------
@@ -358,11 +357,11 @@ def _shown_id(input_id: str | None, url: str | None, source: str | None, content
     return input_id or url or (content_hash[:12] if content_hash else None) or source or "?"
 
 
-def _from_record(p: _Input, record: ItemRecord, *, cached: bool, unfinished: str = _NOT_FINISHED) -> BatchResult:
+def _from_record(p: _Input, record: ItemRecord, *, cached: bool) -> BatchResult:
     if record.status == "done" and record.summary is not None:
         summary = _patched(record.summary, p.input_id, p.url, p.source)
         return BatchResult(p.seq, p.id, p.url, p.source, summary=summary, key=p.key, cached=cached, duplicate=p.duplicate)
-    error = record.error if record.status == "failed" else unfinished
+    error = record.error if record.status == "failed" else _NOT_FINISHED
     return BatchResult(p.seq, p.id, p.url, p.source, error=error, key=p.key, cached=cached, duplicate=p.duplicate)
 
 
@@ -554,7 +553,7 @@ class _Runner:
         try:
             if self.cached_only:
                 record = await self._db(self.store.get, p.key)
-                return _from_record(p, record, cached=True, unfinished=_NOT_STORED)
+                return _from_record(p, record, cached=True)
             return await self._work(p, holding)
         finally:
             # Kept (done) in ``inflight`` for the rest of the run: a later duplicate
