@@ -36,6 +36,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -246,6 +247,9 @@ class Store:
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             self._migrate(conn)
+        except UsageError:
+            conn.close()
+            raise
         except sqlite3.DatabaseError as e:
             conn.close()
             raise UsageError(
@@ -263,8 +267,7 @@ class Store:
                 f"The store {self.path} has version {version}; this summarizer only knows up to {STORE_VERSION}.",
                 hint="Upgrade summarizer, or use another --store path.",
             )
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with _transaction(conn):
             # Re-read under the write lock: another process may have just created it.
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version == 0:
@@ -273,10 +276,6 @@ class Store:
                     if statement.strip():
                         conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {STORE_VERSION}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     @property
     def _lock(self) -> threading.RLock:
@@ -298,16 +297,9 @@ class Store:
 
     def _write(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one write statement in its own IMMEDIATE transaction; return the rows changed."""
-        with self._lock:
-            db = self._db
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                changed = db.execute(sql, tuple(params)).rowcount
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            return changed
+        with self._lock, _transaction(self._db) as db:
+            changed: int = db.execute(sql, tuple(params)).rowcount
+        return changed
 
     def close(self) -> None:
         """Close the connection. Further calls raise :class:`UsageError`."""
@@ -357,27 +349,21 @@ class Store:
         instead of duplicating it.
         """
         now = self._clock()
-        with self._lock:
-            db = self._db
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                db.execute("INSERT OR IGNORE INTO runs (run_id, started_at) VALUES (?, ?)", (run_id, now))
-                db.execute(
-                    "INSERT OR IGNORE INTO items (key, content_hash, status, article_json, created_at, updated_at)"
-                    " VALUES (?, ?, 'pending', ?, ?, ?)",
-                    (key, article.content_hash, article.model_dump_json(), now, now),
-                )
-                db.execute(
-                    "INSERT INTO occurrences (run_id, seq, input_id, url, source, key) VALUES (?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT (run_id, seq) DO UPDATE SET"
-                    " input_id = excluded.input_id, url = excluded.url, source = excluded.source, key = excluded.key",
-                    (run_id, seq, input_id, url, source, key),
-                )
-                status: Status = db.execute("SELECT status FROM items WHERE key = ?", (key,)).fetchone()[0]
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+        article_json = article.model_dump_json()
+        with self._lock, _transaction(self._db) as db:
+            db.execute("INSERT OR IGNORE INTO runs (run_id, started_at) VALUES (?, ?)", (run_id, now))
+            db.execute(
+                "INSERT OR IGNORE INTO items (key, content_hash, status, article_json, created_at, updated_at)"
+                " VALUES (?, ?, 'pending', ?, ?, ?)",
+                (key, article.content_hash, article_json, now, now),
+            )
+            db.execute(
+                "INSERT INTO occurrences (run_id, seq, input_id, url, source, key) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (run_id, seq) DO UPDATE SET"
+                " input_id = excluded.input_id, url = excluded.url, source = excluded.source, key = excluded.key",
+                (run_id, seq, input_id, url, source, key),
+            )
+            status: Status = db.execute("SELECT status FROM items WHERE key = ?", (key,)).fetchone()[0]
         return status
 
     # -- leases -------------------------------------------------------------
@@ -442,13 +428,14 @@ class Store:
     def complete(self, key: str, owner: str, summary: Summary) -> bool:
         """Store ``summary`` and mark ``key`` done, if ``owner`` still holds it; True iff written."""
         usage = summary.meta.usage
+        summary_json = summary.model_dump_json()
         return self._write(
             "UPDATE items SET status = 'done', summary_json = ?, error = NULL,"
             " prompt_tokens = ?, completion_tokens = ?, total_tokens = ?,"
             " attempts = attempts + 1, lease_owner = NULL, lease_expires = NULL, updated_at = ?"
             " WHERE key = ? AND status = 'running' AND lease_owner = ?",
             (
-                summary.model_dump_json(),
+                summary_json,
                 usage.prompt_tokens,
                 usage.completion_tokens,
                 usage.total_tokens,
@@ -515,6 +502,19 @@ class Store:
         counts = dict.fromkeys(STATUSES, 0)
         counts.update(dict(rows))
         return counts
+
+
+@contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any error: all of it is written or none."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
 
 
 def _pid_alive(pid: int) -> bool:

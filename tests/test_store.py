@@ -12,6 +12,7 @@ import sys
 import textwrap
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -75,7 +76,7 @@ def db(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db: Path) -> Store:
+def store(db: Path) -> Iterator[Store]:
     with Store(db) as s:
         yield s
 
@@ -97,6 +98,28 @@ def test_a_new_store_is_in_wal_mode_with_the_current_version(store: Store, db: P
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA user_version").fetchone()[0] == STORE_VERSION
     conn.close()
+
+
+def test_many_stores_creating_the_same_new_file_at_once_all_succeed(db: Path) -> None:
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def open_and_add(i: int) -> None:
+        barrier.wait()
+        try:
+            with Store(db) as store:
+                store.add(f"k{i}", make_article(f"text {i}"), run_id="r", seq=i)
+        except BaseException as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=open_and_add, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with Store(db) as store:
+        assert store.stats()["pending"] == 8
 
 
 def test_add_claim_complete_get_round_trips_the_summary(store: Store) -> None:
@@ -262,7 +285,7 @@ def test_a_store_inherited_through_fork_reopens_its_own_connection(store: Store)
     thread = threading.Thread(target=busy)
     thread.start()
     held.wait(30)
-    child = ctx.Process(target=_claim_in_forked_child, args=(store, keys[1], out))
+    child = ctx.Process(target=_claim_in_forked_child, args=(store, keys[1], out), daemon=True)
     child.start()
     done.set()
     thread.join()
