@@ -163,6 +163,16 @@ def _tokens(text: str | None, drop: frozenset[str] = _GENERIC) -> frozenset[str]
     return frozenset(w for w in words if w not in drop)
 
 
+_FORCES = frozenset({"forces", "troops", "army", "military", "government", "officials", "authorities", "ministry",
+                     "defence", "defense", "units", "the", "of", "s"})
+_CAPITALS = {"moscow": "russi", "kremlin": "russi", "kyiv": "ukrai", "kiev": "ukrai"}
+
+
+def _side(text: str | None) -> frozenset[str]:
+    """Who acts, loosely: 'Russian forces', 'Russia' and 'Moscow' are one side."""
+    return frozenset(_CAPITALS.get(t, t[:5]) for t in _tokens(text, _FORCES))
+
+
 def _nested(a: frozenset[str], b: frozenset[str]) -> bool:
     return bool(a) and bool(b) and (a <= b or b <= a)
 
@@ -353,7 +363,7 @@ def _same_territory(entry: TerritoryEntry, t: Territory, source: Source) -> bool
         entry.status == t.status
         and all(s.n != source.n for s in entry.sources)
         and _nested(_tokens(entry.place), _tokens(t.place))
-        and bool(_tokens(entry.claimant) & _tokens(t.claimant) or not _tokens(entry.claimant) or not _tokens(t.claimant))
+        and bool(_side(entry.claimant) & _side(t.claimant) or not _side(entry.claimant) or not _side(t.claimant))
         and _close_in_time(entry.sources, [source])
     )
 

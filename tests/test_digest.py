@@ -1,0 +1,201 @@
+"""The digest across articles: merged attacks, the diplomacy timeline, territory, sanctions, links."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from summarizer import digest
+from summarizer.schema import Article, Attack, Diplomacy, Meta, Sanction, Span, Summary, Territory
+
+
+def span(text: str, passage: str) -> Span:
+    start = text.index(passage)
+    return Span(text=passage, start=start, end=start + len(passage))
+
+
+def summary(text: str, *, id: str, url: str | None = None, published: str | None = None, title: str | None = None,
+            **sections: list[Any]) -> Summary:
+    article = Article(text=text, id=id, url=url, published=published, title=title)
+    return Summary(
+        headline=text.split(".")[0], summary=text, article=article,
+        meta=Meta(backend="extractive", content_hash=article.content_hash), **sections,
+    )
+
+
+def attack(text: str, **fields: Any) -> Attack:
+    return Attack(evidence=[span(text, text.split(". ")[0])], **fields)
+
+
+SUMY_A = ("A Russian drone struck a minibus in Bilopillia in the Sumy region on Saturday, killing nine people and "
+          "injuring five others. Officials said rescue work went on all night.")
+SUMY_B = ("Nine people were killed and seven wounded when a drone hit a bus near Bilopillia on Saturday morning. "
+          "The regional governor declared three days of mourning.")
+KHARKIV = ("Missiles hit Kharkiv on Saturday, killing two people. Power was cut in several districts.")
+
+
+def sumy_a(**extra: Any) -> Summary:
+    return summary(SUMY_A, id="wire-1", url="https://news.example.org/sumy", title="Drone kills nine in Sumy region",
+                   published="Sat, 17 May 2025 14:30:00 GMT",
+                   attacks=[attack(SUMY_A, place="Bilopillia", region="Sumy region", when="on Saturday",
+                                   weapons=["drone"], killed=9, injured=5)], **extra)
+
+
+def sumy_b(killed: int | None = 9, injured: int | None = 7, when: str = "on Saturday morning",
+           published: str = "2025-05-18", place: str | None = "Bilopillia", region: str | None = None) -> Summary:
+    return summary(SUMY_B, id="desk-7", published=published,
+                   attacks=[attack(SUMY_B, place=place, region=region, when=when, weapons=["drone"],
+                                   killed=killed, injured=injured)])
+
+
+def test_the_same_attack_reported_by_two_articles_is_one_row_listing_both_sources() -> None:
+    kharkiv = summary(KHARKIV, id="k", attacks=[attack(KHARKIV, place="Kharkiv", when="on Saturday", weapons=["missile"], killed=2)])
+
+    d = digest.build([sumy_a(), sumy_b(), kharkiv])
+
+    assert len(d.attacks) == 2
+    merged = d.attacks[0]
+    assert [s.id for s in merged.sources] == ["wire-1", "desk-7"]
+    assert merged.killed == (9, 9) and merged.injured == (5, 7)
+    assert merged.when == "on Saturday" and merged.place == "Bilopillia, Sumy region"
+    md = digest.to_markdown(d)
+    row = next(line for line in md.splitlines() if "Bilopillia" in line)
+    assert "| 9 | 5–7 |" in row
+    assert "[Drone kills nine in Sumy region](https://news.example.org/sumy)" in row and "`desk-7`" in row
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ({"killed": 3, "injured": 1}, "every figure both give disagrees"),
+        ({"when": "on Tuesday"}, "another day"),
+        ({"published": "2025-06-30"}, "published six weeks later"),
+        ({"place": "Kharkiv"}, "another place"),
+        ({"place": None, "region": "Odesa region"}, "another region"),
+    ],
+)
+def test_attacks_are_kept_apart_when(change: dict[str, Any], why: str) -> None:
+    d = digest.build([sumy_a(), sumy_b(**change)])
+    assert len(d.attacks) == 2, why
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ({"killed": None, "injured": None}, "no figures to contradict"),
+        ({"killed": 11, "injured": 5}, "the injured agree, the death toll rose"),
+        ({"place": None, "region": "Sumy region"}, "the region of the town"),
+        ({"when": "Saturday"}, "the same day, written differently"),
+    ],
+)
+def test_attacks_are_merged_when(change: dict[str, Any], why: str) -> None:
+    d = digest.build([sumy_a(), sumy_b(**change)])
+    assert len(d.attacks) == 1, why
+
+
+def test_two_attacks_in_one_article_are_never_merged() -> None:
+    text = "Drones hit Odesa on Sunday, killing two. Later on Sunday another drone hit Odesa, killing two more."
+    s = summary(text, id="o", attacks=[
+        attack(text, place="Odesa", when="on Sunday", killed=2),
+        Attack(place="Odesa", when="Later on Sunday", killed=2, evidence=[span(text, "another drone hit Odesa")]),
+    ])
+    assert len(digest.build([s]).attacks) == 2
+
+
+def test_duplicate_summaries_count_once() -> None:
+    d = digest.build([sumy_a(), sumy_a(), sumy_b()])
+    assert len(d.sources) == 2 and len(d.attacks) == 1 and len(d.attacks[0].sources) == 2
+
+
+TALKS_1 = "Russian and Ukrainian delegations met in Istanbul on Friday for direct talks. Both sides agreed to swap prisoners."
+TALKS_2 = "Ukraine and Russia held talks in Istanbul on Friday, Turkish officials said. The meeting lasted two hours."
+CALL = "Donald Trump and Vladimir Putin spoke by phone on Monday. The Kremlin called the talk useful."
+
+
+def diplomacy(text: str, **fields: Any) -> Diplomacy:
+    return Diplomacy(evidence=[span(text, text.split(". ")[0])], what=text.split(". ")[0], **fields)
+
+
+def test_diplomacy_is_a_timeline_in_publication_order_with_the_same_talks_merged() -> None:
+    call = summary(CALL, id="call", published="2025-05-19", url="https://x.example/call",
+                   diplomacy=[diplomacy(CALL, kind="call", actors=["Donald Trump", "Vladimir Putin"], when="on Monday")])
+    t1 = summary(TALKS_1, id="t1", published="2025-05-16", url="https://x.example/t1",
+                 diplomacy=[diplomacy(TALKS_1, kind="talks", actors=["Russia", "Ukraine"], when="on Friday")])
+    t2 = summary(TALKS_2, id="t2", published="2025-05-16T18:00:00+00:00",
+                 diplomacy=[diplomacy(TALKS_2, kind="talks", actors=["Ukraine", "Russia", "Turkey"], when="on Friday")])
+    undated = summary(KHARKIV, id="u", diplomacy=[diplomacy(KHARKIV, kind="statement", actors=["Kharkiv"])])
+
+    d = digest.build([call, undated, t1, t2])
+
+    assert [(e.kind, [s.id for s in e.sources]) for e in d.diplomacy] == [
+        ("talks", ["t1", "t2"]), ("call", ["call"]), ("statement", ["u"]),
+    ]
+    md = digest.to_markdown(d).split("## Diplomacy timeline")[1].split("##")[0]
+    lines = [line for line in md.splitlines() if line.startswith("- ")]
+    assert lines[0].startswith("- **2025-05-16** (on Friday) · talks — Russia, Ukraine, Turkey:")
+    assert lines[0].endswith("— [t1](https://x.example/t1); `t2`")
+    assert lines[2].startswith("- **undated**")
+
+
+def test_territory_and_sanctions_are_listed_and_merged_by_place_and_target() -> None:
+    t_text = "Russia said its forces captured the village of Novopil. Ukraine denied it."
+    s_text = "The European Union imposed new sanctions on Russia on Tuesday. Britain followed."
+    a = summary(t_text + " " + s_text, id="a", published="2025-05-20",
+                territory=[Territory(place="Novopil", claimant="Russian forces", status="captured",
+                                     evidence=[span(t_text, "Russia said its forces captured the village of Novopil")])],
+                sanctions=[Sanction(actors=["European Union"], target="Russia", status="imposed", what="New EU sanctions.",
+                                    evidence=[span(t_text + " " + s_text, "The European Union imposed new sanctions on Russia on Tuesday")])])
+    b = summary(t_text + " Later reports agreed. " + s_text, id="b", published="2025-05-21",
+                territory=[Territory(place="village of Novopil", claimant="Russia", status="captured",
+                                     evidence=[span(t_text, "Russia said its forces captured the village of Novopil")])],
+                sanctions=[Sanction(actors=["EU", "European Union"], target="Russia", status="imposed", what="Sanctions.",
+                                    evidence=[span(t_text, "Russia said")])])
+
+    d = digest.build([a, b])
+
+    assert len(d.territory) == 1 and [s.id for s in d.territory[0].sources] == ["a", "b"]
+    assert len(d.sanctions) == 1 and d.sanctions[0].actors == ["European Union", "EU"]
+    md = digest.to_markdown(d)
+    assert "| Novopil | — | Russian forces | captured | — | `a`; `b` |" in md
+    assert "- **imposed** · European Union, EU → Russia: New EU sanctions. — `a`; `b`" in md
+
+
+def test_every_row_links_to_its_article_in_html_by_url_or_to_the_listed_source() -> None:
+    html = digest.to_html_fragment([sumy_a(), sumy_b()])
+
+    assert '<a href="https://news.example.org/sumy"' in html
+    assert '<a href="#smzd-src-2"' in html and '<li id="smzd-src-2">' in html and "desk-7" in html
+    assert "<script" not in html and not re.search(r"(src|href)=\"(?!https://news|#)", html)
+    page = digest.to_html([sumy_a()])
+    assert page.startswith("<!doctype html>") and "<title>Digest of 1 article, 2025-05-17</title>" in page
+
+
+def test_text_from_articles_is_escaped() -> None:
+    text = "A drone hit <b>Sumy</b> | on Saturday, killing two people. More later."
+    s = summary(text, id="x|<y>", url="javascript:alert(1)",
+                attacks=[attack(text, place="<b>Sumy</b> | x", when="on Saturday", killed=2)])
+    html = digest.to_html_fragment([s])
+    assert "<b>Sumy" not in html and "&lt;b&gt;Sumy&lt;/b&gt;" in html
+    assert "javascript:" not in html.split("<ol")[0]  # never a link target
+    md = digest.to_markdown([s])
+    row = next(line for line in md.splitlines() if "Sumy" in line)
+    assert row.count(" | ") == 5  # the pipe in the place is escaped, the table keeps its columns
+
+
+def test_failures_are_listed_and_an_empty_digest_says_so() -> None:
+    class Failure:
+        id, url, error = "gone", "https://x.example/9", "HTTP 404"
+
+    md = digest.to_markdown([], failures=[Failure()])
+    assert "# Digest of 0 articles" in md and "No attacks reported." in md
+    assert "## Failed inputs (1)" in md and "- [gone](https://x.example/9): HTTP 404" in md
+
+
+def test_write_digest_picks_the_format_from_the_suffix(tmp_path: Path) -> None:
+    assert digest.write_digest([sumy_a()], tmp_path / "d.html") == "html"
+    assert digest.write_digest([sumy_a()], tmp_path / "d.md") == "markdown"
+    assert (tmp_path / "d.html").read_text().startswith("<!doctype html>")
+    assert (tmp_path / "d.md").read_text().startswith("# Digest of 1 article")
