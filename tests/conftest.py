@@ -92,6 +92,8 @@ def vcr_config() -> dict[str, Any]:
         "before_record_request": scrub_request,
         "before_record_response": scrub_response,
         "decode_compressed_response": True,
+        # --block-network still blocks every other host; tests run their own servers on loopback
+        "allowed_hosts": [r"127\.0\.0\.1$", r"localhost$"],
     }
 
 
