@@ -40,10 +40,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from summarizer.errors import UsageError
 from summarizer.schema import Article, Summary, Usage
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = [
     "DEFAULT_PATH",
@@ -58,7 +61,9 @@ __all__ = [
 ]
 
 DEFAULT_PATH = "summarizer.db"
-STORE_VERSION = 1  # PRAGMA user_version; bump and add a migration when the tables change.
+STORE_VERSION = (
+    1  # PRAGMA user_version; bump and add a migration when the tables change.
+)
 Status = Literal["pending", "running", "done", "failed"]
 STATUSES: tuple[Status, ...] = ("pending", "running", "done", "failed")
 
@@ -195,11 +200,27 @@ _ITEM_COLUMNS = (
 
 
 def _record(row: sqlite3.Row | tuple[Any, ...]) -> ItemRecord:
-    (key, chash, status, attempts, error, article_json, summary_json,
-     prompt_t, completion_t, total_t, owner, expires, created, updated) = row
+    (
+        key,
+        chash,
+        status,
+        attempts,
+        error,
+        article_json,
+        summary_json,
+        prompt_t,
+        completion_t,
+        total_t,
+        owner,
+        expires,
+        created,
+        updated,
+    ) = row
     usage = None
     if total_t is not None:
-        usage = Usage(prompt_tokens=prompt_t, completion_tokens=completion_t, total_tokens=total_t)
+        usage = Usage(
+            prompt_tokens=prompt_t, completion_tokens=completion_t, total_tokens=total_t
+        )
     return ItemRecord(
         key=key,
         content_hash=chash,
@@ -227,7 +248,12 @@ class Store:
     so it must be shared by them (tests may pass a fake one).
     """
 
-    def __init__(self, path: str | os.PathLike[str] = DEFAULT_PATH, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str] = DEFAULT_PATH,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.path = Path(path)
         self._clock = clock
         self._pid = os.getpid()
@@ -238,9 +264,14 @@ class Store:
 
     def _open(self) -> sqlite3.Connection:
         try:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
         except sqlite3.Error as e:
-            raise UsageError(f"Can't open the store {self.path}: {e}.", hint="Check the --store path.") from e
+            raise UsageError(
+                f"Can't open the store {self.path}: {e}.",
+                hint="Check the --store path.",
+            ) from e
         try:
             conn.execute("PRAGMA busy_timeout = 30000")
             conn.execute("PRAGMA journal_mode = WAL")
@@ -308,7 +339,7 @@ class Store:
                 self._conn.close()
             self._conn = None
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -321,12 +352,18 @@ class Store:
 
     # -- runs and inputs ----------------------------------------------------
 
-    def start_run(self, run_id: str | None = None, args: dict[str, Any] | None = None) -> str:
+    def start_run(
+        self, run_id: str | None = None, args: dict[str, Any] | None = None
+    ) -> str:
         """Record a run (idempotent: resuming with the same ``run_id`` keeps the first record); return its id."""
         run_id = run_id or f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
         self._write(
             "INSERT OR IGNORE INTO runs (run_id, started_at, args_json) VALUES (?, ?, ?)",
-            (run_id, self._clock(), json.dumps(args, default=str) if args is not None else None),
+            (
+                run_id,
+                self._clock(),
+                json.dumps(args, default=str) if args is not None else None,
+            ),
         )
         return run_id
 
@@ -351,7 +388,10 @@ class Store:
         now = self._clock()
         article_json = article.model_dump_json()
         with self._lock, _transaction(self._db) as db:
-            db.execute("INSERT OR IGNORE INTO runs (run_id, started_at) VALUES (?, ?)", (run_id, now))
+            db.execute(
+                "INSERT OR IGNORE INTO runs (run_id, started_at) VALUES (?, ?)",
+                (run_id, now),
+            )
             db.execute(
                 "INSERT OR IGNORE INTO items (key, content_hash, status, article_json, created_at, updated_at)"
                 " VALUES (?, ?, 'pending', ?, ?, ?)",
@@ -363,12 +403,16 @@ class Store:
                 " input_id = excluded.input_id, url = excluded.url, source = excluded.source, key = excluded.key",
                 (run_id, seq, input_id, url, source, key),
             )
-            status: Status = db.execute("SELECT status FROM items WHERE key = ?", (key,)).fetchone()[0]
+            status: Status = db.execute(
+                "SELECT status FROM items WHERE key = ?", (key,)
+            ).fetchone()[0]
         return status
 
     # -- leases -------------------------------------------------------------
 
-    def claim(self, key: str, owner: str, lease_s: float = 300, retry_failed: bool = False) -> bool:
+    def claim(
+        self, key: str, owner: str, lease_s: float = 300, retry_failed: bool = False
+    ) -> bool:
         """Try to take ``key`` for ``lease_s`` seconds; True iff this caller got it.
 
         Claimable: pending items, running items whose lease expired, and failed
@@ -376,21 +420,27 @@ class Store:
         """
         now = self._clock()
         failed = " OR status = 'failed'" if retry_failed else ""
-        return self._write(
-            "UPDATE items SET status = 'running', lease_owner = ?, lease_expires = ?, updated_at = ?"
-            " WHERE key = ? AND (status = 'pending'"
-            f" OR (status = 'running' AND (lease_expires IS NULL OR lease_expires < ?)){failed})",
-            (owner, now + lease_s, now, key, now),
-        ) == 1
+        return (
+            self._write(
+                "UPDATE items SET status = 'running', lease_owner = ?, lease_expires = ?, updated_at = ?"
+                " WHERE key = ? AND (status = 'pending'"
+                f" OR (status = 'running' AND (lease_expires IS NULL OR lease_expires < ?)){failed})",
+                (owner, now + lease_s, now, key, now),
+            )
+            == 1
+        )
 
     def renew(self, key: str, owner: str, lease_s: float = 300) -> bool:
         """Extend ``owner``'s lease on ``key`` to ``lease_s`` from now; False if it is no longer theirs."""
         now = self._clock()
-        return self._write(
-            "UPDATE items SET lease_expires = ?, updated_at = ?"
-            " WHERE key = ? AND status = 'running' AND lease_owner = ?",
-            (now + lease_s, now, key, owner),
-        ) == 1
+        return (
+            self._write(
+                "UPDATE items SET lease_expires = ?, updated_at = ?"
+                " WHERE key = ? AND status = 'running' AND lease_owner = ?",
+                (now + lease_s, now, key, owner),
+            )
+            == 1
+        )
 
     def release(self, owner: str) -> int:
         """Put every item ``owner`` is still running back to pending (on a clean shutdown); return how many."""
@@ -429,39 +479,47 @@ class Store:
         """Store ``summary`` and mark ``key`` done, if ``owner`` still holds it; True iff written."""
         usage = summary.meta.usage
         summary_json = summary.model_dump_json()
-        return self._write(
-            "UPDATE items SET status = 'done', summary_json = ?, error = NULL,"
-            " prompt_tokens = ?, completion_tokens = ?, total_tokens = ?,"
-            " attempts = attempts + 1, lease_owner = NULL, lease_expires = NULL, updated_at = ?"
-            " WHERE key = ? AND status = 'running' AND lease_owner = ?",
-            (
-                summary_json,
-                usage.prompt_tokens,
-                usage.completion_tokens,
-                usage.total_tokens,
-                self._clock(),
-                key,
-                owner,
-            ),
-        ) == 1
+        return (
+            self._write(
+                "UPDATE items SET status = 'done', summary_json = ?, error = NULL,"
+                " prompt_tokens = ?, completion_tokens = ?, total_tokens = ?,"
+                " attempts = attempts + 1, lease_owner = NULL, lease_expires = NULL, updated_at = ?"
+                " WHERE key = ? AND status = 'running' AND lease_owner = ?",
+                (
+                    summary_json,
+                    usage.prompt_tokens,
+                    usage.completion_tokens,
+                    usage.total_tokens,
+                    self._clock(),
+                    key,
+                    owner,
+                ),
+            )
+            == 1
+        )
 
     def fail(self, key: str, owner: str, error: str | BaseException) -> bool:
         """Mark ``key`` failed with a scrubbed one-line ``error``, if ``owner`` still holds it; True iff written."""
         if isinstance(error, BaseException):
             error = f"{type(error).__name__}: {error}"
-        return self._write(
-            "UPDATE items SET status = 'failed', error = ?, attempts = attempts + 1,"
-            " lease_owner = NULL, lease_expires = NULL, updated_at = ?"
-            " WHERE key = ? AND status = 'running' AND lease_owner = ?",
-            (scrub_error(error), self._clock(), key, owner),
-        ) == 1
+        return (
+            self._write(
+                "UPDATE items SET status = 'failed', error = ?, attempts = attempts + 1,"
+                " lease_owner = NULL, lease_expires = NULL, updated_at = ?"
+                " WHERE key = ? AND status = 'running' AND lease_owner = ?",
+                (scrub_error(error), self._clock(), key, owner),
+            )
+            == 1
+        )
 
     # -- reading ------------------------------------------------------------
 
     def get(self, key: str) -> ItemRecord | None:
         """The stored item ``key``, or None."""
         with self._lock:
-            row = self._db.execute(f"SELECT {_ITEM_COLUMNS} FROM items WHERE key = ?", (key,)).fetchone()
+            row = self._db.execute(
+                f"SELECT {_ITEM_COLUMNS} FROM items WHERE key = ?", (key,)
+            ).fetchone()
         return _record(row) if row else None
 
     def run_results(self, run_id: str) -> Iterator[tuple[Occurrence, ItemRecord]]:
@@ -485,21 +543,25 @@ class Store:
     def latest_run_id(self) -> str | None:
         """The most recently started run, or None."""
         with self._lock:
-            row = self._db.execute("SELECT run_id FROM runs ORDER BY started_at DESC, rowid DESC LIMIT 1").fetchone()
+            row = self._db.execute(
+                "SELECT run_id FROM runs ORDER BY started_at DESC, rowid DESC LIMIT 1"
+            ).fetchone()
         return row[0] if row else None
 
     def stats(self, run_id: str | None = None) -> dict[str, int]:
         """Work items by status (every status present), for one run or the whole store."""
         with self._lock:
             if run_id is None:
-                rows = self._db.execute("SELECT status, COUNT(*) FROM items GROUP BY status").fetchall()
+                rows = self._db.execute(
+                    "SELECT status, COUNT(*) FROM items GROUP BY status"
+                ).fetchall()
             else:
                 rows = self._db.execute(
                     "SELECT status, COUNT(*) FROM items WHERE key IN"
                     " (SELECT key FROM occurrences WHERE run_id = ?) GROUP BY status",
                     (run_id,),
                 ).fetchall()
-        counts = dict.fromkeys(STATUSES, 0)
+        counts: dict[str, int] = dict.fromkeys(STATUSES, 0)
         counts.update(dict(rows))
         return counts
 

@@ -16,11 +16,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from factories import seed_summary
 
 from summarizer.errors import UsageError
-from summarizer.schema import SCHEMA_VERSION, Article, Attack, Meta, Span, Summary, Usage
+from summarizer.schema import (
+    SCHEMA_VERSION,
+    Article,
+    Attack,
+    Meta,
+    Span,
+    Summary,
+    Usage,
+)
 from summarizer.store import STORE_VERSION, Store, make_owner, scrub_error, work_key
-from tests.factories import seed_summary
 
 TEXT = "Russian drones struck a minibus in Sumy on Saturday, killing nine civilians."
 EVIDENCE = "killing nine civilians"
@@ -32,16 +40,32 @@ def make_article(text: str = TEXT, **fields: str) -> Article:
 
 def make_summary(article: Article, tokens: int = 30) -> Summary:
     start = article.text.find(EVIDENCE)
-    evidence = [Span(text=EVIDENCE, start=start, end=start + len(EVIDENCE))] if start >= 0 else []
+    evidence = (
+        [Span(text=EVIDENCE, start=start, end=start + len(EVIDENCE))]
+        if start >= 0
+        else []
+    )
     return Summary(
         headline="Drone strike on a minibus in Sumy",
         summary="Russian drones hit a minibus in Sumy, killing nine civilians.",
-        attacks=[Attack(place="Sumy", weapons=["drone"], killed=9, civilians=True, evidence=evidence)] if evidence else [],
+        attacks=[
+            Attack(
+                place="Sumy",
+                weapons=["drone"],
+                killed=9,
+                civilians=True,
+                evidence=evidence,
+            )
+        ]
+        if evidence
+        else [],
         article=article,
         meta=Meta(
             backend="llm",
             model="test-model",
-            usage=Usage(prompt_tokens=tokens - 10, completion_tokens=10, total_tokens=tokens),
+            usage=Usage(
+                prompt_tokens=tokens - 10, completion_tokens=10, total_tokens=tokens
+            ),
             content_hash=article.content_hash,
         ),
     )
@@ -93,7 +117,9 @@ def test_work_key_is_sha256_of_the_parts_joined_with_bars_and_none_is_empty() ->
     assert work_key("abc", "m", "p", "1") != work_key("abc", "m2", "p", "1")
 
 
-def test_a_new_store_is_in_wal_mode_with_the_current_version(store: Store, db: Path) -> None:
+def test_a_new_store_is_in_wal_mode_with_the_current_version(
+    store: Store, db: Path
+) -> None:
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA user_version").fetchone()[0] == STORE_VERSION
@@ -102,14 +128,14 @@ def test_a_new_store_is_in_wal_mode_with_the_current_version(store: Store, db: P
 
 def test_many_stores_creating_the_same_new_file_at_once_all_succeed(db: Path) -> None:
     barrier = threading.Barrier(8)
-    errors: list[BaseException] = []
+    errors: list[Exception] = []
 
     def open_and_add(i: int) -> None:
         barrier.wait()
         try:
             with Store(db) as store:
                 store.add(f"k{i}", make_article(f"text {i}"), run_id="r", seq=i)
-        except BaseException as e:  # pragma: no cover - reported below
+        except Exception as e:  # noqa: BLE001 - collected and asserted on below
             errors.append(e)
 
     threads = [threading.Thread(target=open_and_add, args=(i,)) for i in range(8)]
@@ -140,7 +166,9 @@ def test_add_claim_complete_get_round_trips_the_summary(store: Store) -> None:
     assert record.article == article
     assert record.attempts == 1
     assert record.error is None
-    assert record.usage == Usage(prompt_tokens=32, completion_tokens=10, total_tokens=42)
+    assert record.usage == Usage(
+        prompt_tokens=32, completion_tokens=10, total_tokens=42
+    )
     assert record.lease_owner is None
 
 
@@ -227,13 +255,23 @@ def test_asyncio_to_thread_callers_win_each_key_exactly_once(store: Store) -> No
 
     async def main() -> list[bool]:
         return await asyncio.gather(
-            *(asyncio.to_thread(store.claim, k, f"task{i}") for i in range(3) for k in keys)
+            *(
+                asyncio.to_thread(store.claim, k, f"task{i}")
+                for i in range(3)
+                for k in keys
+            )
         )
 
     assert sum(asyncio.run(main())) == len(keys)
 
 
-def _hammer(path: str, keys: list[str], owner: str, start: multiprocessing.synchronize.Event, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def _hammer(
+    path: str,
+    keys: list[str],
+    owner: str,
+    start: multiprocessing.synchronize.Event,
+    out: multiprocessing.Queue,
+) -> None:  # type: ignore[type-arg]
     with Store(path) as store:
         start.wait()
         won = []
@@ -250,7 +288,10 @@ def test_two_processes_hammering_claim_win_each_key_exactly_once(db: Path) -> No
         keys = add_articles(setup, 200)
     ctx = multiprocessing.get_context("spawn")
     start, out = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=_hammer, args=(str(db), keys, f"p{i}", start, out)) for i in range(2)]
+    procs = [
+        ctx.Process(target=_hammer, args=(str(db), keys, f"p{i}", start, out))
+        for i in range(2)
+    ]
     for p in procs:
         p.start()
     start.set()
@@ -269,7 +310,9 @@ def _claim_in_forked_child(store: Store, key: str, out: multiprocessing.Queue) -
     out.put(store.claim(key, "child"))
 
 
-def test_a_store_inherited_through_fork_reopens_its_own_connection(store: Store) -> None:
+def test_a_store_inherited_through_fork_reopens_its_own_connection(
+    store: Store,
+) -> None:
     keys = add_articles(store, 2)
     assert store.claim(keys[0], "parent")
     ctx = multiprocessing.get_context("fork")
@@ -285,7 +328,9 @@ def test_a_store_inherited_through_fork_reopens_its_own_connection(store: Store)
     thread = threading.Thread(target=busy)
     thread.start()
     held.wait(30)
-    child = ctx.Process(target=_claim_in_forked_child, args=(store, keys[1], out), daemon=True)
+    child = ctx.Process(
+        target=_claim_in_forked_child, args=(store, keys[1], out), daemon=True
+    )
     child.start()
     done.set()
     thread.join()
@@ -309,7 +354,9 @@ def test_an_unexpired_lease_is_not_taken_over(db: Path) -> None:
         assert not store.claim(key, "w2")
 
 
-def test_an_expired_lease_is_taken_over_and_the_old_owner_cannot_write(db: Path) -> None:
+def test_an_expired_lease_is_taken_over_and_the_old_owner_cannot_write(
+    db: Path,
+) -> None:
     clock = Clock()
     with Store(db, clock=clock) as store:
         (key,) = add_articles(store, 1)
@@ -343,7 +390,11 @@ def test_renew_keeps_a_long_call_from_being_taken_over(db: Path) -> None:
 
 def test_release_puts_an_owners_running_items_back_to_pending(store: Store) -> None:
     keys = add_articles(store, 3)
-    assert store.claim(keys[0], "w1") and store.claim(keys[1], "w1") and store.claim(keys[2], "w2")
+    assert (
+        store.claim(keys[0], "w1")
+        and store.claim(keys[1], "w1")
+        and store.claim(keys[2], "w2")
+    )
     assert store.release("w1") == 2
     assert [store.get(k).status for k in keys] == ["pending", "pending", "running"]  # type: ignore[union-attr]
     assert store.claim(keys[0], "w3")
@@ -376,7 +427,11 @@ def test_fail_stores_the_error_and_only_retry_failed_reclaims_it(store: Store) -
 def test_fail_accepts_an_exception_and_scrubs_the_key(store: Store) -> None:
     (key,) = add_articles(store, 1)
     store.claim(key, "w1")
-    store.fail(key, "w1", RuntimeError("401: Incorrect API key provided: sk-proj-AbC123xyz789DEF"))
+    store.fail(
+        key,
+        "w1",
+        RuntimeError("401: Incorrect API key provided: sk-proj-AbC123xyz789DEF"),
+    )
     error = store.get(key).error  # type: ignore[union-attr]
     assert error is not None
     assert error.startswith("RuntimeError: 401")
@@ -410,13 +465,18 @@ def test_scrub_error_makes_one_bounded_line() -> None:
 
 def test_duplicate_inputs_share_one_item_but_keep_two_occurrences(store: Store) -> None:
     first = make_article(url="https://example.org/a")
-    again = make_article(text="  " + TEXT.replace(" ", "\n", 2), url="https://example.org/b")  # same normalised text
+    again = make_article(
+        text="  " + TEXT.replace(" ", "\n", 2), url="https://example.org/b"
+    )  # same normalised text
     other = make_article(text="Talks resumed in Istanbul on Friday.")
     assert key_of(first) == key_of(again)
 
     store.add(key_of(first), first, run_id="r1", seq=0, input_id="a", url=first.url)
     store.add(key_of(other), other, run_id="r1", seq=1, input_id="o")
-    assert store.add(key_of(again), again, run_id="r1", seq=2, input_id="b", url=again.url) == "pending"
+    assert (
+        store.add(key_of(again), again, run_id="r1", seq=2, input_id="b", url=again.url)
+        == "pending"
+    )
 
     assert store.stats("r1") == {"pending": 2, "running": 0, "done": 0, "failed": 0}
     results = list(store.run_results("r1"))
@@ -428,7 +488,9 @@ def test_duplicate_inputs_share_one_item_but_keep_two_occurrences(store: Store) 
     assert results[0][1].key == results[2][1].key
 
 
-def test_a_resumed_run_re_adding_the_same_inputs_does_not_duplicate_them(store: Store) -> None:
+def test_a_resumed_run_re_adding_the_same_inputs_does_not_duplicate_them(
+    store: Store,
+) -> None:
     keys = add_articles(store, 5, run_id="r1")
     add_articles(store, 5, run_id="r1")
     assert [o.key for o, _ in store.run_results("r1")] == keys
@@ -485,8 +547,12 @@ _CHILD = textwrap.dedent(
 def _run_and_kill(db: Path, tmp_path: Path, keys: list[str], after: int) -> set[str]:
     """Start a child that claims and completes keys in order; SIGKILL it after ``after`` keys."""
     (tmp_path / "keys.txt").write_text("\n".join(keys))
-    script = _CHILD.format(tests=str(Path(__file__).parent), db=str(db), keys=str(tmp_path / "keys.txt"))
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    script = _CHILD.format(
+        tests=str(Path(__file__).parent), db=str(db), keys=str(tmp_path / "keys.txt")
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True
+    )
     assert child.stdout is not None
     seen = {child.stdout.readline().strip() for _ in range(after)}
     os.kill(child.pid, signal.SIGKILL)
@@ -496,7 +562,9 @@ def _run_and_kill(db: Path, tmp_path: Path, keys: list[str], after: int) -> set[
     return seen
 
 
-def test_kill_9_mid_batch_leaves_a_sound_store_and_reclaimable_items(db: Path, tmp_path: Path) -> None:
+def test_kill_9_mid_batch_leaves_a_sound_store_and_reclaimable_items(
+    db: Path, tmp_path: Path
+) -> None:
     with Store(db) as setup:
         keys = add_articles(setup, 200)
     _run_and_kill(db, tmp_path, keys, after=50)
@@ -511,12 +579,18 @@ def test_kill_9_mid_batch_leaves_a_sound_store_and_reclaimable_items(db: Path, t
         assert stats["done"] >= 25 and stats["running"] >= 25 and stats["failed"] == 0
         done = {k for k in keys if store.get(k).status == "done"}  # type: ignore[union-attr]
         for record in (store.get(k) for k in done):
-            assert record is not None and record.summary is not None and record.attempts == 1
+            assert (
+                record is not None
+                and record.summary is not None
+                and record.attempts == 1
+            )
         reclaimed = {k for k in keys if store.claim(k, "rerun")}
         assert reclaimed == set(keys) - done
 
 
-def test_release_dead_frees_the_leases_of_a_killed_process_at_once(db: Path, tmp_path: Path) -> None:
+def test_release_dead_frees_the_leases_of_a_killed_process_at_once(
+    db: Path, tmp_path: Path
+) -> None:
     with Store(db) as setup:
         keys = add_articles(setup, 100)
     _run_and_kill(db, tmp_path, keys, after=10)
