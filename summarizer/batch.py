@@ -47,14 +47,26 @@ import queue
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Iterable,
+    Iterator,
+)
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from pydantic import ValidationError
 
-from summarizer.errors import AuthenticationError, NotFoundError, SummarizerError, UsageError
+from summarizer.errors import (
+    AuthenticationError,
+    NotFoundError,
+    SummarizerError,
+    UsageError,
+)
 from summarizer.inputs import InputFailure
 from summarizer.pipeline import Summarizer, as_article
 from summarizer.schema import SCHEMA_VERSION, Article, Summary
@@ -72,7 +84,7 @@ __all__ = [
     "write_jsonl",
 ]
 
-BatchInput = Union[Article, InputFailure, str]
+BatchInput = Article | InputFailure | str
 
 #: Characters of prompt around the article (instructions and the JSON schema), for token estimates.
 PROMPT_OVERHEAD_CHARS = 9000
@@ -398,7 +410,7 @@ class _Runner:
         self.inflight: dict[str, asyncio.Future[None]] = {}
         self.computed: set[str] = set()  # keys this run summarized itself
         self.by_url: dict[str, str] = {}  # url -> key of the first input with that url
-        self._client = getattr(summarizer.backend, "client", None)
+        self._client: Any = getattr(summarizer.backend, "client", None)
         self._hooked = hasattr(self._client, "before_request") and hasattr(self._client, "on_backoff")
         self._prompt_chars: int | None = None
 
@@ -419,7 +431,7 @@ class _Runner:
             with contextlib.suppress(ValueError):
                 self._client.on_backoff.remove(self.throttle.on_backoff)
 
-    async def run(self, articles: Iterable[BatchInput] | AsyncIterable[BatchInput]) -> AsyncIterator[BatchResult]:
+    async def run(self, articles: Iterable[BatchInput] | AsyncIterable[BatchInput]) -> AsyncGenerator[BatchResult, None]:
         self._hook()
         await self._db(self.store.release_dead)
         producer = asyncio.create_task(self._produce(articles))
@@ -455,10 +467,16 @@ class _Runner:
                 yield item
             return
         iterator = iter(articles)
+
+        def pull() -> tuple[bool, Any]:
+            for item in iterator:
+                return True, item
+            return False, None
+
         while True:
             # In a thread: reading may fetch pages over HTTP or read large files.
-            item = await asyncio.to_thread(next, iterator, _END)
-            if item is _END:
+            more, item = await asyncio.to_thread(pull)
+            if not more:
                 return
             yield item
 

@@ -656,7 +656,14 @@ class _BatchProgress:
         if not enabled:
             return
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         self.progress = Progress(
             TextColumn("[bold]batch"),
@@ -672,7 +679,7 @@ class _BatchProgress:
         )
         self.task = self.progress.add_task("batch", total=None, failed=0, tokens=0)
 
-    def __enter__(self) -> _BatchProgress:
+    def __enter__(self) -> _BatchProgress:  # noqa: PYI034 - a private class, never subclassed
         if self.progress is not None:
             self.progress.start()
         return self
@@ -681,6 +688,13 @@ class _BatchProgress:
         if self.progress is not None:
             self.update()
             self.progress.stop()
+
+    def note(self, message: str) -> None:
+        """One line on stderr, above the bar while it is shown."""
+        if self.progress is None:
+            note(message)
+        else:
+            self.progress.console.print(f"{PROG}: {' '.join(_scrub(message).split())}", markup=False, highlight=False)
 
     def update(self, _result: Any = None) -> None:
         if self.progress is None:
@@ -748,8 +762,14 @@ def batch(
     overrides: dict[str, Any],
 ) -> None:
     """Summarize a whole feed (or many articles) concurrently and resumably; write JSONL and a digest."""
-    from summarizer.batch import BatchStats, iter_summarize_many, results_from_store, write_jsonl
+    from summarizer.batch import (
+        BatchStats,
+        iter_summarize_many,
+        results_from_store,
+        write_jsonl,
+    )
     from summarizer.errors import UsageError
+    from summarizer.inputs import load_articles
     from summarizer.store import Store
 
     if not inputs and not from_store:
@@ -761,29 +781,21 @@ def batch(
         raise UsageError(f"The store {store_path} does not exist.", hint="Run the batch first, or pass --store.")
     stats = BatchStats()
     with Store(store_path) as store:
+        run_id: str | None
         if inputs:
-            from summarizer.inputs import load_articles
-
             summarizer = make_summarizer(overrides, announce=not from_store)
             run_id = store.start_run(args={"inputs": list(inputs), "output": str(output)})
             articles = load_articles(inputs, fetch=not no_fetch, timeout=_fetch_timeout(summarizer.config))
-            failures_shown = 0
-
-            def on_result(result: Any) -> None:
-                nonlocal failures_shown
-                progress.update()
-                if not result.ok and failures_shown < 20:
-                    failures_shown += 1
-                    error = result.error or "failed"
-                    progress_note(f"failed: {error}" if error.startswith(result.id) else f"failed: {result.id}: {error}")
-
             with _BatchProgress(stats, enabled=sys.stderr.isatty()) as progress:
+                shown = 0
 
-                def progress_note(message: str) -> None:
-                    if progress.progress is not None:
-                        progress.progress.console.print(f"{PROG}: {_scrub(message)}", markup=False, highlight=False)
-                    else:
-                        note(message)
+                def on_result(result: Any) -> None:
+                    nonlocal shown
+                    progress.update()
+                    if not result.ok and shown < 20:  # every failure is in OUT; the first ones are named here
+                        shown += 1
+                        error = result.error or "failed"
+                        progress.note(f"failed: {error}" if error.startswith(result.id) else f"failed: {result.id}: {error}")
 
                 for _ in iter_summarize_many(
                     articles, summarizer=summarizer, store=store, run_id=run_id, concurrency=concurrency,

@@ -520,9 +520,12 @@ def to_markdown(summaries: Iterable[Summary] | Digest, *, failures: Iterable[Any
         out.append("No territorial changes reported.")
     out += ["", "## Sanctions", ""]
     if d.sanctions:
-        for e in d.sanctions:
-            actors = _md(", ".join(e.actors)) or DASH
-            out.append(f"- **{_md(_words(e.status))}** · {actors} → {_md(e.target)}: {_md(e.what)} — {_md_sources(e.sources)}")
+        for move in d.sanctions:
+            actors = _md(", ".join(move.actors)) or DASH
+            out.append(
+                f"- **{_md(_words(move.status))}** · {actors} → {_md(move.target)}: {_md(move.what)}"
+                f" — {_md_sources(move.sources)}"
+            )
     else:
         out.append("No sanctions moves reported.")
     out += ["", "## Sources", ""]

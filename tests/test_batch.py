@@ -23,9 +23,9 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import ROOT, TEST_KEY, TEST_MODEL
 from llm_server import LLMServer, RecordedRequest, Reply, article_from_request, flaky
+
 from summarizer.backends.extractive import ExtractiveBackend
 from summarizer.batch import (
     BatchResults,

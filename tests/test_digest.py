@@ -9,7 +9,16 @@ from typing import Any
 import pytest
 
 from summarizer import digest
-from summarizer.schema import Article, Attack, Diplomacy, Meta, Sanction, Span, Summary, Territory
+from summarizer.schema import (
+    Article,
+    Attack,
+    Diplomacy,
+    Meta,
+    Sanction,
+    Span,
+    Summary,
+    Territory,
+)
 
 
 def span(text: str, passage: str) -> Span:
