@@ -626,3 +626,11 @@ def test_a_closed_store_refuses_calls(db: Path) -> None:
     store.close()
     with pytest.raises(UsageError, match="closed"):
         store.get("k")
+
+
+def test_an_in_memory_store_works_for_one_off_batches() -> None:
+    with Store(":memory:") as store:
+        (key,) = add_articles(store, 1)
+        assert store.claim(key, "w1")
+        assert store.stats() == {"pending": 0, "running": 1, "done": 0, "failed": 0}
+    assert not Path(":memory:").exists()
