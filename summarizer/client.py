@@ -16,6 +16,7 @@ Two retry layers, counted separately:
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import re
@@ -27,6 +28,7 @@ import instructor
 import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 from instructor.core.hooks import Hooks
+from instructor.v2.core.function_calls import response_schema
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, stop_after_delay
 from tenacity.wait import wait_base, wait_exponential_jitter
@@ -182,6 +184,13 @@ def translate(exc: BaseException, config: Config) -> errors.SummarizerError:
 # The client
 
 
+@functools.lru_cache(maxsize=16)
+def _prepared(model: type[BaseModel]) -> type[BaseModel]:
+    """instructor wraps the response model in a new class on every call, which defeats
+    its own schema cache; wrapping once here saves regenerating the JSON schema per request."""
+    return response_schema(model)
+
+
 def raw_answer(completion: Any) -> str | None:
     """The text the model put where the JSON should be (tool arguments or content)."""
     try:
@@ -297,7 +306,7 @@ class LLMClient:
         create = instructor.patch(create=send, mode=self.mode)
         try:
             result = await create(
-                response_model=response_model,
+                response_model=_prepared(response_model),
                 messages=messages,  # never pass context=: it would render the article as Jinja
                 model=config.model,
                 temperature=config.temperature,

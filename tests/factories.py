@@ -3,7 +3,7 @@
 Spans are located with ``str.find`` on the article text, so every offset in a
 factory-built summary slices the article back to the span's text exactly::
 
-    from tests.factories import seed_summary, span, make_summary
+    from factories import seed_summary, span, make_summary
 
     s = seed_summary()                      # every section filled, one dropped item
     s.article.text[s.attacks[0].evidence[0].start:s.attacks[0].evidence[0].end]

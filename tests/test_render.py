@@ -26,7 +26,7 @@ from summarizer.schema import (
     Summary,
     Territory,
 )
-from tests.factories import all_spans, make_summary, quote, seed_summary, span
+from factories import all_spans, make_summary, quote, seed_summary, span
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import pytest
 
 from summarizer.schema import Article, Summary
 from summarizer.tables import COLUMNS, results_to_dataframe, to_dataframe, to_records
-from tests.factories import make_summary, seed_summary
+from factories import make_summary, seed_summary
 
 
 @pytest.fixture(scope="module")
