@@ -41,8 +41,13 @@ if TYPE_CHECKING:
     import httpx2
 
 __all__ = [
+    "ARTICLE_SUFFIXES",
+    "FEED_SUFFIXES",
+    "HTML_SUFFIXES",
+    "JSONL_SUFFIXES",
     "MIN_WORDS",
     "TEASER_WORDS",
+    "TEXT_SUFFIXES",
     "InputFailure",
     "fetch_url",
     "load_articles",
