@@ -1057,9 +1057,12 @@ class ExtractiveBackend:
         attacks = _attacks(text, sentences)
         territory = _territory(text, sentences, people)
 
-        headline = content[0].text if content else (article.title or "")
+        # The published title is the best headline; otherwise the first sentence, which
+        # then opens the summary no more (it would only repeat the headline).
+        headline = article.title or (content[0].text if content else "")
+        rest = content if article.title else content[1:]
         lead: list[str] = []
-        for s in content[:4]:
+        for s in (rest or content)[:4]:
             if len(lead) >= 2 and sum(len(x) for x in lead) + len(s.text) > 400:
                 break
             lead.append(s.text)
