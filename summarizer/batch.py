@@ -601,7 +601,7 @@ class _Runner:
             self.slots.release()
             holding[0] = False
             await asyncio.sleep(delay)
-            delay = min(delay * 1.5, 5.0)
+            delay = min(delay * 1.5, 2.0)
 
     async def _summarize(self, p: _Input) -> BatchResult:
         assert p.article is not None
