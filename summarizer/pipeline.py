@@ -47,7 +47,8 @@ class Summarizer:
     """
 
     def __init__(self, config: Config | None = None, **options: Any) -> None:
-        self.config = config.replace(**options) if config else Config.resolve(**options)
+        given = {k: v for k, v in options.items() if v is not None}
+        self.config = config.replace(**given) if config else Config.resolve(**given)
         self._backend: Backend | None = None
         #: Why the auto backend chose extractive, when it did (shown on stderr by the CLI).
         self.fallback_reason: str | None = None
