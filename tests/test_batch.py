@@ -607,8 +607,20 @@ def test_two_batch_processes_on_one_store_never_summarize_an_item_twice(server: 
 # Acceptance (a faster version of benchmarks/bench_batch.py)
 
 
+def quick_5xx(responder: Callable[[RecordedRequest], Reply]) -> Callable[[RecordedRequest], Reply]:
+    """The same failures, but 5xx answers ask for a 20 ms wait, so the test doesn't sit in exponential backoff."""
+
+    def answer(req: RecordedRequest) -> Reply:
+        reply = responder(req)
+        if reply.kind == "error" and reply.status >= 500:
+            return Reply.error(reply.status, retry_after_ms=20)
+        return reply
+
+    return answer
+
+
 def test_acceptance_40_item_feed_with_20pc_429_and_10pc_500(server: LLMServer, tmp_path: Path) -> None:
-    server.responder = flaky(slow(grounded_responder, 0.03), p429=0.2, p500=0.1, seed=40, retry_after_ms=20)
+    server.responder = quick_5xx(flaky(slow(grounded_responder, 0.03), p429=0.2, p500=0.1, seed=40, retry_after_ms=20))
     feed = ROOT / "seeds" / "feed-40.xml"
     db, out = tmp_path / "s.db", tmp_path / "out.jsonl"
 
@@ -630,6 +642,8 @@ def test_acceptance_40_item_feed_with_20pc_429_and_10pc_500(server: LLMServer, t
         assert store.stats() == {"pending": 0, "running": 0, "done": 40, "failed": 0}
         assert all(store.get(k).attempts == 1 for k in _keys(store))  # type: ignore[union-attr]
     assert sent_before < len(server.chat_requests)
+    statuses = collections.Counter(r.status for r in server.chat_requests)
+    assert statuses[429] >= 5 and statuses[500] >= 2  # the storm really happened
 
     count = len(server.chat_requests)
     third = start_cli(feed, out, db, server)
