@@ -65,7 +65,45 @@ _EXPORTS: dict[str, str] = {
     "GroundingError": "summarizer.errors",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "Article",
+    "Attack",
+    "AuthenticationError",
+    "BadRequestError",
+    "Config",
+    "Diplomacy",
+    "Dropped",
+    "EndpointUnavailableError",
+    "GroundingError",
+    "InputError",
+    "InputFailure",
+    "LLMError",
+    "Meta",
+    "NoEndpointError",
+    "NotFoundError",
+    "OutputTruncatedError",
+    "Quote",
+    "RateLimitError",
+    "ResultError",
+    "Results",
+    "Sanction",
+    "Span",
+    "Summarizer",
+    "SummarizerError",
+    "Summary",
+    "SummaryError",
+    "Territory",
+    "Usage",
+    "UsageError",
+    "__version__",
+    "asummarize",
+    "load_articles",
+    "load_feed",
+    "load_results",
+    "results_to_dataframe",
+    "summarize",
+    "summarize_many",
+]
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ imports on demand
     from summarizer.batch import summarize_many

@@ -111,7 +111,7 @@ def _parse_line(raw: str, lineno: int, where: str) -> Summary | ResultError:
     elif "headline" in obj:  # the batch puts the input's id/url/source first; the article has them too
         data = {k: v for k, v in obj.items() if k not in _INPUT_HEAD}
     elif "headline" not in obj and "error" in obj:
-        article = obj.get("article") if isinstance(obj.get("article"), dict) else {}
+        article: dict[str, Any] = obj["article"] if isinstance(obj.get("article"), dict) else {}
         return ResultError(
             error=_error_message(obj["error"]),
             id=_text(obj.get("id", article.get("id"))),

@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import vcr
-
 from conftest import _json_body, scrub_request, scrub_response
 
 _VCR_MODES = {"none", "once", "new_episodes", "all"}

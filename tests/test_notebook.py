@@ -18,9 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import ROOT, TEST_KEY, TEST_MODEL
-from llm_server import LLMServer, RecordedRequest, Reply, article_from_request, summary_responder
+from llm_server import (
+    LLMServer,
+    RecordedRequest,
+    Reply,
+    article_from_request,
+    summary_responder,
+)
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
@@ -47,8 +52,8 @@ FEED_DRAFTS: dict[str, dict[str, Any]] = {
             {"place": None, "region": "Sumy region", "when": "on Saturday", "perpetrator": "Russia", "weapons": ["drone"],
              "target": "a minibus carrying civilians", "killed": 9, "injured": 5, "civilians": True,
              "event_type": "Explosions/Remote violence", "sub_event_type": "Air/drone strike",
-             "evidence": ["A Russian drone struck a minibus carrying civilians in Ukraine's Sumy region on Saturday, "
-                          "killing nine people and injuring five others, regional officials said."]},
+             "evidence": [("A Russian drone struck a minibus carrying civilians in Ukraine's Sumy region on Saturday, "
+                           "killing nine people and injuring five others, regional officials said.")]},
         ],
         "territory": [],
         "sanctions": [],
