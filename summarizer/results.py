@@ -57,6 +57,8 @@ class ResultError:
 class Results(list[Summary]):
     """The summaries of a results file, in file order, with its error records on :attr:`errors`.
 
+    In a notebook it displays as the digest across the summaries, as a batch's results do.
+
     >>> results = load_results("out.jsonl")  # doctest: +SKIP
     >>> len(results), len(results.errors)  # doctest: +SKIP
     (38, 2)
@@ -75,6 +77,16 @@ class Results(list[Summary]):
         from summarizer.tables import results_to_dataframe
 
         return results_to_dataframe(self)
+
+    def _repr_html_(self) -> str:
+        from summarizer import digest
+
+        return digest.to_html_fragment(self, failures=self.errors)
+
+    def _repr_markdown_(self) -> str:
+        from summarizer import digest
+
+        return digest.to_markdown(self, failures=self.errors)
 
     def __repr__(self) -> str:
         where = f" from {self.path!r}" if self.path else ""

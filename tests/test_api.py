@@ -344,3 +344,18 @@ def test_load_results_reads_what_a_batch_writes(tmp_path: Path) -> None:
     [err] = results.errors
     assert (err.id, err.url, err.source, err.line) == ("gone", "https://x.example/9", "feed.xml#9", 4)
     assert "HTTP 404" in err.error
+
+
+def test_loaded_results_display_as_the_digest_listing_the_failures(tmp_path: Path) -> None:
+    s = seed_summary()
+    error = {"id": "kharkiv-12", "url": "https://news.example.org/k12", "error": "HTTP 500 after 5 retries"}
+    results = summarizer.load_results(_write_jsonl(tmp_path / "out.jsonl", s.model_dump_json(), json.dumps(error)))
+
+    html, markdown = results._repr_html_(), results._repr_markdown_()
+
+    from summarizer import digest
+
+    assert html == digest.to_html_fragment([s], failures=results.errors)
+    assert markdown == digest.to_markdown([s], failures=results.errors)
+    assert "kharkiv-12" in html and "kharkiv-12" in markdown
+    assert "<script" not in html.lower()
