@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
 import json
 import os
 import sys
@@ -319,36 +320,40 @@ def _fetch_timeout(config: Config) -> float:
     return config.timeout if config.sources.get("timeout", "default") != "default" else FETCH_TIMEOUT
 
 
-def render(summary: Summary, fmt: str, *, width: int | None = None, file: Any = None) -> str | None:
-    """The summary in ``fmt``; ``terminal`` prints onto ``file`` (default stdout) and returns None."""
+def render(summary: Summary, fmt: str, *, tty: bool = False) -> str | None:
+    """The summary as text in ``fmt``.
+
+    ``terminal`` with ``tty`` prints in colour on stdout and returns None;
+    without, it is plain text ($COLUMNS or 100 wide) without trailing spaces.
+    """
     from summarizer import render as r
 
-    if fmt == "terminal":
-        from rich.console import Console
+    if fmt != "terminal":
+        text = {"json": r.to_json, "markdown": r.to_markdown, "html": r.to_html}[fmt](summary)
+        return text if text.endswith("\n") else text + "\n"
+    from rich.console import Console
 
-        if file is None:
-            console = Console(file=sys.stdout, highlight=False, emoji=False)
-        else:  # a file: plain text, no colours, a fixed width
-            console = Console(file=file, width=width or 100, color_system=None, highlight=False, emoji=False, force_terminal=False)
-        r.to_terminal(summary, console)
+    if tty:
+        r.to_terminal(summary, Console(file=sys.stdout, highlight=False, emoji=False))
         return None
-    text = {"json": r.to_json, "markdown": r.to_markdown, "html": r.to_html}[fmt](summary)
-    return text if text.endswith("\n") else text + "\n"
+    buffer = io.StringIO()
+    columns = os.environ.get("COLUMNS", "")
+    width = int(columns) if columns.isdigit() and int(columns) > 0 else 100
+    console = Console(file=buffer, width=width, color_system=None, force_terminal=False, highlight=False, emoji=False)
+    r.to_terminal(summary, console)
+    return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
 
 
 def _write(summary: Summary, fmt: str, output: Path | None) -> None:
     from summarizer.errors import UsageError
 
     if output is None:
-        text = render(summary, fmt)
+        text = render(summary, fmt, tty=sys.stdout.isatty())
         if text is not None:
             click.echo(text, nl=False)
         return
     try:
-        with output.open("w", encoding="utf-8", newline="\n") as handle:
-            text = render(summary, fmt, file=handle)
-            if text is not None:
-                handle.write(text)
+        output.write_text(render(summary, fmt) or "", encoding="utf-8", newline="\n")
     except OSError as exc:
         raise UsageError(f"Cannot write {output} ({exc.strerror or exc}).") from exc
     note(f"wrote {output} ({fmt})")
@@ -807,18 +812,30 @@ def batch(
             run_id = store.latest_run_id()
             if run_id is None:
                 raise UsageError(f"The store {store_path} has no runs yet.", hint="Run the batch with INPUT... first.")
-        results = list(results_from_store(store, run_id))
-    write_jsonl(results, output)
-    summaries = [r.summary for r in results if r.summary is not None]
-    failed = [r for r in results if r.summary is None]
-    if digest_path is not None:
-        from summarizer.digest import write_digest
+        # The outputs are rebuilt from the store, streamed: one pass, nothing held but the digest's rows.
+        from summarizer.digest import DigestBuilder, write_digest
 
-        write_digest(summaries, digest_path, failures=failed)
-    cached = len(summaries) if not inputs else stats.cached
+        digest = DigestBuilder()
+        ok = failed = 0
+
+        def outcomes() -> Iterator[Any]:
+            nonlocal ok, failed
+            for result in results_from_store(store, run_id):
+                if result.summary is not None:
+                    ok += 1
+                    digest.add(result.summary)
+                else:
+                    failed += 1
+                    digest.add_failure(result)
+                yield result
+
+        write_jsonl(outcomes(), output)
+    if digest_path is not None:
+        write_digest(digest.digest(), digest_path)
+    cached = ok if not inputs else stats.cached
     extra = f", {_plural(stats.duplicates, 'duplicate')}" if stats.duplicates else ""
-    digest = f" and {digest_path}" if digest_path is not None else ""
-    note(f"{len(summaries)} summarized ({cached} cached{extra}), {len(failed)} failed → {output}{digest}")
+    also = f" and {digest_path}" if digest_path is not None else ""
+    note(f"{ok} summarized ({cached} cached{extra}), {failed} failed → {output}{also}")
     if stats.retries:
         note(f"{_plural(stats.retries, 'request')} retried ({stats.backoffs} rate limits paused the batch)")
     if failed:

@@ -453,6 +453,7 @@ def test_explicit_format_wins_over_the_extension(tmp_path: Path) -> None:
     assert result.exit_code == 0
     text = path.read_text(encoding="utf-8")
     assert "Attacks (3)" in text and "\x1b[" not in text
+    assert not any(line.endswith(" ") for line in text.splitlines())
 
 
 def test_output_into_a_missing_folder_fails_before_any_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
