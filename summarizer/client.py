@@ -83,6 +83,14 @@ def retry_after(exc: BaseException | None) -> float | None:
     return None
 
 
+def _stop_when_refused_again(retry_state: Any) -> bool:
+    """A refused connection is retried once, not for the whole budget: a server that is
+    not running (a stopped Ollama, a wrong port) will not start in the next seconds."""
+    exc = retry_state.outcome.exception() if retry_state.outcome else None
+    refused = isinstance(exc, openai.APIConnectionError) and not isinstance(exc, openai.APITimeoutError)
+    return refused and retry_state.attempt_number >= 2
+
+
 class wait_retry_after(wait_base):
     """Honour the server's retry-after; otherwise exponential backoff with jitter."""
 
@@ -142,7 +150,7 @@ def translate(exc: BaseException, config: Config) -> errors.SummarizerError:
         )
     if isinstance(exc, openai.APIConnectionError):
         return errors.EndpointUnavailableError(
-            f"Could not connect to {where}.",
+            f"Could not connect to {where} (connection failed twice).",
             hint="Check --base-url and that the server is running (e.g. 'ollama serve').",
         )
     if not isinstance(exc, openai.APIStatusError):
@@ -265,7 +273,11 @@ class LLMClient:
                 callback(wait, state.outcome.exception())
 
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(config.transport_retries + 1) | stop_after_delay(config.max_retry_time),
+            stop=(
+                stop_after_attempt(config.transport_retries + 1)
+                | stop_after_delay(config.max_retry_time)
+                | _stop_when_refused_again
+            ),
             wait=wait_retry_after(),
             retry=retry_if_exception(is_transient),
             before_sleep=before_sleep,

@@ -309,3 +309,17 @@ def test_scrubbed_cassette_still_records_that_a_key_was_sent() -> None:
     path = ROOT / "cassettes" / "test_pipeline" / "test_401_fails_fast_with_a_message_naming_the_key.yaml"
     text = Path(path).read_text(encoding="utf-8")
     assert "REDACTED" in text
+
+
+def test_a_server_that_is_not_running_is_retried_once_then_reported(seed_text: str) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a free port with nothing listening
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    s = Summarizer(base_url=f"http://127.0.0.1:{port}/v1", backend="llm", transport_retries=5)
+    waits = _waits(s)
+
+    with pytest.raises(errors.EndpointUnavailableError, match=f"Could not connect to http://127.0.0.1:{port}/v1"):
+        s.summarize(seed_text)
+    assert len(waits) == 1
