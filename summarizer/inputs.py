@@ -562,6 +562,10 @@ def load_feed(
     Full ``content`` is used when present; teasers (under ``TEASER_WORDS`` words with a
     link) are completed by fetching the link unless ``fetch=False``. A malformed feed
     yields what feedparser could read, then an InputFailure describing the damage.
+
+    >>> first = next(load_feed("seeds/feed-sample.xml", fetch=False))
+    >>> first.source
+    'seeds/feed-sample.xml#1'
     """
     return _load_feed(str(path_or_url), fetch=fetch, timeout=timeout, client=client)
 
@@ -750,6 +754,10 @@ def load_articles(
     Each input may be ``-``, a URL (article or feed), a feed file, a JSONL file, a folder
     of .txt/.md/.html files, a file listing URLs, or one article file. A failing input,
     line or entry yields an InputFailure; the other inputs are still read.
+
+    >>> items = list(load_articles(["seeds/articles.jsonl", "no/such/file.txt"]))
+    >>> isinstance(items[-1], InputFailure)
+    True
     """
     client = _LazyClient(timeout)  # one connection pool for the whole run, made when first needed
     try:

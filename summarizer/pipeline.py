@@ -117,7 +117,13 @@ def summarize(article: Article | str, **options: Any) -> Summary:
 
 
 async def asummarize(article: Article | str, **options: Any) -> Summary:
-    """Async :func:`summarize`, for notebooks and async code: ``await asummarize(text)``."""
+    """Async :func:`summarize`, for notebooks and async code.
+
+    >>> import asyncio
+    >>> text = "A Russian drone struck a minibus in Ukraine's Sumy region on Saturday. Nine people died."
+    >>> asyncio.run(asummarize(text, backend="extractive")).attacks[0].killed
+    9
+    """
     summarizer = Summarizer(**options)
     try:
         return await summarizer.asummarize(article)

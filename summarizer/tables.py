@@ -95,6 +95,11 @@ def results_to_dataframe(results: Iterable[Summary]) -> pandas.DataFrame:
 
     Casualty counts use pandas' nullable ``Int64`` (a missing number stays
     missing, never 0) and ``civilians`` the nullable ``boolean`` dtype.
+
+    >>> from summarizer import summarize
+    >>> df = results_to_dataframe([summarize(open("seeds/ukraine-istanbul-talks.txt").read(), backend="extractive")])
+    >>> int(df[df.section == "attacks"].killed.max())
+    9
     """
     pd = _pandas()
     rows = [row for summary in results for row in to_records(summary)]

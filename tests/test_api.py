@@ -35,7 +35,7 @@ PUBLIC_NAMES = [
 ]
 
 #: Public functions whose owners have yet to add a ``>>>`` example to the docstring.
-_EXAMPLE_PENDING = {"asummarize", "load_feed", "load_articles", "results_to_dataframe"}
+_EXAMPLE_PENDING: set[str] = set()
 
 
 # ---------------------------------------------------------------------------
