@@ -313,6 +313,8 @@ def _add_columns(table: Table, rows: list[list[str]], columns: Sequence[tuple[st
         longest = max([len(header), *(len(r[k]) for r in rows)])
         if not wrap:
             table.add_column(header, justify="right", no_wrap=True)
+        elif longest <= 16:  # short values ("On Saturday", "drone, missile") are not worth wrapping
+            table.add_column(header, min_width=longest)
         else:
             table.add_column(header, ratio=min(longest, 30), min_width=min(longest, 12))
     for row in rows:
@@ -425,11 +427,16 @@ def to_terminal(summary: Summary, console: Console) -> None:
         console.print()
         console.print(_heading(section, len(items)))
         grid = _item_grid()
+        table = None
         if section in ("attacks", "territory") and not narrow:
             table = _attack_table(items) if section == "attacks" else _territory_table(items)
-            # Ratios only apply to an expanded table: expand only when it would not fit anyway.
+            # A table squeezed well below its natural width wraps every cell: use the list instead.
             natural = table.__rich_measure__(console, console.options.update(max_width=10_000)).maximum
-            table.expand = natural > console.width
+            if natural > console.width * 1.15:
+                table = None
+            else:
+                table.expand = natural > console.width
+        if table is not None:
             console.print(table)
             for i, item in enumerate(items, 1):
                 for s in item.evidence:
