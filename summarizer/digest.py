@@ -37,14 +37,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from summarizer.schema import Attack, Diplomacy, Sanction, Summary, Territory
 
 __all__ = [
     "AttackEvent",
     "Digest",
+    "DigestBuilder",
     "DiplomacyEntry",
     "SanctionEntry",
     "Source",
@@ -56,9 +58,13 @@ __all__ = [
     "write_digest",
 ]
 
+E = TypeVar("E")
+
 DASH = "—"
 MAX_DAYS_APART = 3
 """Articles published further apart than this never report the same event."""
+MAX_LINKS = 12
+"""Sources linked on one row; the rest are counted (all are in the list of sources)."""
 _MERGED_KINDS = frozenset({"talks", "call", "meeting", "agreement", "prisoner_exchange"})
 _SHOWN_FAILURES = 50
 
@@ -94,6 +100,15 @@ class AttackEvent:
     injured: tuple[int, int] | None
     sources: list[Source]
     attacks: list[Attack] = field(default_factory=list, repr=False)
+    # What merging compares, kept distinct so a widely reported event stays cheap to match.
+    _times: set[tuple[str | None, date | None]] = field(default_factory=set, repr=False)
+    _places: set[tuple[str | None, str | None]] = field(default_factory=set, repr=False)
+    _articles: set[int] = field(default_factory=set, repr=False)
+
+    def _take(self, attack: Attack, source: Source) -> None:
+        self._times.add((attack.when, source.day))
+        self._places.add((attack.place, attack.region))
+        self._articles.add(source.n)
 
 
 @dataclass
@@ -156,6 +171,7 @@ _MONTHS = frozenset({
 })
 
 
+@lru_cache(maxsize=4096)
 def _tokens(text: str | None, drop: frozenset[str] = _GENERIC) -> frozenset[str]:
     if not text:
         return frozenset()
@@ -206,14 +222,17 @@ def _same_day(a: str | None, b: str | None) -> bool:
     return not (da and db and not da & db)
 
 
-def _same_time(when_a: str | None, when_b: str | None, a: Source, b: Source) -> bool:
+@lru_cache(maxsize=4096)
+def _same_time(when_a: str | None, when_b: str | None, day_a: date | None, day_b: date | None) -> bool:
     """Positive evidence of the same date: the dates as written agree, or the articles appeared within a day.
 
     Dates as written agree when they share a weekday, a month or a day number
     and contradict on none; articles published more than ``MAX_DAYS_APART``
     days apart never match.
     """
-    if not _same_day(when_a, when_b) or not _close_in_time([a], [b]):
+    if not _same_day(when_a, when_b):
+        return False
+    if day_a is not None and day_b is not None and abs((day_a - day_b).days) > MAX_DAYS_APART:
         return False
     ta, tb = _tokens(when_a, frozenset()), _tokens(when_b, frozenset())
     dated = _WEEKDAYS | _MONTHS
@@ -221,7 +240,7 @@ def _same_time(when_a: str | None, when_b: str | None, a: Source, b: Source) -> 
         return True
     if ta and ta == tb:
         return True
-    return a.day is not None and b.day is not None and abs((a.day - b.day).days) <= 1
+    return day_a is not None and day_b is not None and abs((day_a - day_b).days) <= 1
 
 
 def _close_in_time(a: Sequence[Source], b: Sequence[Source]) -> bool:
@@ -248,24 +267,12 @@ def _overlap(a: tuple[int, int] | None, b: tuple[int, int] | None) -> bool | Non
 # Building
 
 
-def _sources(summaries: Iterable[Summary]) -> list[tuple[Summary, Source]]:
-    out: list[tuple[Summary, Source]] = []
-    seen: set[str] = set()
-    for summary in summaries:
-        if summary.meta.content_hash in seen:
-            continue
-        seen.add(summary.meta.content_hash)
-        a = summary.article
-        out.append((summary, Source(len(out) + 1, a.key, a.title, a.url, a.published, _day(a.published))))
-    return out
-
-
 def _same_attack(event: AttackEvent, attack: Attack, source: Source) -> bool:
-    if any(s.n == source.n for s in event.sources):
+    if source.n in event._articles:
         return False  # one article's separate items are separate attacks
-    if not all(_same_time(a.when, attack.when, s, source) for a, s in zip(event.attacks, event.sources)):
+    if not all(_same_time(when, attack.when, day, source.day) for when, day in event._times):
         return False
-    if not any(_same_place(a, attack) for a in event.attacks):
+    if not any(_same_place(place, region, attack.place, attack.region) for place, region in event._places):
         return False
     checks = [
         _overlap(event.killed, _range([attack.killed])),
@@ -275,9 +282,10 @@ def _same_attack(event: AttackEvent, attack: Attack, source: Source) -> bool:
     return not known or any(known)
 
 
-def _same_place(a: Attack, b: Attack) -> bool:
-    pa, pb = _tokens(a.place), _tokens(b.place)
-    ra, rb = _tokens(a.region), _tokens(b.region)
+@lru_cache(maxsize=4096)
+def _same_place(place_a: str | None, region_a: str | None, place_b: str | None, region_b: str | None) -> bool:
+    pa, pb = _tokens(place_a), _tokens(place_b)
+    ra, rb = _tokens(region_a), _tokens(region_b)
     if pa and pb:
         return _nested(pa, pb) and (not ra or not rb or _nested(ra, rb))
     if pa or pb:  # one names a town, the other only a region: the region must be the town's, or the town
@@ -291,47 +299,8 @@ def _where(attack: Attack) -> str:
     return ", ".join(parts) if parts else DASH
 
 
-def _attack_events(pairs: list[tuple[Summary, Source]]) -> list[AttackEvent]:
-    events: list[AttackEvent] = []
-    for summary, source in pairs:
-        for attack in summary.attacks:
-            for event in events:
-                if _same_attack(event, attack, source):
-                    event.attacks.append(attack)
-                    event.sources.append(source)
-                    event.weapons += [w for w in attack.weapons if w not in event.weapons]
-                    event.killed = _range([*(event.killed or ()), attack.killed])
-                    event.injured = _range([*(event.injured or ()), attack.injured])
-                    event.when = event.when or attack.when
-                    if attack.place and not any(a.place for a in event.attacks[:-1]):
-                        event.place = _where(attack)
-                    break
-            else:
-                events.append(AttackEvent(
-                    when=attack.when, place=_where(attack), weapons=list(attack.weapons),
-                    killed=_range([attack.killed]), injured=_range([attack.injured]),
-                    sources=[source], attacks=[attack],
-                ))
-    return events
-
-
 def _actors(names: Iterable[str]) -> frozenset[str]:
     return frozenset().union(*(_tokens(n) for n in names)) if names else frozenset()
-
-
-def _diplomacy(pairs: list[tuple[Summary, Source]]) -> list[DiplomacyEntry]:
-    entries: list[DiplomacyEntry] = []
-    for summary, source in pairs:
-        for d in summary.diplomacy:
-            match = next((e for e in entries if _same_diplomacy(e, d, source)), None)
-            if match is not None:
-                match.sources.append(source)
-                match.actors += [a for a in d.actors if a not in match.actors]
-                match.when = match.when or d.when
-                continue
-            entries.append(DiplomacyEntry(d.kind, list(d.actors), d.what, d.when, source.day, [source]))
-    order = {id(e): i for i, e in enumerate(entries)}
-    return sorted(entries, key=lambda e: (e.day is None, e.day or date.min, order[id(e)]))
 
 
 def _same_diplomacy(entry: DiplomacyEntry, d: Diplomacy, source: Source) -> bool:
@@ -339,23 +308,9 @@ def _same_diplomacy(entry: DiplomacyEntry, d: Diplomacy, source: Source) -> bool
         return False
     if any(s.n == source.n for s in entry.sources):
         return False
-    if not _same_time(entry.when, d.when, entry.sources[0], source):
+    if not _same_time(entry.when, d.when, entry.sources[0].day, source.day):
         return False
     return _nested(_actors(entry.actors), _actors(d.actors))
-
-
-def _territory(pairs: list[tuple[Summary, Source]]) -> list[TerritoryEntry]:
-    entries: list[TerritoryEntry] = []
-    for summary, source in pairs:
-        for t in summary.territory:
-            match = next((e for e in entries if _same_territory(e, t, source)), None)
-            if match is not None:
-                match.sources.append(source)
-                match.region = match.region or t.region
-                match.when = match.when or t.when
-                continue
-            entries.append(TerritoryEntry(t.place, t.region, t.claimant, t.status, t.when, [source]))
-    return entries
 
 
 def _same_territory(entry: TerritoryEntry, t: Territory, source: Source) -> bool:
@@ -368,19 +323,6 @@ def _same_territory(entry: TerritoryEntry, t: Territory, source: Source) -> bool
     )
 
 
-def _sanctions(pairs: list[tuple[Summary, Source]]) -> list[SanctionEntry]:
-    entries: list[SanctionEntry] = []
-    for summary, source in pairs:
-        for s in summary.sanctions:
-            match = next((e for e in entries if _same_sanction(e, s, source)), None)
-            if match is not None:
-                match.sources.append(source)
-                match.actors += [a for a in s.actors if a not in match.actors]
-                continue
-            entries.append(SanctionEntry(list(s.actors), s.target, s.status, s.what, [source]))
-    return entries
-
-
 def _same_sanction(entry: SanctionEntry, s: Sanction, source: Source) -> bool:
     return (
         entry.status == s.status
@@ -391,25 +333,135 @@ def _same_sanction(entry: SanctionEntry, s: Sanction, source: Source) -> bool:
     )
 
 
-def _failures(failures: Iterable[Any]) -> list[tuple[str, str | None, str]]:
-    out = []
-    for f in failures:
-        out.append((str(getattr(f, "id", None) or getattr(f, "source", None) or "?"),
-                    getattr(f, "url", None), str(getattr(f, "error", None) or "failed")))
-    return out
+class _Index(Generic[E]):
+    """Rows in order, found by the words of their key: only rows sharing a word are compared."""
+
+    def __init__(self) -> None:
+        self.rows: list[E] = []
+        self._order: dict[int, int] = {}
+        self._by_word: dict[str, list[E]] = {}
+
+    def candidates(self, words: Iterable[str]) -> list[E]:
+        seen: dict[int, E] = {}
+        for word in words:
+            for row in self._by_word.get(word, ()):
+                seen.setdefault(id(row), row)
+        return sorted(seen.values(), key=lambda row: self._order[id(row)])
+
+    def add(self, row: E, words: Iterable[str]) -> None:
+        """Append ``row``; a row without words can never be found (it merges with nothing)."""
+        self._order[id(row)] = len(self.rows)
+        self.rows.append(row)
+        for word in set(words):
+            self._by_word.setdefault(word, []).append(row)
+
+    def index(self, row: E, words: Iterable[str]) -> None:
+        for word in set(words):
+            rows = self._by_word.setdefault(word, [])
+            if all(r is not row for r in rows):
+                rows.append(row)
+
+
+class DigestBuilder:
+    """Builds a :class:`Digest` one summary at a time, holding only the merged rows (not the summaries)."""
+
+    def __init__(self) -> None:
+        self.sources: list[Source] = []
+        self._seen: set[str] = set()
+        self._attacks: _Index[AttackEvent] = _Index()
+        self._diplomacy: _Index[DiplomacyEntry] = _Index()
+        self._territory: _Index[TerritoryEntry] = _Index()
+        self._sanctions: _Index[SanctionEntry] = _Index()
+        self.failures: list[tuple[str, str | None, str]] = []
+
+    def add(self, summary: Summary) -> None:
+        """Merge one summary in (a summary of the same text as an earlier one is skipped)."""
+        if summary.meta.content_hash in self._seen:
+            return
+        self._seen.add(summary.meta.content_hash)
+        a = summary.article
+        source = Source(len(self.sources) + 1, a.key, a.title, a.url, a.published, _day(a.published))
+        self.sources.append(source)
+        for attack in summary.attacks:
+            self._add_attack(attack, source)
+        for d in summary.diplomacy:
+            # Only talks, calls, meetings, agreements and exchanges merge: index them by kind and actor.
+            keys = {f"{d.kind}:{w}" for w in _actors(d.actors)} if d.kind in _MERGED_KINDS else set()
+            match = next((e for e in self._diplomacy.candidates(keys) if _same_diplomacy(e, d, source)), None)
+            if match is None:
+                self._diplomacy.add(DiplomacyEntry(d.kind, list(d.actors), d.what, d.when, source.day, [source]), keys)
+                continue
+            match.sources.append(source)
+            match.actors += [x for x in d.actors if x not in match.actors]
+            match.when = match.when or d.when
+            self._diplomacy.index(match, keys)
+        for t in summary.territory:
+            places = _tokens(t.place)
+            match_t = next((e for e in self._territory.candidates(places) if _same_territory(e, t, source)), None)
+            if match_t is None:
+                self._territory.add(TerritoryEntry(t.place, t.region, t.claimant, t.status, t.when, [source]), places)
+                continue
+            match_t.sources.append(source)
+            match_t.region = match_t.region or t.region
+            match_t.when = match_t.when or t.when
+        for move in summary.sanctions:
+            targets = _tokens(move.target)
+            match_s = next((e for e in self._sanctions.candidates(targets) if _same_sanction(e, move, source)), None)
+            if match_s is None:
+                self._sanctions.add(SanctionEntry(list(move.actors), move.target, move.status, move.what, [source]), targets)
+                continue
+            match_s.sources.append(source)
+            match_s.actors += [x for x in move.actors if x not in match_s.actors]
+
+    def _add_attack(self, attack: Attack, source: Source) -> None:
+        words = _tokens(attack.place) | _tokens(attack.region)
+        for event in self._attacks.candidates(words):
+            if _same_attack(event, attack, source):
+                event.attacks.append(attack)
+                event.sources.append(source)
+                event._take(attack, source)
+                event.weapons += [w for w in attack.weapons if w not in event.weapons]
+                event.killed = _range([*(event.killed or ()), attack.killed])
+                event.injured = _range([*(event.injured or ()), attack.injured])
+                event.when = event.when or attack.when
+                if attack.place and not any(a.place for a in event.attacks[:-1]):
+                    event.place = _where(attack)
+                self._attacks.index(event, words)
+                return
+        event = AttackEvent(
+            when=attack.when, place=_where(attack), weapons=list(attack.weapons),
+            killed=_range([attack.killed]), injured=_range([attack.injured]),
+            sources=[source], attacks=[attack],
+        )
+        event._take(attack, source)
+        self._attacks.add(event, words)
+
+    def add_failure(self, failure: Any) -> None:
+        """List an input without a summary (any object with ``id``/``source``, ``url`` and ``error``)."""
+        fid = getattr(failure, "id", None) or getattr(failure, "source", None) or "?"
+        self.failures.append((str(fid), getattr(failure, "url", None), str(getattr(failure, "error", None) or "failed")))
+
+    def digest(self) -> Digest:
+        order = {id(e): i for i, e in enumerate(self._diplomacy.rows)}
+        diplomacy = sorted(self._diplomacy.rows, key=lambda e: (e.day is None, e.day or date.min, order[id(e)]))
+        return Digest(
+            sources=list(self.sources),
+            attacks=list(self._attacks.rows),
+            diplomacy=diplomacy,
+            territory=list(self._territory.rows),
+            sanctions=list(self._sanctions.rows),
+            failures=list(self.failures),
+        )
 
 
 def build(summaries: Iterable[Summary], *, failures: Iterable[Any] = ()) -> Digest:
     """Merge ``summaries`` into one digest. ``failures`` (objects with ``id``, ``url``, ``error``) are listed."""
-    pairs = _sources(summaries)
-    return Digest(
-        sources=[s for _, s in pairs],
-        attacks=_attack_events(pairs),
-        diplomacy=_diplomacy(pairs),
-        territory=_territory(pairs),
-        sanctions=_sanctions(pairs),
-        failures=_failures(failures),
-    )
+    builder = DigestBuilder()
+    for summary in summaries:
+        builder.add(summary)
+    for failure in failures:
+        builder.add_failure(failure)
+    return builder.digest()
 
 
 def _as_digest(summaries: Iterable[Summary] | Digest, failures: Iterable[Any]) -> Digest:
@@ -466,8 +518,13 @@ def _md_source(s: Source) -> str:
     return f"{_md(s.label)} (`{s.id.replace('`', '')}`)" if s.title else f"`{s.id.replace('`', '')}`"
 
 
+def _more(sources: Sequence[Source]) -> str:
+    extra = len(sources) - MAX_LINKS
+    return f"; and {extra} more" if extra > 0 else ""
+
+
 def _md_sources(sources: Sequence[Source]) -> str:
-    return "; ".join(_md_source(s) for s in sources)
+    return "; ".join(_md_source(s) for s in sources[:MAX_LINKS]) + _more(sources)
 
 
 def _md_table(headers: Sequence[str], rows: Iterable[Sequence[str]], right: Sequence[int] = ()) -> list[str]:
@@ -564,7 +621,7 @@ def _html_source(s: Source) -> str:
 
 
 def _html_sources(sources: Sequence[Source]) -> str:
-    return "; ".join(_html_source(s) for s in sources)
+    return "; ".join(_html_source(s) for s in sources[:MAX_LINKS]) + _e(_more(sources))
 
 
 def _muted(text: str = DASH) -> str:

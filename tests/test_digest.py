@@ -208,3 +208,20 @@ def test_write_digest_picks_the_format_from_the_suffix(tmp_path: Path) -> None:
     assert digest.write_digest([sumy_a()], tmp_path / "d.md") == "markdown"
     assert (tmp_path / "d.html").read_text().startswith("<!doctype html>")
     assert (tmp_path / "d.md").read_text().startswith("# Digest of 1 article")
+
+
+def test_a_widely_reported_event_stays_fast_and_its_row_short() -> None:
+    import time
+
+    reports = [
+        summary(SUMY_A + f" Report {i}.", id=f"r{i}", url=f"https://x.example/{i}",
+                attacks=[attack(SUMY_A, place="Bilopillia", region="Sumy region", when="on Saturday", weapons=["drone"],
+                                killed=9, injured=5)])
+        for i in range(2000)
+    ]
+    started = time.perf_counter()
+    d = digest.build(reports)
+    assert time.perf_counter() - started < 2.0
+    assert len(d.attacks) == 1 and len(d.attacks[0].sources) == 2000
+    row = next(line for line in digest.to_markdown(d).splitlines() if "Bilopillia" in line)
+    assert row.count("](https://x.example/") == digest.MAX_LINKS and row.endswith("; and 1988 more |")
