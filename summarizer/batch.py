@@ -797,8 +797,10 @@ def summarize_many(articles: Iterable[BatchInput], *, concurrency: int = 8, **kw
     and inside Jupyter's running loop. In a notebook the list displays as a
     digest across the articles.
 
-    >>> results = summarize_many(load_articles(["feed.xml"]), concurrency=8, store="summarizer.db")  # doctest: +SKIP
-    >>> results.failed, results.to_dataframe()  # doctest: +SKIP
+    >>> from summarizer.inputs import load_articles
+    >>> results = summarize_many(load_articles(["seeds/articles.jsonl"]), concurrency=2, backend="extractive")
+    >>> [r.id for r in results], results.failed
+    (['kharkiv-glide-bombs', 'istanbul-round-two', 'eu-17th-package'], [])
     """
     out = BatchResults(iter_summarize_many(articles, concurrency=concurrency, **kwargs))
     out.sort(key=lambda r: r.seq)

@@ -455,7 +455,14 @@ class DigestBuilder:
 
 
 def build(summaries: Iterable[Summary], *, failures: Iterable[Any] = ()) -> Digest:
-    """Merge ``summaries`` into one digest. ``failures`` (objects with ``id``, ``url``, ``error``) are listed."""
+    """Merge ``summaries`` into one digest. ``failures`` (objects with ``id``, ``url``, ``error``) are listed.
+
+    >>> from summarizer.batch import summarize_many
+    >>> from summarizer.inputs import load_articles
+    >>> d = build(summarize_many(load_articles(["seeds/feed-40.xml"]), backend="extractive").summaries)
+    >>> len(d.sources), [s.id for s in d.attacks[0].sources]
+    (40, ['feed40-01', 'feed40-04'])
+    """
     builder = DigestBuilder()
     for summary in summaries:
         builder.add(summary)
