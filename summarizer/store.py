@@ -241,6 +241,20 @@ def _record(row: sqlite3.Row | tuple[Any, ...]) -> ItemRecord:
 # The store
 
 
+def _set_wal(conn: sqlite3.Connection, wait_s: float = 30.0) -> None:
+    """Switch to WAL. Unlike other statements this pragma does not wait out busy_timeout
+    when another connection is creating the same new file, so retry it here."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 class Store:
     """The SQLite store at ``path`` (created if missing). Use as a context manager or call :meth:`close`.
 
@@ -274,7 +288,7 @@ class Store:
             ) from e
         try:
             conn.execute("PRAGMA busy_timeout = 30000")
-            conn.execute("PRAGMA journal_mode = WAL")
+            _set_wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             self._migrate(conn)
