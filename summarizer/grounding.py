@@ -164,10 +164,10 @@ _TENS = {
     "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
     "eighty": 80, "ninety": 90,
 }
-_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
 _NUMBER_WORDS = {**_UNITS, **_TENS, **_SCALES, "a": 1, "an": 1, "dozen": 12, "and": 0}
 _VAGUE = re.compile(
-    r"(?:over|more than|nearly|almost|about|around|approximately|roughly|up to|some|"
+    r"\b(?:over|more than|nearly|almost|about|around|approximately|roughly|up to|some|"
     r"fewer than|less than|under|upwards of|as many as|several|dozens|hundreds|scores)\s*$"
 )
 _NONE_PHRASES = re.compile(r"\b(?:no one|nobody|no casualties|no deaths|no injuries|none)\b")
@@ -205,61 +205,76 @@ def _words_value(words: list[str]) -> int | None:
     return total + current
 
 
+_SCALE_WORDS = ("thousand", "million", "billion")
+_NOT_A_COUNT_AFTER = re.compile(r"(?:-|\s)(?:years?|months?|weeks?|days?|hours?|minutes?)(?:-old|\s+old)?\b")
+_ONE_NOT_COUNT_BEFORE = frozenset({"no", "at", "any", "every", "each"})
+_ONE_NOT_COUNT_AFTER = frozenset({"of", "another"})
+
+
+def _read_number(tokens: list[tuple[str, int, int]], i: int) -> tuple[int | None, int]:
+    """The number starting at token ``i`` and the index after it, or (None, i + 1)."""
+    tok = tokens[i][0]
+    if tok[0].isdigit():
+        try:
+            value = float(tok.replace(",", ""))
+        except ValueError:
+            return None, i + 1
+        if i + 1 < len(tokens) and tokens[i + 1][0] in _SCALE_WORDS:  # '1.5 million'
+            return int(value * _SCALES[tokens[i + 1][0]]), i + 2
+        return int(value), i + 1
+    starts_number = all(p in _NUMBER_WORDS for p in tok.split("-")) and tok not in ("a", "an", "and")
+    if tok in ("a", "an"):  # only in 'a dozen', 'a hundred', ...
+        starts_number = i + 1 < len(tokens) and tokens[i + 1][0] in ("dozen", "hundred", *_SCALE_WORDS)
+    if not starts_number:
+        return None, i + 1
+    words: list[str] = []
+    j = i
+    while j < len(tokens):
+        sub = tokens[j][0].split("-")
+        if not all(p in _NUMBER_WORDS for p in sub) or (sub in (["a"], ["an"]) and words):
+            break
+        words.extend(sub)
+        j += 1
+    while words and words[-1] in ("and", "a", "an"):
+        words.pop()
+        j -= 1
+    return _words_value(words), max(j, i + 1)
+
+
+def _not_a_count(lowered: str, tokens: list[tuple[str, int, int]], i: int, j: int) -> bool:
+    """Numbers that are not counts of people: ages and durations ('a 25-year-old', 'two days'),
+    and 'one' as a pronoun ('no one', 'one of the missiles')."""
+    if _NOT_A_COUNT_AFTER.match(lowered, tokens[j - 1][2]):
+        return True
+    if j - i == 1 and tokens[i][0] == "one":
+        before = tokens[i - 1][0] if i else ""
+        after = tokens[j][0] if j < len(tokens) else ""
+        return before in _ONE_NOT_COUNT_BEFORE or after in _ONE_NOT_COUNT_AFTER
+    return False
+
+
 def numbers_in(text: str) -> list[NumberMention]:
-    """Every number in ``text``: digits ('1,000', '9') and number words ('nine', 'a dozen',
-    'twenty-five'). A mention preceded by a qualifier such as 'over' or 'nearly' is vague."""
+    """Every count in ``text``: digits ('1,000', '9', '1.5 million') and number words ('nine',
+    'a dozen', 'twenty-five'). A mention after a qualifier such as 'over' or 'nearly' is
+    vague. Ages, durations and the pronoun 'one' are not counts. Offsets refer to the
+    normalised text.
+
+    >>> [(m.value, m.vague) for m in numbers_in("killing nine and wounding over a dozen")]
+    [(9, False), (12, True)]
+    """
     lowered = normalize(text).text
+    tokens = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(lowered)]
     mentions: list[NumberMention] = []
-    tokens = list(_TOKEN.finditer(lowered))
     i = 0
     while i < len(tokens):
-        tok = tokens[i].group()
-        start = tokens[i].start()
-        if tok[0].isdigit():
-            try:
-                value = int(float(tok.replace(",", "")))
-            except ValueError:
-                i += 1
-                continue
-            end = tokens[i].end()
-            i += 1
-        else:
-            parts = tok.split("-")
-            if not all(p in _NUMBER_WORDS for p in parts) or tok in ("a", "an", "and"):
-                # 'a'/'an' only start a number when a number word follows ('a dozen')
-                if tok in ("a", "an") and i + 1 < len(tokens) and tokens[i + 1].group() in (
-                    "dozen", "hundred", "thousand", "million"
-                ):
-                    pass
-                else:
-                    i += 1
-                    continue
-            words: list[str] = []
-            j = i
-            while j < len(tokens):
-                sub = tokens[j].group().split("-")
-                if not all(p in _NUMBER_WORDS for p in sub):
-                    break
-                if sub == ["and"] and not words:
-                    break
-                if sub in (["a"], ["an"]) and words:
-                    break
-                words.extend(sub)
-                j += 1
-            while words and words[-1] in ("and", "a", "an"):
-                words.pop()
-                j -= 1
-            value_or_none = _words_value(words)
-            if value_or_none is None or j <= i:
-                i += 1
-                continue
-            value = value_or_none
-            end = tokens[j - 1].end()
-            i = j
-        vague = bool(_VAGUE.search(lowered[max(0, start - 20):start]))
-        if not vague and lowered[end:end + 1] == "s" and value in (12, 100, 1000):
-            vague = True  # 'dozens', 'hundreds', 'thousands'
-        mentions.append(NumberMention(value, start, end, vague))
+        value, j = _read_number(tokens, i)
+        if value is not None and not _not_a_count(lowered, tokens, i, j):
+            start, end = tokens[i][1], tokens[j - 1][2]
+            vague = bool(_VAGUE.search(lowered[max(0, start - 20):start]))
+            if lowered[end:end + 1] == "s" and value in (12, 100, 1000):
+                vague = True  # '1000s'
+            mentions.append(NumberMention(value, start, end, vague))
+        i = j
     return mentions
 
 

@@ -74,6 +74,14 @@ def test_normalize_keeps_an_offset_for_every_character() -> None:
         ("at least 12 dead", [(12, False)]),
         ("dozens were injured", []),
         ("hundreds of drones", []),
+        ("1.5 million people fled", [(1_500_000, False)]),
+        ("a 25-year-old man was killed", []),
+        ("a man, 64 years old, died", []),
+        ("no one was killed", []),
+        ("one of the missiles hit a school, killing nine", [(9, False)]),
+        ("one person died", [(1, False)]),
+        ("the two-day offensive killed five", [(5, False)]),
+        ("thunder 3 people hurt", [(3, False)]),
     ],
 )
 def test_numbers_in_reads_digits_words_and_vagueness(text: str, values: list[tuple[int, bool]]) -> None:
@@ -90,6 +98,10 @@ def test_numbers_in_reads_digits_words_and_vagueness(text: str, values: list[tup
         (12, "wound over a dozen", False),
         (10, "nine people died", False),
         (0, "no one was hurt", True),
+        (1, "No one was killed in the strike", False),
+        (1, "One of the missiles hit a school, killing nine.", False),
+        (25, "A 25-year-old man was killed", False),
+        (1, "The shelling killed one civilian", True),
         (0, "the strike hit a depot", False),
     ],
 )
