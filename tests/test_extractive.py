@@ -318,3 +318,15 @@ def test_empty_article_gives_an_empty_summary() -> None:
     s = run("Nothing to see here.\n")
     assert (s.diplomacy, s.attacks, s.territory, s.sanctions) == ([], [], [], [])
     assert s.headline == "Nothing to see here."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Russian missiles struck Kharkiv on Monday. As many as 10 people were killed, officials said.",
+        "A drone hit a bus in Sumy region. Up to 7 people were wounded in the attack.",
+    ],
+)
+def test_counts_the_grounding_check_calls_vague_are_null(text: str) -> None:
+    summary = ExtractiveBackend().summarize(Article(text=text))
+    assert summary.attacks and all(a.killed is None and a.injured is None for a in summary.attacks)

@@ -28,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from summarizer.grounding import check_count
 from summarizer.schema import (
     Article,
     Attack,
@@ -1036,6 +1037,16 @@ def _describe(it: _Item) -> str:
     return it.sentences[0].text
 
 
+def _checked_counts(attack: Attack) -> Attack:
+    """Apply the grounding rules to the counts the patterns found: a count the grounding
+    check would reject (vague, or not stated) becomes null, so both backends agree."""
+    evidence = " \u2016 ".join(s.text for s in attack.evidence)
+    for name in ("killed", "injured"):
+        if check_count(getattr(attack, name), evidence) is not None:
+            attack = attack.model_copy(update={name: None})
+    return attack
+
+
 class ExtractiveBackend:
     """Rule-based, deterministic, offline summaries. No model, no network."""
 
@@ -1080,7 +1091,7 @@ class ExtractiveBackend:
                 )
                 for it in dipl
             ],
-            attacks=[Attack(**it.fields, evidence=[s.span() for s in it.sentences]) for it in attacks],
+            attacks=[_checked_counts(Attack(**it.fields, evidence=[s.span() for s in it.sentences])) for it in attacks],
             territory=[Territory(**it.fields, evidence=[s.span() for s in it.sentences]) for it in territory],
             sanctions=[
                 Sanction(**it.fields, what=_describe(it), evidence=[s.span() for s in it.sentences])
