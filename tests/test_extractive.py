@@ -330,3 +330,15 @@ def test_empty_article_gives_an_empty_summary() -> None:
 def test_counts_the_grounding_check_calls_vague_are_null(text: str) -> None:
     summary = ExtractiveBackend().summarize(Article(text=text))
     assert summary.attacks and all(a.killed is None and a.injured is None for a in summary.attacks)
+
+
+def test_territory_claimant_is_the_actor_of_that_sentence_not_one_named_earlier() -> None:
+    text = (
+        "Ukrainian President Volodymyr Zelenskyy met European leaders in Kyiv on Monday to discuss security guarantees. "
+        "Officials described the talks as constructive.\n"
+        "Separately, Moscow formally claimed the whole of the Donetsk region in a decree on Tuesday."
+    )
+    summary = ExtractiveBackend().summarize(Article(text=text))
+    claims = [t for t in summary.territory if t.status == "claimed"]
+    assert claims and all("Zelenskyy" not in t.claimant for t in claims)
+    assert claims[0].claimant in ("Moscow", "Russia")

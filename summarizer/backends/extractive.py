@@ -838,20 +838,18 @@ def _object_np(text: str, pos: int, max_words: int = 6) -> tuple[int, int] | Non
 
 
 def _subject(text: str, people: _People, start: int, verb_pos: int) -> str | None:
+    """The actor nearest before ``verb_pos`` in ``text[start:verb_pos]`` (article offsets)."""
     lex = _lexicon()
     seg = text[start:verb_pos]
     pm = list(re.finditer(r"\b(?:Russian|Ukrainian)\s+(?:forces|troops|army|military|defen[cs]e\s+ministry|soldiers)\b", seg))
     if pm:
         return pm[-1].group()
-    named = [n for s, e, n in people.mentions if start <= s < verb_pos]
     acts = list(lex.actors.finditer(seg))
     cands: list[tuple[int, str]] = [(m.start(), m.group()) for m in acts]
     cands += [(s - start, n) for s, e, n in people.mentions if start <= s < verb_pos]
     poss = list(re.finditer(r"\b(?P<n>[A-Z][\w-]+)[’']s\s+(?:territorial\s+)?(?:demands?|claims?)\b", text[start : verb_pos + 200]))
     if cands:
         return sorted(cands)[-1][1]
-    if named:
-        return named[-1]
     return poss[0].group("n") if poss else None
 
 
@@ -885,7 +883,7 @@ def _territory(text: str, sentences: list[Sentence], people: _People) -> list[_I
                 continue
             after = [p for p in places if p.start >= m.end() and p.start - m.end() < 25]
             if after:
-                add(sent, after[0].name, "annexed", _subject(t, people, 0, m.start()) if True else None)
+                add(sent, after[0].name, "annexed", _subject(text, people, sent.start, sent.start + m.start()))
         # captured
         for m in lex.territory["captured"].finditer(t):
             obj = re.match(
@@ -901,7 +899,7 @@ def _territory(text: str, sentences: list[Sentence], people: _People) -> list[_I
                 by = re.match(r"\s+by\s+(?P<c>(?:Russian|Ukrainian)\s+\w+|[A-Z][\w-]+)", t[m.end():])
                 claimant = by.group("c") if by else None
             else:
-                claimant = _subject(t, people, 0, m.start())
+                claimant = _subject(text, people, sent.start, sent.start + m.start())
             if target is None:
                 continue
             region = next((p.name for p in places if p.kind == "region" and p is not target), None)
@@ -919,7 +917,7 @@ def _territory(text: str, sentences: list[Sentence], people: _People) -> list[_I
         for m in lex.territory["contested"].finditer(t):
             target = next((p for p in places if p.start >= m.end() and p.start - m.end() < 20), None)
             if target:
-                add(sent, target.name, "contested", _subject(t, people, 0, m.start()) or "both sides")
+                add(sent, target.name, "contested", _subject(text, people, sent.start, sent.start + m.start()) or "both sides")
         # claimed
         for m in lex.territory["claimed"].finditer(t):
             explicit = " " in m.group()
@@ -932,7 +930,7 @@ def _territory(text: str, sentences: list[Sentence], people: _People) -> list[_I
             ):
                 continue
             obj = re.sub(r"^the\s+", "", obj).rstrip()
-            add(sent, obj, "claimed", _subject(t, people, 0, m.start()))
+            add(sent, obj, "claimed", _subject(text, people, sent.start, sent.start + m.start()))
         # demand rejected
         rej = lex.territory["demand_rejected"].search(t)
         if rej and lex.demand_terms.search(t):
