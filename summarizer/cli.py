@@ -616,7 +616,8 @@ Examples:
 @summarizer_options
 def eval_command(gold_dir: str, results: str | None, fmt: str, details: bool, overrides: dict[str, Any]) -> None:
     """Score summaries against hand-written gold facts (recall, precision, numbers, grounding)."""
-    from summarizer.evaluate import evaluate, load_results
+    from summarizer.evaluate import evaluate
+    from summarizer.results import load_results
 
     if results is not None:
         report = evaluate(gold_dir, results=load_results(results))

@@ -35,7 +35,7 @@ The grounding rate is the fraction of evidence spans and quotes that slice the
 article back exactly.
 
 Entry points: :func:`evaluate` (run a backend or score stored results),
-:func:`load_gold`, :func:`load_results` and :func:`score`.
+:func:`load_gold`, :func:`index_results` and :func:`score`.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ __all__ = [
     "SectionScore",
     "evaluate",
     "load_gold",
-    "load_results",
+    "index_results",
     "score",
 ]
 
@@ -136,25 +136,14 @@ def load_gold(gold_dir: str | Path) -> list[GoldFile]:
     return out
 
 
-def load_results(path: str | Path) -> dict[str, Summary]:
-    """Stored summaries from a JSONL file (one ``Summary`` JSON per line).
-
-    Keyed by the article's content hash, and also by its id and source when set,
-    so :func:`evaluate` can find the summary of each gold article.
-    """
-    path = Path(path)
+def index_results(summaries: Iterable[Summary]) -> dict[str, Summary]:
+    """Summaries keyed by content hash, and also by article id and source when set,
+    so :func:`evaluate` can find the summary of each gold article."""
     out: dict[str, Summary] = {}
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                s = Summary.model_validate_json(line)
-            except ValidationError as e:
-                raise InputError(f"{path}:{n} is not a Summary: {e.error_count()} validation errors.") from e
-            for key in (s.meta.content_hash, s.article.content_hash, s.article.id, s.article.source):
-                if key:
-                    out.setdefault(key, s)
+    for s in summaries:
+        for key in (s.meta.content_hash, s.article.content_hash, s.article.id, s.article.source):
+            if key:
+                out.setdefault(key, s)
     return out
 
 
@@ -505,20 +494,22 @@ def _run(backend: Any, article: Article) -> Summary:
 
 def evaluate(
     gold_dir: str | Path,
-    results: dict[str, Summary] | None = None,
+    results: Iterable[Summary] | dict[str, Summary] | None = None,
     backend: Any = None,
 ) -> EvalReport:
     """Score a backend (or stored results) against every gold file in ``gold_dir``.
 
-    With ``results`` (e.g. from :func:`load_results`), each gold article's summary
-    is looked up by content hash, then by file stem, then by the path the gold
-    file gives; gold files without one are scored as empty summaries and listed
+    With ``results`` (summaries, e.g. ``summarizer.load_results("out.jsonl")`` from a
+    batch, or a dict from :func:`index_results`), each gold article's summary is
+    looked up by content hash, then by article id, then by source; gold files without one are scored as empty summaries and listed
     in ``EvalReport.missing``. Without ``results`` the ``backend`` (default: the
     extractive one) summarizes each article; a backend with a sync
     ``summarize`` is called directly, otherwise ``asummarize`` under
     ``asyncio.run`` (so call it outside a running event loop).
     """
     golds = load_gold(gold_dir)
+    if results is not None and not isinstance(results, dict):
+        results = index_results(results)
     if results is None and backend is None:
         from summarizer.backends.extractive import ExtractiveBackend
 

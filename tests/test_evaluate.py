@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 from pathlib import Path
 
 import pytest
 
 from summarizer.errors import InputError
-from summarizer.evaluate import GoldFile, evaluate, load_gold, load_results, score
+from summarizer.evaluate import GoldFile, evaluate, index_results, load_gold, score
+from summarizer.results import load_results
 from summarizer.schema import Article, Attack, Diplomacy, Meta, Sanction, Span, Summary, Territory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -213,7 +216,7 @@ def test_evaluate_stored_results_from_jsonl(tmp_path: Path) -> None:
     results = tmp_path / "results.jsonl"
     results.write_text(summary(attacks=[attack(place="Kherson")]).model_dump_json() + "\n\n")
     loaded = load_results(results)
-    assert ARTICLE.content_hash in loaded
+    assert ARTICLE.content_hash in index_results(loaded)
     report = evaluate(tmp_path / "gold", results=loaded)
     assert report.missing == ["other"]
     assert report.section("attacks").recall == 1.0
@@ -221,11 +224,16 @@ def test_evaluate_stored_results_from_jsonl(tmp_path: Path) -> None:
     assert report.label == "extractive"
 
 
-def test_load_results_rejects_lines_that_are_not_summaries(tmp_path: Path) -> None:
-    p = tmp_path / "r.jsonl"
-    p.write_text('{"headline": "x"}\n')
-    with pytest.raises(InputError, match="r.jsonl:1"):
-        load_results(p)
+def test_batch_output_with_ids_and_error_records_can_be_scored(tmp_path: Path) -> None:
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "mini.txt").write_text(TEXT, encoding="utf-8")
+    (tmp_path / "gold").mkdir()
+    (tmp_path / "gold" / "mini.yaml").write_text("article: seeds/mini.txt\ncomplete: true\nattacks:\n  - {place: Kherson}\n")
+    line = json.dumps({"id": "mini", "url": None, "source": "seeds/mini.txt", **json.loads(summary(attacks=[attack(place="Kherson")]).model_dump_json())})
+    error = json.dumps({"id": "x", "url": None, "source": "feed.xml#2", "error": "HTTP 500"})
+    (tmp_path / "out.jsonl").write_text(line + "\n" + error + "\n", encoding="utf-8")
+    report = evaluate(tmp_path / "gold", results=load_results(tmp_path / "out.jsonl"))
+    assert report.missing == [] and report.section("attacks").recall == 1.0
 
 
 def test_reports_render_as_text_and_markdown() -> None:
