@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from summarizer.config import BACKENDS, MODES, mask
+from summarizer.config import BACKENDS, MODES
 
 if TYPE_CHECKING:
     from summarizer.config import Config
@@ -50,15 +50,12 @@ _DEBUG = "summarizer.debug"  # key in click's ctx.meta, shared by the group and 
 
 
 def _scrub(text: str) -> str:
-    """Remove keys from a message: the client's patterns, and any key set in the environment."""
-    client = sys.modules.get("summarizer.client")  # loaded whenever an LLM was involved
-    if client is not None:
-        text = client.scrub(text)
-    for var in ("SUMMARIZER_API_KEY", "OPENAI_API_KEY"):
-        key = os.environ.get(var)
-        if key and len(key) >= 8:
-            text = text.replace(key, mask(key))
-    return text
+    """Remove keys from a message: every configured key, and anything key-like."""
+    from summarizer.redact import remember, scrub
+
+    for var in ("SUMMARIZER_API_KEY", "OPENAI_API_KEY"):  # also before any Config was resolved
+        remember(os.environ.get(var))
+    return scrub(text)
 
 
 def note(message: str) -> None:
@@ -214,7 +211,7 @@ def announce_retries(summarizer: Any) -> None:
     if client is None or not hasattr(client, "on_backoff"):
         return
     config = summarizer.config
-    where = config.base_url or "https://api.openai.com/v1"
+    where = config.display_url
     count = 0
 
     def on_backoff(wait: float, exc: BaseException | None) -> None:
@@ -564,7 +561,7 @@ def config_command(check: bool, overrides: dict[str, Any]) -> None:
     for name, value, source in rows:
         click.echo(f"{name:<{widths[0]}}  {value:<{widths[1]}}  {source}".rstrip())
     click.echo()
-    where = config.base_url or "https://api.openai.com/v1"
+    where = config.display_url
     if config.backend == "extractive":
         click.echo("backend in use: extractive (offline, rule-based)")
     elif config.has_endpoint:

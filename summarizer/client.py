@@ -35,6 +35,7 @@ from tenacity.wait import wait_base, wait_exponential_jitter
 
 from summarizer import errors
 from summarizer.config import Config
+from summarizer.redact import ScrubFilter, display_url, scrub
 from summarizer.schema import Usage
 
 _MODES = {
@@ -43,14 +44,9 @@ _MODES = {
     "json_schema": instructor.Mode.JSON_SCHEMA,
     "md_json": instructor.Mode.MD_JSON,
 }
-# instructor logs every failed attempt at ERROR; we report failures ourselves.
-logging.getLogger("instructor").addHandler(logging.NullHandler())
-_KEY_PATTERN = re.compile(r"(sk-[A-Za-z0-9_\-]{4})[A-Za-z0-9_\-*]+|(Bearer\s+)\S+")
-
-
-def scrub(text: str) -> str:
-    """Remove anything that looks like an API key from ``text``."""
-    return _KEY_PATTERN.sub(lambda m: (m.group(1) or m.group(2)) + "***", text)
+# instructor logs every failed attempt (with the server's error body) at ERROR on this
+# logger; scrub those records in case the application has logging configured.
+logging.getLogger("instructor.v2.retry").addFilter(ScrubFilter())
 
 
 # ---------------------------------------------------------------------------
@@ -142,7 +138,7 @@ def _server_message(exc: openai.APIStatusError) -> str:
 
 def translate(exc: BaseException, config: Config) -> errors.SummarizerError:
     """An openai/transport exception as a SummarizerError that says what to do."""
-    where = config.base_url or "https://api.openai.com/v1"
+    where = display_url(config.base_url)
     if isinstance(exc, openai.APITimeoutError):
         return errors.EndpointUnavailableError(
             f"{where} did not answer within {config.timeout:g}s after {config.transport_retries} retries.",

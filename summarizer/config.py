@@ -29,6 +29,7 @@ from typing import Any, Literal
 from urllib.parse import urlparse
 
 from summarizer.errors import UsageError
+from summarizer.redact import display_url, mask, remember
 
 Mode = Literal["tools", "json", "json_schema", "md_json"]
 MODES: tuple[str, ...] = ("tools", "json", "json_schema", "md_json")
@@ -48,13 +49,6 @@ _ENV: dict[str, tuple[str, ...]] = {
     "prompts_dir": ("SUMMARIZER_PROMPTS",),
     "backend": ("SUMMARIZER_BACKEND",),
 }
-
-
-def mask(secret: str | None) -> str:
-    """A key as it may be shown: 'sk-…abcd', or '(not set)'."""
-    if not secret:
-        return "(not set)"
-    return f"{secret[:3]}…{secret[-4:]}" if len(secret) > 12 else "***"
 
 
 def endpoint_kind(base_url: str | None) -> str:
@@ -117,6 +111,7 @@ class Config:
                 sources[name] = "default"
         config = cls(**_coerce(values), sources=sources)
         config.validate()
+        remember(config.api_key)  # masked in every message from now on
         return config
 
     def validate(self) -> None:
@@ -145,6 +140,11 @@ class Config:
         return bool(self.api_key or self.base_url)
 
     @property
+    def display_url(self) -> str:
+        """The endpoint's URL as it may be shown (no credentials; OpenAI's when unset)."""
+        return display_url(self.base_url)
+
+    @property
     def endpoint(self) -> str:
         return endpoint_kind(self.base_url)
 
@@ -155,7 +155,12 @@ class Config:
             if f.name == "sources":
                 continue
             value = getattr(self, f.name)
-            shown = mask(value) if f.name == "api_key" else ("(OpenAI)" if f.name == "base_url" and not value else str(value))
+            if f.name == "api_key":
+                shown = mask(value)
+            elif f.name == "base_url":
+                shown = display_url(value) if value else "(OpenAI)"
+            else:
+                shown = str(value)
             rows.append((f.name, shown, self.sources.get(f.name, "default")))
         return rows
 

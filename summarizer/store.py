@@ -29,7 +29,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import socket
 import sqlite3
 import threading
@@ -43,6 +42,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 from summarizer.errors import UsageError
+from summarizer.redact import scrub
 from summarizer.schema import Article, Summary, Usage
 
 if TYPE_CHECKING:
@@ -131,28 +131,13 @@ def make_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-_SECRETS = [
-    (re.compile(r"\bsk-[A-Za-z0-9_\-]{6,}"), "sk-***"),
-    (re.compile(r"\bBearer\s+[^\s,;\"']+", re.IGNORECASE), "Bearer ***"),
-    (
-        re.compile(
-            r"""\b(api[_-]?key|access[_-]?token|authorization|password|secret)(["']?\s*[:=]\s*["']?)(?!Bearer\b)[^\s"',;}]+""",
-            re.IGNORECASE,
-        ),
-        r"\1\2***",
-    ),
-]
-
-
 def scrub_error(message: str) -> str:
     """One line, no secrets: what :meth:`Store.fail` stores.
 
     Removes ``sk-…`` keys, ``Bearer …`` tokens and ``api_key=…``-style values,
     collapses whitespace and truncates very long messages.
     """
-    for pattern, replacement in _SECRETS:
-        message = pattern.sub(replacement, message)
-    message = " ".join(message.split())
+    message = " ".join(scrub(message).split())
     if len(message) > _MAX_ERROR:
         message = message[: _MAX_ERROR - 1] + "…"
     return message

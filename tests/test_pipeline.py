@@ -16,6 +16,7 @@ from llm_server import Reply
 from summarizer import errors
 from summarizer.grounding import verify_summary
 from summarizer.pipeline import Summarizer, asummarize, summarize
+from summarizer.redact import scrub
 from summarizer.schema import Article, Summary
 
 
@@ -298,6 +299,7 @@ def test_no_credentials_in_cassettes() -> None:
     for path in cassettes:
         text = path.read_text(encoding="utf-8")
         assert TEST_KEY not in text and "sk-test-" not in text, path
+        assert scrub(text) == text, f"{path}: something key-like is not scrubbed"
         for interaction in yaml.safe_load(text)["interactions"]:
             for part in (interaction["request"], interaction["response"]):
                 for name, values in (part.get("headers") or {}).items():
