@@ -26,7 +26,7 @@ from typing import Any
 
 import instructor
 import openai
-from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+from instructor.core.exceptions import IncompleteOutputException, InstructorError, InstructorRetryException
 from instructor.core.hooks import Hooks
 from instructor.v2.core.function_calls import response_schema
 from pydantic import BaseModel, ValidationError
@@ -136,6 +136,17 @@ def _server_message(exc: openai.APIStatusError) -> str:
     return exc.message
 
 
+_TOO_LONG_CODES = {"context_length_exceeded", "string_above_max_length", "request_too_large"}
+
+
+def _error_code(exc: openai.APIStatusError) -> str | None:
+    code = getattr(exc, "code", None)
+    if code is None and isinstance(exc.body, dict):
+        inner = exc.body.get("error", exc.body)
+        code = inner.get("code") if isinstance(inner, dict) else None
+    return str(code) if code else None
+
+
 def translate(exc: BaseException, config: Config) -> errors.SummarizerError:
     """An openai/transport exception as a SummarizerError that says what to do."""
     where = display_url(config.base_url)
@@ -149,8 +160,13 @@ def translate(exc: BaseException, config: Config) -> errors.SummarizerError:
             f"Could not connect to {where} (connection failed twice).",
             hint="Check --base-url and that the server is running (e.g. 'ollama serve').",
         )
+    if isinstance(exc, InstructorError):
+        return errors.LLMError(
+            scrub(f"instructor could not run the request in mode {config.mode!r}: {exc}"),
+            hint="Try another --mode (tools, json, json_schema, md_json).",
+        )
     if not isinstance(exc, openai.APIStatusError):
-        return errors.LLMError(scrub(f"Unexpected error from the LLM client: {exc}"))
+        return errors.LLMError(scrub(f"Unexpected error from the LLM client: {type(exc).__name__}: {exc}"))
     status, message = exc.status_code, scrub(_server_message(exc))
     error: errors.LLMError
     if status in (401, 403):
@@ -163,9 +179,14 @@ def translate(exc: BaseException, config: Config) -> errors.SummarizerError:
             f"{where} answered 404 for model {config.model!r} ({message}).",
             hint="Check --model (e.g. 'ollama list' for local models) and that --base-url ends in /v1.",
         )
-    elif status == 400:
+    elif status == 413 or _error_code(exc) in _TOO_LONG_CODES or "context length" in message.lower():
         error = errors.BadRequestError(
-            f"{where} rejected the request (HTTP 400: {message}).",
+            f"{where}: the article and prompt are too long for model {config.model!r} (HTTP {status}: {message}).",
+            hint="Use a model with a larger context window, or summarize a shorter text.",
+        )
+    elif status in (400, 422):
+        error = errors.BadRequestError(
+            f"{where} rejected the request (HTTP {status}: {message}).",
             hint=f"If the server does not support mode {config.mode!r}, try --mode json or --mode md_json.",
         )
     elif status == 429:
@@ -334,7 +355,7 @@ class LLMClient:
                 raise translate(cause, config) from cause
             last = exc.failed_attempts[-1].completion if exc.failed_attempts else exc.last_completion
             raise ContentFailure(raw_answer(last), _first_lines(str(cause or exc)), stats) from exc
-        except openai.OpenAIError as exc:
+        except (openai.OpenAIError, InstructorError) as exc:
             raise translate(exc, config) from exc
         return result, stats
 

@@ -325,3 +325,11 @@ def test_a_server_that_is_not_running_is_retried_once_then_reported(seed_text: s
     with pytest.raises(errors.EndpointUnavailableError, match=f"Could not connect to http://127.0.0.1:{port}/v1"):
         s.summarize(seed_text)
     assert len(waits) == 1
+
+
+@pytest.mark.vcr
+def test_context_length_exceeded_says_the_article_is_too_long(endpoint: Endpoint, seed_text: str) -> None:
+    endpoint.script(Reply.error(400, code="context_length_exceeded"))
+
+    with pytest.raises(errors.BadRequestError, match="too long for model 'gpt-4o-mini'.*larger context window"):
+        _summarizer(endpoint).summarize(seed_text)
