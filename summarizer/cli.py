@@ -381,8 +381,12 @@ def dropped_line(summary: Summary) -> str | None:
     dropped = summary.meta.dropped
     if not dropped:
         return None
-    n = len(dropped)
-    return f"{n} item{'s' if n != 1 else ''} dropped: not found in the article (see 'dropped')"
+    whole = sum(1 for d in dropped if not d.kept and d.section not in ("headline", "summary"))
+    trimmed = sum(1 for d in dropped if d.kept)
+    parts = [f"{whole} item{'s' if whole != 1 else ''} dropped"] if whole else []
+    parts += [f"{trimmed} item{'s' if trimmed != 1 else ''} kept without ungrounded parts"] if trimmed else []
+    parts += [f"{d.section} replaced by the article's lead" for d in dropped if d.section in ("headline", "summary")]
+    return f"{', '.join(parts)}: not found in the article (see 'dropped')"
 
 
 @cli.command(

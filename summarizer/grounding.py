@@ -301,7 +301,6 @@ class GroundingContext:
     """The article that validators ground against, set around an LLM call."""
 
     article: str
-    enforce: bool = True
 
 
 ACTIVE: ContextVar[GroundingContext | None] = ContextVar("summarizer_grounding", default=None)
@@ -328,7 +327,13 @@ def _short(text: str, limit: int = 90) -> str:
 
 
 def ground_item(section: Section, index: int, item: Any, article: str) -> tuple[Any | None, list[str]]:
-    """Ground one draft item. Returns (final item, []) or (None, problems)."""
+    """Ground one draft item: (final item, problems).
+
+    The final item keeps what is grounded: the evidence passages found in the article,
+    the quotes found verbatim, and counts stated in that evidence (others become null).
+    It is None when none of the evidence was found. ``problems`` names everything that
+    was left out, so a re-ask can fix it and ``dropped`` can report it.
+    """
     where = f"{section}[{index}]"
     problems: list[str] = []
     spans: list[Span] = []
@@ -339,7 +344,9 @@ def ground_item(section: Section, index: int, item: Any, article: str) -> tuple[
         elif sum(len(_needle(s.text)) for s in found) < MIN_EVIDENCE_CHARS:
             problems.append(f'{where}.evidence[{k}] "{passage}" is too short to be evidence; copy a whole clause')
         else:
-            spans.extend(s for s in found if s not in spans)
+            for span in found:
+                if span not in spans:
+                    spans.append(span)
     data = item.model_dump(exclude={"evidence", "quotes"})
     if section == "diplomacy":
         quotes: list[Quote] = []
@@ -356,21 +363,45 @@ def ground_item(section: Section, index: int, item: Any, article: str) -> tuple[
             problem = check_count(getattr(item, name), evidence_text)
             if problem:
                 problems.append(f"{where}.{name} = {getattr(item, name)}: {problem}")
-    if problems:
+                data[name] = None
+    if not spans:
         return None, problems
-    return _FINAL[section](**data, evidence=spans), []
+    return _FINAL[section](**data, evidence=spans), problems
+
+
+_QUOTED = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{3,}?)[\"\u201d]")
+
+
+def check_text(field_name: str, text: str, article: str) -> list[str]:
+    """Problems with free text (headline, summary): exact figures the article does not
+    state, and quotations that are not in the article."""
+    problems: list[str] = []
+    stated = {m.value for m in numbers_in(article) if not m.vague}
+    for m in numbers_in(text):
+        if not m.vague and m.value not in stated:
+            problems.append(f"{field_name}: the figure {m.value} is not stated in the article; use only figures it gives")
+    for quoted in _QUOTED.findall(text):
+        if len(quoted.split()) >= 2 and find_span(article, quoted) is None:
+            problems.append(f'{field_name}: the quotation "{_short(quoted)}" is not in the article; quote verbatim')
+    return problems
 
 
 def ground(draft: SummaryDraft, article: str) -> Grounded:
-    """Convert a draft into final items; ungrounded items go to ``dropped`` with reasons."""
+    """Convert a draft into final items; what can't be grounded is listed in ``dropped``."""
     result = Grounded()
+    for name in ("headline", "summary"):
+        problems = check_text(name, getattr(draft, name), article)
+        if problems:
+            result.dropped.append(Dropped(section=name, item={"text": getattr(draft, name)}, reasons=problems))
     for section in SECTIONS:
         kept = []
         for index, item in enumerate(getattr(draft, section)):
             final, problems = ground_item(section, index, item, article)
-            if final is None:
-                result.dropped.append(Dropped(section=section, item=item.model_dump(), reasons=problems))
-            else:
+            if problems:
+                result.dropped.append(
+                    Dropped(section=section, item=item.model_dump(), reasons=problems, kept=final is not None)
+                )
+            if final is not None:
                 kept.append(final)
         result.sections[section] = kept
     return result
@@ -379,23 +410,43 @@ def ground(draft: SummaryDraft, article: str) -> Grounded:
 def check_draft(draft: SummaryDraft) -> None:
     """Validator hook: raise ValueError naming every ungrounded span when an article is active."""
     ctx = ACTIVE.get()
-    if ctx is None or not ctx.enforce:
+    if ctx is None:
         return
     problems = ground(draft, ctx.article).problems
     if problems:
         raise ValueError(
             "Some content is not grounded in the article. Every evidence passage and quote must be "
-            "copied verbatim from the article, and killed/injured must be exact numbers stated in the "
-            "evidence (null otherwise). Fix or remove these items:\n- " + "\n- ".join(problems)
+            "copied verbatim from the article, killed/injured must be exact numbers stated in the "
+            "evidence (null otherwise), and the headline and summary may only use figures and "
+            "quotations the article contains. Fix or remove these:\n- " + "\n- ".join(problems)
         )
 
 
+_SENTENCE = re.compile(r"\S.*?[.!?]+[\"\u201d\u2019']?(?=\s+[\"\u201c]?[A-Z]|\s*$)", re.S)
+
+
+def lead(article: Article, max_chars: int = 400) -> tuple[str, str]:
+    """The article's own headline and summary: its title (or first sentence) and lead sentences."""
+    first_para = next((p for p in article.text.split("\n") if len(p.split()) > 6), article.text)
+    sentences = [m.group() for m in _SENTENCE.finditer(first_para.strip())] or [first_para.strip()]
+    headline = article.title or (sentences[0] if sentences else first_para[:200])
+    body: list[str] = []
+    for sentence in sentences:
+        if body and sum(len(s) for s in body) + len(sentence) > max_chars:
+            break
+        body.append(sentence)
+    return headline, " ".join(body) or headline
+
+
 def build_summary(draft: SummaryDraft, article: Article, meta: dict[str, Any]) -> Summary:
-    """Ground ``draft`` and assemble the final Summary; dropped items are listed in meta."""
+    """Ground ``draft`` and assemble the final Summary. What could not be grounded is listed
+    in ``meta.dropped``; an ungrounded headline or summary is replaced by the article's lead."""
     grounded = ground(draft, article.text)
+    ungrounded = {d.section for d in grounded.dropped}
+    own_headline, own_summary = lead(article)
     return Summary(
-        headline=draft.headline,
-        summary=draft.summary,
+        headline=own_headline if "headline" in ungrounded else draft.headline,
+        summary=own_summary if "summary" in ungrounded else draft.summary,
         **grounded.sections,
         article=article,
         meta={**meta, "content_hash": article.content_hash, "dropped": grounded.dropped},
@@ -403,9 +454,10 @@ def build_summary(draft: SummaryDraft, article: Article, meta: dict[str, Any]) -
 
 
 def verify_summary(summary: Summary) -> list[str]:
-    """Problems with a final Summary (empty when every span slices back and every count is stated)."""
+    """Problems with a final Summary (empty when every span slices back, every count is
+    stated in its evidence, and the headline and summary use only the article's figures and quotes)."""
     text = summary.article.text
-    problems: list[str] = []
+    problems: list[str] = check_text("headline", summary.headline, text) + check_text("summary", summary.summary, text)
     for section, item in summary.items():
         spans: list[Span] = list(item.evidence) + list(getattr(item, "quotes", []))  # type: ignore[attr-defined]
         for span in spans:

@@ -315,11 +315,23 @@ class Usage(_Model):
 
 
 class Dropped(_Model):
-    """An item removed because it could not be grounded in the article."""
+    """Content removed because it could not be grounded in the article.
 
-    section: Section = Field(description="The section the item was in.")
-    item: dict[str, object] = Field(description="The item as the backend proposed it.")
-    reasons: list[str] = Field(description="Why it was dropped: each ungrounded span or number.")
+    Either a whole item (``kept`` false: none of its evidence was found), or the
+    ungrounded parts of an item that was kept (``kept`` true: an invented quote
+    removed, an unstated count set to null, a paraphrased passage left out), or
+    a headline/summary replaced by the article's own lead.
+    """
+
+    section: Literal["diplomacy", "attacks", "territory", "sanctions", "headline", "summary"] = Field(
+        description="Where the content was: one of the four sections, or the headline or summary."
+    )
+    item: dict[str, object] = Field(description="The item (or headline/summary text) as the backend proposed it.")
+    reasons: list[str] = Field(description="What could not be grounded: each span, quote or number.")
+    kept: bool = Field(
+        default=False,
+        description="True when the item was kept with only the ungrounded parts removed; false when it was dropped whole.",
+    )
 
 
 class Meta(_Model):

@@ -158,7 +158,7 @@ def test_dropped_items_are_announced_in_one_line(endpoint: Endpoint, seed_draft:
     result = llm(endpoint, "summarize", SEED, "--max-attempts", "2")
 
     assert result.exit_code == 0
-    assert result.stderr == "summarizer: 1 item dropped: not found in the article (see 'dropped')\n"
+    assert result.stderr == "summarizer: 1 item kept without ungrounded parts: not found in the article (see 'dropped')\n"
     summary = Summary.model_validate_json(result.stdout)
     assert len(summary.meta.dropped) == 1 and summary.meta.attempts == 2
 

@@ -127,23 +127,68 @@ def test_ground_converts_every_item_with_offsets(seed_text: str, seed_draft: dic
                 assert seed_text[span.start:span.end] == span.text
 
 
-def test_ground_drops_an_item_with_an_invented_number_and_names_it(seed_text: str, seed_draft: dict[str, Any]) -> None:
+def test_an_invented_count_is_set_to_null_and_the_attack_kept(seed_text: str, seed_draft: dict[str, Any]) -> None:
     bad = copy.deepcopy(seed_draft)
     bad["attacks"][0]["killed"] = 10
     result = ground(_draft(bad), seed_text)
     [dropped] = result.dropped
-    assert dropped.section == "attacks" and dropped.item["killed"] == 10
+    assert dropped.section == "attacks" and dropped.item["killed"] == 10 and dropped.kept
     assert dropped.reasons == ["attacks[0].killed = 10: 10 does not appear in its evidence; use null unless the evidence states it"]
-    assert len(result.sections["attacks"]) == 2
+    sumy = result.sections["attacks"][0]
+    assert sumy.killed is None and sumy.injured == 5 and len(result.sections["attacks"]) == 3
 
 
-def test_ground_drops_an_invented_quote_and_names_the_speaker(seed_text: str, seed_draft: dict[str, Any]) -> None:
+def test_an_item_whose_evidence_is_not_in_the_article_is_dropped_whole(seed_text: str, seed_draft: dict[str, Any]) -> None:
+    bad = copy.deepcopy(seed_draft)
+    bad["territory"][3]["evidence"] = ["Russian troops stormed Oleksandropil on Sunday."]
+    result = ground(_draft(bad), seed_text)
+    [dropped] = result.dropped
+    assert dropped.section == "territory" and not dropped.kept
+    assert [t.place for t in result.sections["territory"]] == ["five Ukrainian regions", "Crimea", "Russia's territorial demands"]
+
+
+def test_a_paraphrased_passage_is_left_out_when_other_evidence_holds(seed_text: str, seed_draft: dict[str, Any]) -> None:
+    bad = copy.deepcopy(seed_draft)
+    bad["attacks"][0]["evidence"].append("The drone hit the bus near a school.")
+    result = ground(_draft(bad), seed_text)
+    assert result.dropped[0].kept and "The drone hit the bus" in result.dropped[0].reasons[0]
+    assert len(result.sections["attacks"][0].evidence) == 2
+
+
+def test_an_invented_quote_is_removed_and_the_item_kept(seed_text: str, seed_draft: dict[str, Any]) -> None:
     bad = copy.deepcopy(seed_draft)
     bad["diplomacy"][4]["quotes"][0]["text"] = "Russia has surrendered"
     result = ground(_draft(bad), seed_text)
     assert result.problems == [
         'diplomacy[4].quotes[0] "Russia has surrendered" (Marco Rubio) is not in the article; quote verbatim or omit it'
     ]
+    rubio_call = result.sections["diplomacy"][4]
+    assert rubio_call.quotes == [] and result.dropped[0].kept
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "problem"),
+    [
+        ("headline", "Russian strike kills 40 in Odesa", "the figure 40 is not stated"),
+        ("summary", 'Putin said "We will never negotiate with Kyiv".', 'the quotation "We will never negotiate with Kyiv"'),
+    ],
+)
+def test_headline_and_summary_may_only_use_figures_and_quotes_from_the_article(
+    seed_text: str, seed_draft: dict[str, Any], field: str, text: str, problem: str
+) -> None:
+    bad = copy.deepcopy(seed_draft)
+    bad[field] = text
+    article = Article(text=seed_text)
+    summary = grounding.build_summary(_draft(bad), article, {"backend": "llm"})
+    [dropped] = summary.meta.dropped
+    assert dropped.section == field and problem in dropped.reasons[0]
+    assert getattr(summary, field) != text  # replaced by the article's own lead
+    assert getattr(summary, field).startswith("US President Donald Trump said he will call")
+
+
+def test_a_faithful_summary_with_figures_in_words_passes(seed_text: str) -> None:
+    text = "Talks in Istanbul produced a swap of 1,000 prisoners each; a drone strike killed nine in Sumy, the first talks since 2022."
+    assert grounding.check_text("summary", text, seed_text) == []
 
 
 def test_evidence_too_short_to_mean_anything_is_rejected(seed_text: str, seed_draft: dict[str, Any]) -> None:

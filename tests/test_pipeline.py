@@ -91,19 +91,21 @@ def _usage_of_first(cassette: Any) -> int:
 
 
 @pytest.mark.vcr
-def test_ungrounded_item_is_dropped_and_listed_in_default_mode(endpoint: Endpoint, seed_text: str, seed_draft: dict) -> None:
+def test_ungrounded_content_is_removed_and_listed_in_default_mode(endpoint: Endpoint, seed_text: str, seed_draft: dict) -> None:
     bad = copy.deepcopy(seed_draft)
     bad["attacks"][1]["injured"] = 12  # "wound over a dozen" is vague: 12 is invented
+    bad["territory"][3]["evidence"] = ["Russian troops stormed Oleksandropil on Sunday."]  # not in the article
     endpoint.script(*[Reply.data(bad)] * 3)
 
     summary = _summarizer(endpoint, max_attempts=3).summarize(seed_text)
 
     assert summary.meta.attempts == 3
-    assert len(summary.attacks) == 2  # the other two attacks survive
-    assert all(a.injured != 12 for a in summary.attacks)
-    [dropped] = summary.meta.dropped
-    assert dropped.section == "attacks" and dropped.item["injured"] == 12
-    assert "12 is only a vague count" in dropped.reasons[0]
+    assert [a.injured for a in summary.attacks] == [5, None, None]  # the invented 12 is gone, the attack kept
+    assert "Oleksandropil" not in [t.place for t in summary.territory]  # no evidence left: dropped whole
+    by_section = {d.section: d for d in summary.meta.dropped}
+    assert by_section["attacks"].kept and by_section["attacks"].item["injured"] == 12
+    assert "12 is only a vague count" in by_section["attacks"].reasons[0]
+    assert not by_section["territory"].kept
 
 
 @pytest.mark.vcr
