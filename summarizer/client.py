@@ -46,7 +46,10 @@ _MODES = {
 }
 # instructor logs every failed attempt (with the server's error body) at ERROR on this
 # logger; scrub those records in case the application has logging configured.
+# It also logs every failed attempt at ERROR; we report failures ourselves, so without an
+# application handler nothing should reach stderr through logging's last resort.
 logging.getLogger("instructor.v2.retry").addFilter(ScrubFilter())
+logging.getLogger("instructor").addHandler(logging.NullHandler())
 
 
 # ---------------------------------------------------------------------------
@@ -110,6 +113,7 @@ class CallStats:
     transport_retries: int = 0
     usage: Usage = field(default_factory=Usage)
     errors: list[str] = field(default_factory=list)
+    refusal: str | None = None  # the model's refusal message, if it refused
 
     def add_usage(self, usage: Any) -> None:
         if usage is None:
@@ -325,6 +329,10 @@ class LLMClient:
         def on_response(response: Any) -> None:
             stats.attempts += 1
             stats.add_usage(getattr(response, "usage", None))
+            choices = getattr(response, "choices", None) or []
+            refusal = getattr(choices[0].message, "refusal", None) if choices else None
+            if refusal:
+                stats.refusal = str(refusal)
 
         def on_parse_error(error: Exception, **_: Any) -> None:
             stats.errors.append(_first_lines(str(error)))
@@ -350,6 +358,13 @@ class LLMClient:
                 hint="Raise SUMMARIZER_MAX_TOKENS, or use a model with a larger output window.",
             ) from exc
         except InstructorRetryException as exc:
+            if stats.refusal:
+                raise errors.SummaryError(
+                    f"The model refused to summarize this article: \u201c{scrub(stats.refusal)}\u201d",
+                    hint="Try another model or endpoint; some refuse reports of violence.",
+                    attempts=stats.attempts,
+                    errors=stats.errors,
+                ) from exc
             cause = _root_cause(exc)
             if cause is not None and not _is_content_error(cause):
                 raise translate(cause, config) from cause

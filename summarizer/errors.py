@@ -30,6 +30,8 @@ class SummarizerError(Exception):
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         self.message = message
         self.hint = hint
+        if hint and not message.rstrip().endswith((".", "!", "?", "\u201d", '"')):
+            message = message.rstrip() + "."
         super().__init__(f"{message} {hint}".strip() if hint else message)
 
 

@@ -204,7 +204,7 @@ def test_answers_the_model_keeps_getting_wrong_exit_1(endpoint: Endpoint) -> Non
     assert result.exit_code == 1
     line = one_line(result.stderr)
     assert line.startswith("summarizer: error: The model's answer did not match the schema after 2 attempt(s)")
-    assert "Try --mode json or md_json" in line and "Traceback" not in result.output
+    assert "column 2. Try --mode json or --mode md_json" in line and "Traceback" not in result.output
 
 
 @pytest.mark.vcr

@@ -335,3 +335,31 @@ def test_context_length_exceeded_says_the_article_is_too_long(endpoint: Endpoint
 
     with pytest.raises(errors.BadRequestError, match="too long for model 'gpt-4o-mini'.*larger context window"):
         _summarizer(endpoint).summarize(seed_text)
+
+
+@pytest.mark.vcr
+def test_a_refusal_is_reported_as_a_refusal(endpoint: Endpoint, seed_text: str) -> None:
+    endpoint.script(*[Reply.refusal("I can't help with content about violence.")] * 3)
+
+    with pytest.raises(errors.SummaryError, match="The model refused to summarize this article: .I can't help with content about violence"):
+        _summarizer(endpoint).summarize(seed_text)
+
+
+def test_nothing_reaches_stderr_through_logging_when_the_application_set_none_up(seed_text: str) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.path.insert(0, 'tests')\n"
+        "from llm_server import LLMServer, Reply\n"
+        "from summarizer import Summarizer, SummaryError\n"
+        "with LLMServer() as srv:\n"
+        "    srv.script(*[Reply.raw('nope')] * 2)\n"
+        "    try:\n"
+        "        Summarizer(base_url=srv.base_url, api_key='sk-x', backend='llm', max_attempts=2).summarize(open('seeds/ukraine-istanbul-talks.txt').read())\n"
+        "    except SummaryError:\n"
+        "        pass\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""

@@ -79,7 +79,7 @@ class LLMBackend:
         if failure.last_answer is None:
             raise SummaryError(
                 f"The model gave no usable answer after {failure.stats.attempts} attempt(s): {problem}",
-                hint="Try another --mode (json or md_json suit most local servers) or a stronger model.",
+                hint=f"Try {_other_modes(self.config.mode)}, or a stronger model.",
                 attempts=failure.stats.attempts,
                 errors=failure.stats.errors,
             )
@@ -90,7 +90,7 @@ class LLMBackend:
             raise SummaryError(
                 f"The model's answer did not match the schema after {failure.stats.attempts} attempt(s): "
                 f"{_one_line(exc)}",
-                hint="Try --mode json or md_json, more --max-attempts, or a stronger model.",
+                hint=f"Try {_other_modes(self.config.mode)}, more --max-attempts, or a stronger model.",
                 attempts=failure.stats.attempts,
                 last_attempt=failure.last_answer,
                 errors=failure.stats.errors,
@@ -100,6 +100,11 @@ class LLMBackend:
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+
+def _other_modes(current: str) -> str:
+    others = [m for m in ("json", "md_json", "tools", "json_schema") if m != current][:2]
+    return " or ".join(f"--mode {m}" for m in others)
 
 
 def _one_line(exc: ValidationError) -> str:
