@@ -30,7 +30,6 @@ network or the environment, and every string is escaped for its format.
 
 from __future__ import annotations
 
-import html
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -41,6 +40,20 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from summarizer._markup import (
+    DASH,
+    base_css,
+    cell,
+    clip,
+    esc,
+    html_page,
+    html_table,
+    md,
+    md_table,
+    muted,
+    where,
+    words,
+)
 from summarizer.schema import Attack, Diplomacy, Sanction, Summary, Territory
 
 __all__ = [
@@ -60,7 +73,6 @@ __all__ = [
 
 E = TypeVar("E")
 
-DASH = "—"
 MAX_DAYS_APART = 3
 """Articles published further apart than this never report the same event."""
 MAX_LINKS = 12
@@ -86,7 +98,7 @@ class Source:
 
     @property
     def label(self) -> str:
-        return _clip(self.title or self.id, 60)
+        return clip(self.title or self.id, 60)
 
 
 @dataclass
@@ -175,8 +187,8 @@ _MONTHS = frozenset({
 def _tokens(text: str | None, drop: frozenset[str] = _GENERIC) -> frozenset[str]:
     if not text:
         return frozenset()
-    words = re.findall(r"[^\W_]+", text.lower().replace("\u2019s", "").replace("'s", ""))
-    return frozenset(w for w in words if w not in drop)
+    found = re.findall(r"[^\W_]+", text.lower().replace("\u2019s", "").replace("'s", ""))
+    return frozenset(w for w in found if w not in drop)
 
 
 _FORCES = frozenset({"forces", "troops", "army", "military", "government", "officials", "authorities", "ministry",
@@ -204,11 +216,6 @@ def _day(published: str | None) -> date | None:
         except (ValueError, TypeError, IndexError):
             continue
     return None
-
-
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _same_day(a: str | None, b: str | None) -> bool:
@@ -292,11 +299,6 @@ def _same_place(place_a: str | None, region_a: str | None, place_b: str | None, 
         (town, town_region), region = ((pa, ra), rb) if pa else ((pb, rb), ra)
         return _nested(region, town_region) or _nested(region, town)
     return _nested(ra, rb)
-
-
-def _where(attack: Attack) -> str:
-    parts = [p for p in (attack.place, attack.region) if p]
-    return ", ".join(parts) if parts else DASH
 
 
 def _actors(names: Iterable[str]) -> frozenset[str]:
@@ -414,8 +416,8 @@ class DigestBuilder:
             match_s.actors += [x for x in move.actors if x not in match_s.actors]
 
     def _add_attack(self, attack: Attack, source: Source) -> None:
-        words = _tokens(attack.place) | _tokens(attack.region)
-        for event in self._attacks.candidates(words):
+        keys = _tokens(attack.place) | _tokens(attack.region)
+        for event in self._attacks.candidates(keys):
             if _same_attack(event, attack, source):
                 event.attacks.append(attack)
                 event.sources.append(source)
@@ -425,16 +427,16 @@ class DigestBuilder:
                 event.injured = _range([*(event.injured or ()), attack.injured])
                 event.when = event.when or attack.when
                 if attack.place and not any(a.place for a in event.attacks[:-1]):
-                    event.place = _where(attack)
-                self._attacks.index(event, words)
+                    event.place = where(attack)
+                self._attacks.index(event, keys)
                 return
         event = AttackEvent(
-            when=attack.when, place=_where(attack), weapons=list(attack.weapons),
+            when=attack.when, place=where(attack), weapons=list(attack.weapons),
             killed=_range([attack.killed]), injured=_range([attack.injured]),
             sources=[source], attacks=[attack],
         )
         event._take(attack, source)
-        self._attacks.add(event, words)
+        self._attacks.add(event, keys)
 
     def add_failure(self, failure: Any) -> None:
         """List an input without a summary (any object with ``id``/``source``, ``url`` and ``error``)."""
@@ -486,10 +488,6 @@ def _figure(value: tuple[int, int] | None) -> str:
     return f"{low:,}" if low == high else f"{low:,}–{high:,}"
 
 
-def _words(value: str) -> str:
-    return value.replace("_", " ")
-
-
 def _title(d: Digest) -> tuple[str, str]:
     n = len(d.sources)
     period = d.period
@@ -511,18 +509,14 @@ def _title(d: Digest) -> tuple[str, str]:
 # Markdown
 
 
-def _md(text: str) -> str:
-    return re.sub(r"([\\`*_\[\]<>|#])", r"\\\1", " ".join(str(text).split()))
-
-
 def _md_url(url: str) -> str:
     return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
 
 
 def _md_source(s: Source) -> str:
     if s.url:
-        return f"[{_md(s.label)}]({_md_url(s.url)})"
-    return f"{_md(s.label)} (`{s.id.replace('`', '')}`)" if s.title else f"`{s.id.replace('`', '')}`"
+        return f"[{md(s.label)}]({_md_url(s.url)})"
+    return f"{md(s.label)} (`{s.id.replace('`', '')}`)" if s.title else f"`{s.id.replace('`', '')}`"
 
 
 def _more(sources: Sequence[Source]) -> str:
@@ -534,13 +528,6 @@ def _md_sources(sources: Sequence[Source]) -> str:
     return "; ".join(_md_source(s) for s in sources[:MAX_LINKS]) + _more(sources)
 
 
-def _md_table(headers: Sequence[str], rows: Iterable[Sequence[str]], right: Sequence[int] = ()) -> list[str]:
-    align = ["---:" if i in right else "---" for i in range(len(headers))]
-    out = ["| " + " | ".join(headers) + " |", "|" + "|".join(align) + "|"]
-    out += ["| " + " | ".join(row) + " |" for row in rows]
-    return out
-
-
 def to_markdown(summaries: Iterable[Summary] | Digest, *, failures: Iterable[Any] = ()) -> str:
     """The digest as Markdown: tables and a timeline, every row linked to its articles."""
     d = _as_digest(summaries, failures)
@@ -548,11 +535,11 @@ def to_markdown(summaries: Iterable[Summary] | Digest, *, failures: Iterable[Any
     out = [f"# {title}", "", counts + ".", ""]
     out += ["## Attacks", ""]
     if d.attacks:
-        out += _md_table(
+        out += md_table(
             ["Date (as written)", "Place", "Weapon", "Killed", "Injured", "Sources"],
             (
                 [
-                    _md(e.when or DASH), _md(e.place), _md(", ".join(_words(w) for w in e.weapons) or DASH),
+                    md(e.when or DASH), md(e.place), md(", ".join(words(w) for w in e.weapons) or DASH),
                     _figure(e.killed), _figure(e.injured), _md_sources(e.sources),
                 ]
                 for e in d.attacks
@@ -565,17 +552,17 @@ def to_markdown(summaries: Iterable[Summary] | Digest, *, failures: Iterable[Any
     if d.diplomacy:
         for e in d.diplomacy:
             day = e.day.isoformat() if e.day else "undated"
-            when = f" ({_md(e.when)})" if e.when else ""
-            actors = f" — {_md(', '.join(e.actors))}" if e.actors else ""
-            out.append(f"- **{day}**{when} · {_md(_words(e.kind))}{actors}: {_md(e.what)} — {_md_sources(e.sources)}")
+            when = f" ({md(e.when)})" if e.when else ""
+            actors = f" — {md(', '.join(e.actors))}" if e.actors else ""
+            out.append(f"- **{day}**{when} · {md(words(e.kind))}{actors}: {md(e.what)} — {_md_sources(e.sources)}")
     else:
         out.append("No diplomatic events reported.")
     out += ["", "## Territorial changes", ""]
     if d.territory:
-        out += _md_table(
+        out += md_table(
             ["Place", "Region", "Claimant", "Status", "When", "Sources"],
             (
-                [_md(e.place), _md(e.region or DASH), _md(e.claimant), _md(_words(e.status)), _md(e.when or DASH),
+                [md(e.place), md(e.region or DASH), md(e.claimant), md(words(e.status)), md(e.when or DASH),
                  _md_sources(e.sources)]
                 for e in d.territory
             ),
@@ -585,23 +572,23 @@ def to_markdown(summaries: Iterable[Summary] | Digest, *, failures: Iterable[Any
     out += ["", "## Sanctions", ""]
     if d.sanctions:
         for move in d.sanctions:
-            actors = _md(", ".join(move.actors)) or DASH
+            actors = md(", ".join(move.actors)) or DASH
             out.append(
-                f"- **{_md(_words(move.status))}** · {actors} → {_md(move.target)}: {_md(move.what)}"
+                f"- **{md(words(move.status))}** · {actors} → {md(move.target)}: {md(move.what)}"
                 f" — {_md_sources(move.sources)}"
             )
     else:
         out.append("No sanctions moves reported.")
     out += ["", "## Sources", ""]
     for s in d.sources:
-        published = f" — {_md(s.published)}" if s.published else ""
+        published = f" — {md(s.published)}" if s.published else ""
         link = f" — <{s.url}>" if s.url else ""
-        out.append(f"{s.n}. {_md(s.title or s.id)} (`{s.id.replace('`', '')}`){published}{link}")
+        out.append(f"{s.n}. {md(s.title or s.id)} (`{s.id.replace('`', '')}`){published}{link}")
     if d.failures:
         out += ["", f"## Failed inputs ({len(d.failures)})", ""]
         for fid, url, error in d.failures[:_SHOWN_FAILURES]:
-            where = f"[{_md(fid)}]({_md_url(url)})" if url else f"`{fid.replace('`', '')}`"
-            out.append(f"- {where}: {_md(_clip(error, 200))}")
+            link = f"[{md(fid)}]({_md_url(url)})" if url else f"`{fid.replace('`', '')}`"
+            out.append(f"- {link}: {md(clip(error, 200))}")
         if len(d.failures) > _SHOWN_FAILURES:
             out.append(f"- … and {len(d.failures) - _SHOWN_FAILURES} more (see the JSONL output)")
     return "\n".join(out) + "\n"
@@ -610,11 +597,8 @@ def to_markdown(summaries: Iterable[Summary] | Digest, *, failures: Iterable[Any
 # ---------------------------------------------------------------------------
 # HTML
 
-_P = "smzd"
-
-
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
+_P = "smzd"  # CSS class prefix, distinct from a single summary's "smz"
+_ATTACK_KINDS = ("", "", "", "num", "num", "")
 
 
 def _safe_url(url: str) -> str | None:
@@ -623,44 +607,19 @@ def _safe_url(url: str) -> str | None:
 
 def _html_source(s: Source) -> str:
     url = _safe_url(s.url) if s.url else None
-    href = _e(url) if url else f"#{_P}-src-{s.n}"
-    return f'<a href="{href}" title="{_e(s.title or s.id)}">{_e(s.label)}</a>'
+    href = esc(url) if url else f"#{_P}-src-{s.n}"
+    return f'<a href="{href}" title="{esc(s.title or s.id)}">{esc(s.label)}</a>'
 
 
 def _html_sources(sources: Sequence[Source]) -> str:
-    return "; ".join(_html_source(s) for s in sources[:MAX_LINKS]) + _e(_more(sources))
-
-
-def _muted(text: str = DASH) -> str:
-    return f'<span class="{_P}-muted">{_e(text)}</span>'
-
-
-def _cell(value: str | None) -> str:
-    return _e(value) if value else _muted()
-
-
-def _html_table(headers: Sequence[str], rows: list[list[str]], right: Sequence[int] = ()) -> str:
-    head = "".join(f'<th class="{_P}-num">{_e(h)}</th>' if i in right else f"<th>{_e(h)}</th>" for i, h in enumerate(headers))
-    body = "".join(
-        "<tr>" + "".join(f'<td class="{_P}-num">{c}</td>' if i in right else f"<td>{c}</td>" for i, c in enumerate(r)) + "</tr>"
-        for r in rows
-    )
-    return f'<div class="{_P}-scroll"><table class="{_P}-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    return "; ".join(_html_source(s) for s in sources[:MAX_LINKS]) + esc(_more(sources))
 
 
 def _css() -> str:
     r = f".{_P}-root"
     return (
-        f"{r}{{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;font-size:14px;line-height:1.45;"
-        f"max-width:1100px;color:inherit}}"
-        f"{r} h2{{font-size:1.4em;margin:.2em 0}}{r} h3{{font-size:1.1em;margin:1.1em 0 .35em}}"
-        f"{r} .{_P}-scroll{{overflow-x:auto}}"
-        f"{r} table.{_P}-table{{border-collapse:collapse;width:100%;font-size:.92em}}"
-        f"{r} .{_P}-table th,{r} .{_P}-table td{{border-bottom:1px solid rgba(128,128,128,.3);padding:.25em .5em;"
-        f"text-align:left;vertical-align:top}}"
-        f"{r} .{_P}-table th{{font-weight:600;border-bottom:2px solid rgba(128,128,128,.5);white-space:nowrap}}"
-        f"{r} .{_P}-num{{text-align:right!important;font-variant-numeric:tabular-nums;white-space:nowrap}}"
-        f"{r} .{_P}-muted{{color:gray}}"
+        base_css(_P)
+        + f"{r} h2{{font-size:1.4em;margin:.2em 0}}{r} h3{{font-size:1.1em;margin:1.1em 0 .35em}}"
         f"{r} ul.{_P}-timeline{{list-style:none;padding-left:0;margin:0}}"
         f"{r} ul.{_P}-timeline li{{border-left:3px solid #bcd7ff;padding:.15em 0 .15em .7em;margin:0 0 .3em}}"
         f"{r} .{_P}-day{{font-weight:600;font-variant-numeric:tabular-nums}}"
@@ -681,64 +640,64 @@ def to_html_fragment(summaries: Iterable[Summary] | Digest, *, failures: Iterabl
     """The digest as self-contained HTML (inline CSS, no scripts): for notebooks."""
     d = _as_digest(summaries, failures)
     title, counts = _title(d)
-    out = [f'<div class="{_P}-root"><style>{_css()}</style><h2>{_e(title)}</h2><p class="{_P}-muted">{_e(counts)}.</p>']
+    out = [f'<div class="{_P}-root"><style>{_css()}</style><h2>{esc(title)}</h2><p class="{_P}-muted">{esc(counts)}.</p>']
     out.append("<h3>Attacks</h3>")
     if d.attacks:
         rows = [
             [
-                _cell(e.when), _e(e.place), _cell(", ".join(_words(w) for w in e.weapons)),
-                _e(_figure(e.killed)) if e.killed else _muted(), _e(_figure(e.injured)) if e.injured else _muted(),
+                cell(_P, e.when), esc(e.place), cell(_P, ", ".join(words(w) for w in e.weapons)),
+                esc(_figure(e.killed)) if e.killed else muted(_P), esc(_figure(e.injured)) if e.injured else muted(_P),
                 _html_sources(e.sources) + _merged(e.sources),
             ]
             for e in d.attacks
         ]
-        out.append(_html_table(["Date (as written)", "Place", "Weapon", "Killed", "Injured", "Sources"], rows, right=(3, 4)))
+        out.append(html_table(_P, ["Date (as written)", "Place", "Weapon", "Killed", "Injured", "Sources"], rows, kinds=_ATTACK_KINDS))
     else:
-        out.append(f"<p>{_muted('No attacks reported.')}</p>")
+        out.append(f"<p>{muted(_P, 'No attacks reported.')}</p>")
     out.append("<h3>Diplomacy timeline</h3>")
     if d.diplomacy:
         items = []
         for e in d.diplomacy:
             day = e.day.isoformat() if e.day else "undated"
-            when = f" {_muted('(' + e.when + ')')}" if e.when else ""
-            actors = f" {_e(', '.join(e.actors))}:" if e.actors else ""
+            when = f" {muted(_P, '(' + e.when + ')')}" if e.when else ""
+            actors = f" {esc(', '.join(e.actors))}:" if e.actors else ""
             items.append(
-                f'<li><span class="{_P}-day">{_e(day)}</span>{when} <span class="{_P}-kind">{_e(_words(e.kind))}</span>'
-                f"{actors} {_e(e.what)} — {_html_sources(e.sources)}{_merged(e.sources)}</li>"
+                f'<li><span class="{_P}-day">{esc(day)}</span>{when} <span class="{_P}-kind">{esc(words(e.kind))}</span>'
+                f"{actors} {esc(e.what)} — {_html_sources(e.sources)}{_merged(e.sources)}</li>"
             )
         out.append(f'<ul class="{_P}-timeline">{"".join(items)}</ul>')
     else:
-        out.append(f"<p>{_muted('No diplomatic events reported.')}</p>")
+        out.append(f"<p>{muted(_P, 'No diplomatic events reported.')}</p>")
     out.append("<h3>Territorial changes</h3>")
     if d.territory:
         rows = [
-            [_e(e.place), _cell(e.region), _e(e.claimant), _e(_words(e.status)), _cell(e.when),
+            [esc(e.place), cell(_P, e.region), esc(e.claimant), esc(words(e.status)), cell(_P, e.when),
              _html_sources(e.sources) + _merged(e.sources)]
             for e in d.territory
         ]
-        out.append(_html_table(["Place", "Region", "Claimant", "Status", "When", "Sources"], rows))
+        out.append(html_table(_P, ["Place", "Region", "Claimant", "Status", "When", "Sources"], rows))
     else:
-        out.append(f"<p>{_muted('No territorial changes reported.')}</p>")
+        out.append(f"<p>{muted(_P, 'No territorial changes reported.')}</p>")
     out.append("<h3>Sanctions</h3>")
     if d.sanctions:
         rows = [
-            [_e(_words(e.status)), _cell(", ".join(e.actors)), _e(e.target), _e(e.what),
+            [esc(words(e.status)), cell(_P, ", ".join(e.actors)), esc(e.target), esc(e.what),
              _html_sources(e.sources) + _merged(e.sources)]
             for e in d.sanctions
         ]
-        out.append(_html_table(["Status", "Actors", "Target", "What", "Sources"], rows))
+        out.append(html_table(_P, ["Status", "Actors", "Target", "What", "Sources"], rows))
     else:
-        out.append(f"<p>{_muted('No sanctions moves reported.')}</p>")
+        out.append(f"<p>{muted(_P, 'No sanctions moves reported.')}</p>")
     out.append(f'<h3>Sources</h3><ol class="{_P}-sources">')
     for s in d.sources:
         url = _safe_url(s.url) if s.url else None
-        link = f' — <a href="{_e(url)}">{_e(url)}</a>' if url else ""
-        published = f" {_muted('· ' + s.published)}" if s.published else ""
-        out.append(f'<li id="{_P}-src-{s.n}">{_e(s.title or s.id)} <code>{_e(s.id)}</code>{published}{link}</li>')
+        link = f' — <a href="{esc(url)}">{esc(url)}</a>' if url else ""
+        published = f" {muted(_P, '· ' + s.published)}" if s.published else ""
+        out.append(f'<li id="{_P}-src-{s.n}">{esc(s.title or s.id)} <code>{esc(s.id)}</code>{published}{link}</li>')
     out.append("</ol>")
     if d.failures:
         lis = "".join(
-            f"<li>{_e(fid)}: {_e(_clip(error, 200))}</li>" for fid, _url, error in d.failures[:_SHOWN_FAILURES]
+            f"<li>{esc(fid)}: {esc(clip(error, 200))}</li>" for fid, _url, error in d.failures[:_SHOWN_FAILURES]
         )
         more = f"<li>… and {len(d.failures) - _SHOWN_FAILURES} more</li>" if len(d.failures) > _SHOWN_FAILURES else ""
         out.append(f'<div class="{_P}-failed"><b>Failed inputs ({len(d.failures)})</b><ul>{lis}{more}</ul></div>')
@@ -750,14 +709,7 @@ def to_html(summaries: Iterable[Summary] | Digest, *, failures: Iterable[Any] = 
     """A standalone HTML page (no external resources)."""
     d = _as_digest(summaries, failures)
     title, _ = _title(d)
-    return (
-        "<!doctype html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(title)}</title>"
-        "<style>body{margin:1.5em auto;padding:0 1.2em;max-width:1140px;background:#fff;color:#1a1a1a}</style>"
-        f"</head><body>\n{to_html_fragment(d)}\n</body></html>\n"
-    )
+    return html_page(title, to_html_fragment(d))
 
 
 def write_digest(

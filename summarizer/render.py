@@ -13,9 +13,7 @@ comes from the article or the model is escaped for the target format.
 
 from __future__ import annotations
 
-import html
-import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -25,6 +23,19 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from summarizer._markup import (
+    DASH,
+    base_css,
+    cell,
+    esc,
+    html_page,
+    html_table,
+    md,
+    md_table,
+    muted,
+    where,
+    words,
+)
 from summarizer.schema import (
     SECTIONS,
     Attack,
@@ -46,8 +57,6 @@ __all__ = [
     "to_markdown",
     "to_terminal",
 ]
-
-DASH = "—"  # shown for unknown values; a null number is never shown as 0
 
 SECTION_TITLES: dict[Section, str] = {
     "diplomacy": "Diplomacy",
@@ -77,6 +86,19 @@ _RICH_COLOURS: dict[Section, str] = {
 # Shared helpers
 
 
+@dataclass(frozen=True)
+class _Column:
+    """One column of a section's table: its header, its cell for an item, its kind.
+
+    ``kind="num"`` is a right-aligned, unwrapped number (terminal and HTML); other
+    kinds are CSS classes of the HTML cells.
+    """
+
+    header: str
+    value: Callable[[Any], str]
+    kind: str = ""
+
+
 def _num(value: int | None) -> str:
     return DASH if value is None else f"{value:,}"
 
@@ -89,14 +111,8 @@ def _bool(value: bool | None) -> str:
     return DASH if value is None else ("yes" if value else "no")
 
 
-def _words(value: str) -> str:
-    """``prisoner_exchange`` -> ``prisoner exchange``."""
-    return value.replace("_", " ")
-
-
-def _where(item: Attack | Territory) -> str:
-    parts = [p for p in (item.place, item.region) if p]
-    return ", ".join(parts) if parts else DASH
+def _weapons(attack: Attack) -> str:
+    return ", ".join(words(w) for w in attack.weapons) or DASH
 
 
 def _casualties(attack: Attack) -> str:
@@ -114,25 +130,25 @@ def describe_item(section: Section, item: object, index: int | None = None) -> s
     ``index`` is 1-based; without it the ``"section #n: "`` prefix is left out.
     """
     if isinstance(item, Attack):
-        parts = [_where(item)]
+        parts = [where(item)]
         if item.weapons:
-            parts.append(", ".join(_words(w) for w in item.weapons))
+            parts.append(", ".join(words(w) for w in item.weapons))
         if item.target:
             parts.append(item.target)
         if cas := _casualties(item):
             parts.append(cas)
         body = " — ".join(parts)
     elif isinstance(item, Diplomacy):
-        parts = [_words(item.kind)]
+        parts = [words(item.kind)]
         if item.actors:
             parts.append(", ".join(item.actors))
         parts.append(item.what)
         body = " — ".join(parts)
     elif isinstance(item, Territory):
-        body = f"{_where(item)} — {_words(item.status)} — {item.claimant}"
+        body = f"{where(item)} — {words(item.status)} — {item.claimant}"
     elif isinstance(item, Sanction):
         actors = ", ".join(item.actors) or DASH
-        body = f"{_words(item.status)} — {actors} → {item.target} — {item.what}"
+        body = f"{words(item.status)} — {actors} → {item.target} — {item.what}"
     else:  # pragma: no cover - only the four section types exist
         body = str(item)
     return f"{section} #{index}: {body}" if index is not None else body
@@ -185,40 +201,17 @@ def to_json(summary: Summary, *, indent: int | None = 2) -> str:
 # ---------------------------------------------------------------------------
 # Markdown
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#])")
-
-
-def _md(text: str) -> str:
-    """Escape model text for inline Markdown (no raw HTML, no accidental emphasis)."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
-
-
-def _md_cell(text: str) -> str:
-    """Escape a table cell: inline escapes, pipes, and no line breaks."""
-    return _md(text).replace("|", r"\|")
-
-
-def _md_table(headers: Sequence[str], align: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
-    seps = {"l": "---", "r": "--:", "c": ":-:"}
-    lines = [
-        "| " + " | ".join(headers) + " |",
-        "|" + "|".join(seps[a] for a in align) + "|",
-    ]
-    lines.extend("| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows)
-    return lines
-
-
 def _md_diplomacy(items: list[Diplomacy]) -> list[str]:
     lines = []
     for d in items:
-        head = f"- **{_md(_words(d.kind))}**"
+        head = f"- **{md(words(d.kind))}**"
         if d.actors:
-            head += f" — {_md(', '.join(d.actors))}"
+            head += f" — {md(', '.join(d.actors))}"
         if d.when:
-            head += f" ({_md(d.when)})"
-        lines.append(f"{head}: {_md(d.what)}")
+            head += f" ({md(d.when)})"
+        lines.append(f"{head}: {md(d.what)}")
         for q in d.quotes:
-            lines.append(f"  - “{_md(q.text)}” — {_md(q.speaker)}")
+            lines.append(f"  - “{md(q.text)}” — {md(q.speaker)}")
     return lines
 
 
@@ -226,29 +219,29 @@ def _md_attacks(items: list[Attack]) -> list[str]:
     headers = ["When", "Place / region", "Weapon", "Perpetrator", "Target", "Killed", "Injured", "Civilians"]
     rows = [
         [
-            _opt(a.when),
-            _where(a),
-            ", ".join(_words(w) for w in a.weapons) or DASH,
-            _opt(a.perpetrator),
-            _opt(a.target),
+            md(_opt(a.when)),
+            md(where(a)),
+            md(_weapons(a)),
+            md(_opt(a.perpetrator)),
+            md(_opt(a.target)),
             _num(a.killed),
             _num(a.injured),
             _bool(a.civilians),
         ]
         for a in items
     ]
-    return _md_table(headers, "lllllrrl", rows)
+    return md_table(headers, rows, right=(5, 6))
 
 
 def _md_territory(items: list[Territory]) -> list[str]:
     headers = ["Place", "Region", "Claimant", "Status", "When"]
-    rows = [[t.place, _opt(t.region), t.claimant, _words(t.status), _opt(t.when)] for t in items]
-    return _md_table(headers, "lllll", rows)
+    rows = [[md(t.place), md(_opt(t.region)), md(t.claimant), md(words(t.status)), md(_opt(t.when))] for t in items]
+    return md_table(headers, rows)
 
 
 def _md_sanctions(items: list[Sanction]) -> list[str]:
     return [
-        f"- **{_md(_words(s.status))}** — {_md(', '.join(s.actors) or DASH)} → {_md(s.target)}: {_md(s.what)}"
+        f"- **{md(words(s.status))}** — {md(', '.join(s.actors) or DASH)} → {md(s.target)}: {md(s.what)}"
         for s in items
     ]
 
@@ -263,7 +256,7 @@ _MD_SECTIONS: dict[Section, Callable[[Any], list[str]]] = {
 
 def to_markdown(summary: Summary) -> str:
     """The summary as Markdown: headline, summary, the non-empty sections, dropped items, metadata."""
-    lines = [f"# {_md(summary.headline)}", "", _md(summary.summary), ""]
+    lines = [f"# {md(summary.headline)}", "", md(summary.summary), ""]
     for section in SECTIONS:
         items = getattr(summary, section)
         if not items:
@@ -275,9 +268,9 @@ def to_markdown(summary: Summary) -> str:
         lines += ["## Dropped (not found in the article)", ""]
         for d in summary.meta.dropped:
             reasons = "; ".join(d.reasons) or "no reason given"
-            lines.append(f"- {d.section}: {_md(_describe_dropped_item(d.item))} — *{_md(reasons)}*")
+            lines.append(f"- {d.section}: {md(_describe_dropped_item(d.item))} — *{md(reasons)}*")
         lines.append("")
-    lines += ["---", "", f"*{_md(_usage_line(summary))}*", ""]
+    lines += ["---", "", f"*{md(_usage_line(summary))}*", ""]
     return "\n".join(lines)
 
 
@@ -304,66 +297,41 @@ def _rich_table() -> Table:
     return Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
 
 
-def _add_columns(table: Table, rows: list[list[str]], columns: Sequence[tuple[str, bool]]) -> None:
-    """Add columns sharing the width in proportion to their longest cell.
+# The sections shown as tables in the terminal (the others are always lists).
+_TABLES: dict[Section, tuple[_Column, ...]] = {
+    "attacks": (
+        _Column("Place", where),
+        _Column("Weapon", _weapons),
+        _Column("Killed", lambda a: _num(a.killed), "num"),
+        _Column("Injured", lambda a: _num(a.injured), "num"),
+        _Column("When", lambda a: _opt(a.when)),
+        _Column("Target", lambda a: _opt(a.target)),
+    ),
+    "territory": (
+        _Column("Place", lambda t: t.place),
+        _Column("Region", lambda t: _opt(t.region)),
+        _Column("Claimant", lambda t: t.claimant),
+        _Column("Status", lambda t: words(t.status)),
+        _Column("When", lambda t: _opt(t.when)),
+    ),
+}
 
-    ``wrap=False`` makes a right-aligned, unwrapped numeric column.
-    """
-    for k, (header, wrap) in enumerate(columns):
-        longest = max([len(header), *(len(r[k]) for r in rows)])
-        if not wrap:
-            table.add_column(header, justify="right", no_wrap=True)
+
+def _item_table(section: Section, items: Sequence[Any]) -> Table:
+    """The section's items numbered, columns sharing the width in proportion to their longest cell."""
+    columns = (_Column("#", str, "num"), *_TABLES[section])
+    rows = [[str(i), *(c.value(item) for c in columns[1:])] for i, item in enumerate(items, 1)]
+    table = _rich_table()
+    for k, column in enumerate(columns):
+        longest = max([len(column.header), *(len(r[k]) for r in rows)])
+        if column.kind == "num":
+            table.add_column(column.header, justify="right", no_wrap=True)
         elif longest <= 16:  # short values ("On Saturday", "drone, missile") are not worth wrapping
-            table.add_column(header, min_width=longest)
+            table.add_column(column.header, min_width=longest)
         else:
-            table.add_column(header, ratio=min(longest, 30), min_width=min(longest, 12))
+            table.add_column(column.header, ratio=min(longest, 30), min_width=min(longest, 12))
     for row in rows:
         table.add_row(*(Text(c) for c in row))
-
-
-def _attack_table(items: list[Attack]) -> Table:
-    rows = [
-        [
-            str(i),
-            _where(a),
-            ", ".join(_words(w) for w in a.weapons) or DASH,
-            _num(a.killed),
-            _num(a.injured),
-            _opt(a.when),
-            _opt(a.target),
-        ]
-        for i, a in enumerate(items, 1)
-    ]
-    table = _rich_table()
-    columns = [
-        ("#", False),
-        ("Place", True),
-        ("Weapon", True),
-        ("Killed", False),
-        ("Injured", False),
-        ("When", True),
-        ("Target", True),
-    ]
-    _add_columns(table, rows, columns)
-    table.columns[0].style = "dim"
-    return table
-
-
-def _territory_table(items: list[Territory]) -> Table:
-    rows = [
-        [str(i), t.place, _opt(t.region), t.claimant, _words(t.status), _opt(t.when)]
-        for i, t in enumerate(items, 1)
-    ]
-    table = _rich_table()
-    columns = [
-        ("#", False),
-        ("Place", True),
-        ("Region", True),
-        ("Claimant", True),
-        ("Status", True),
-        ("When", True),
-    ]
-    _add_columns(table, rows, columns)
     table.columns[0].style = "dim"
     return table
 
@@ -377,7 +345,7 @@ def _item_grid() -> Table:
 
 
 def _diplomacy_line(d: Diplomacy) -> Text:
-    t = Text(_words(d.kind), style="bold")
+    t = Text(words(d.kind), style="bold")
     if d.actors:
         t.append(" — " + ", ".join(d.actors))
     if d.when:
@@ -387,7 +355,7 @@ def _diplomacy_line(d: Diplomacy) -> Text:
 
 
 def _sanction_line(s: Sanction) -> Text:
-    t = Text(_words(s.status), style="bold")
+    t = Text(words(s.status), style="bold")
     t.append(f" — {', '.join(s.actors) or DASH} → {s.target}: {s.what}")
     return t
 
@@ -428,8 +396,8 @@ def to_terminal(summary: Summary, console: Console) -> None:
         console.print(_heading(section, len(items)))
         grid = _item_grid()
         table = None
-        if section in ("attacks", "territory") and not narrow:
-            table = _attack_table(items) if section == "attacks" else _territory_table(items)
+        if section in _TABLES and not narrow:
+            table = _item_table(section, items)
             # A table squeezed well below its natural width wraps every cell: use the list instead.
             natural = table.__rich_measure__(console, console.options.update(max_width=10_000)).maximum
             if natural > console.width * 1.15:
@@ -468,10 +436,6 @@ def to_terminal(summary: Summary, console: Console) -> None:
 # HTML
 
 _P = "smz"  # CSS class prefix, so nothing clashes with notebook styles
-
-
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
 
 
 @dataclass(frozen=True)
@@ -528,7 +492,7 @@ def _evidence_html(summary: Summary) -> str:
     marks, skipped = _collect_marks(summary)
     parts = []
     for a, b, covering in _segments(len(text), marks):
-        chunk = _e(text[a:b])
+        chunk = esc(text[a:b])
         if not covering:
             parts.append(chunk)
             continue
@@ -547,7 +511,7 @@ def _evidence_html(summary: Summary) -> str:
             classes.append(f"{_P}-end")
         parts.append(
             f'<mark class="{" ".join(classes)}" data-start="{a}" data-end="{b}"'
-            f' title="{_e(chr(10).join(labels))}"{style}>{chunk}</mark>'
+            f' title="{esc(chr(10).join(labels))}"{style}>{chunk}</mark>'
         )
     legend = "".join(
         f'<span class="{_P}-key"><span class="{_P}-swatch {_P}-{s}"></span>{SECTION_TITLES[s]}'
@@ -567,132 +531,66 @@ def _evidence_html(summary: Summary) -> str:
 
 
 def _offsets(spans: Sequence[Span]) -> str:
-    return " ".join(f'<span class="{_P}-off" title="{_e(s.text)}">{s.start}–{s.end}</span>' for s in spans)
-
-
-def _html_table(section: Section, headers: Sequence[str], numeric: set[int], rows: list[list[str]]) -> str:
-    """``rows`` hold already-escaped HTML cells; the first column is the item number."""
-    head = "".join(
-        f'<th class="{_P}-num">{_e(h)}</th>' if k in numeric else f"<th>{_e(h)}</th>"
-        for k, h in enumerate(headers)
-    )
-    body = "".join(
-        "<tr>"
-        + "".join(
-            f'<td class="{_P}-num">{c}</td>' if k in numeric else f"<td>{c}</td>" for k, c in enumerate(row)
-        )
-        + "</tr>"
-        for row in rows
-    )
-    return (
-        f'<h3 class="{_P}-h {_P}-h-{section}"><span class="{_P}-swatch {_P}-{section}"></span>'
-        f'{SECTION_TITLES[section]} <span class="{_P}-muted">({len(rows)})</span></h3>'
-        f'<div class="{_P}-scroll"><table class="{_P}-table {_P}-t-{section}"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{body}</tbody></table></div>"
-    )
-
-
-def _null(value: str | None) -> str:
-    return _e(value) if value else f'<span class="{_P}-muted">{DASH}</span>'
+    return " ".join(f'<span class="{_P}-off" title="{esc(s.text)}">{s.start}–{s.end}</span>' for s in spans)
 
 
 def _html_num(value: int | None) -> str:
-    return f'<span class="{_P}-muted">{DASH}</span>' if value is None else _e(f"{value:,}")
+    return muted(_P) if value is None else esc(f"{value:,}")
 
 
-def _html_diplomacy(items: list[Diplomacy]) -> str:
-    rows = []
-    for i, d in enumerate(items, 1):
-        quotes = "".join(
-            f'<q class="{_P}-quote">{_e(q.text)}</q> <span class="{_P}-muted">— {_e(q.speaker)}</span><br>'
-            for q in d.quotes
-        )
-        rows.append(
-            [
-                str(i),
-                _e(_words(d.kind)),
-                _e(", ".join(d.actors)) or _null(None),
-                _e(d.what),
-                _null(d.when),
-                quotes or _null(None),
-                _offsets(d.evidence),
-            ]
-        )
-    return _html_table(
-        "diplomacy", ["#", "Kind", "Actors", "What", "When", "Quotes", "Evidence"], set(), rows
+def _html_quotes(d: Diplomacy) -> str:
+    quotes = "".join(
+        f'<q class="{_P}-quote">{esc(q.text)}</q> {muted(_P, "— " + q.speaker)}<br>' for q in d.quotes
     )
+    return quotes or muted(_P)
 
 
-def _html_attacks(items: list[Attack]) -> str:
-    rows = [
-        [
-            str(i),
-            _null(a.when),
-            _e(_where(a)),
-            _null(", ".join(_words(w) for w in a.weapons)),
-            _null(a.perpetrator),
-            _null(a.target),
-            _html_num(a.killed),
-            _html_num(a.injured),
-            _null(None if a.civilians is None else _bool(a.civilians)),
-            _offsets(a.evidence),
-        ]
-        for i, a in enumerate(items, 1)
-    ]
-    headers = [
-        "#",
-        "When",
-        "Place / region",
-        "Weapon",
-        "Perpetrator",
-        "Target",
-        "Killed",
-        "Injured",
-        "Civilians",
-        "Evidence",
-    ]
-    return _html_table("attacks", headers, {6, 7}, rows)
-
-
-def _html_territory(items: list[Territory]) -> str:
-    rows = [
-        [
-            str(i),
-            _e(t.place),
-            _null(t.region),
-            _e(t.claimant),
-            _e(_words(t.status)),
-            _null(t.when),
-            _offsets(t.evidence),
-        ]
-        for i, t in enumerate(items, 1)
-    ]
-    return _html_table(
-        "territory", ["#", "Place", "Region", "Claimant", "Status", "When", "Evidence"], set(), rows
-    )
-
-
-def _html_sanctions(items: list[Sanction]) -> str:
-    rows = [
-        [
-            str(i),
-            _e(_words(s.status)),
-            _null(", ".join(s.actors)),
-            _e(s.target),
-            _e(s.what),
-            _offsets(s.evidence),
-        ]
-        for i, s in enumerate(items, 1)
-    ]
-    return _html_table("sanctions", ["#", "Status", "Actors", "Target", "What", "Evidence"], set(), rows)
-
-
-_HTML_SECTIONS: dict[Section, Callable[[Any], str]] = {
-    "diplomacy": _html_diplomacy,
-    "attacks": _html_attacks,
-    "territory": _html_territory,
-    "sanctions": _html_sanctions,
+# Each section's HTML columns (escaped cells); the item number comes first and the evidence offsets last.
+_HTML_COLUMNS: dict[Section, tuple[_Column, ...]] = {
+    "diplomacy": (
+        _Column("Kind", lambda d: esc(words(d.kind))),
+        _Column("Actors", lambda d: cell(_P, ", ".join(d.actors))),
+        _Column("What", lambda d: esc(d.what)),
+        _Column("When", lambda d: cell(_P, d.when)),
+        _Column("Quotes", _html_quotes),
+    ),
+    "attacks": (
+        _Column("When", lambda a: cell(_P, a.when)),
+        _Column("Place / region", lambda a: esc(where(a))),
+        _Column("Weapon", lambda a: cell(_P, ", ".join(words(w) for w in a.weapons))),
+        _Column("Perpetrator", lambda a: cell(_P, a.perpetrator)),
+        _Column("Target", lambda a: cell(_P, a.target)),
+        _Column("Killed", lambda a: _html_num(a.killed), "num"),
+        _Column("Injured", lambda a: _html_num(a.injured), "num"),
+        _Column("Civilians", lambda a: cell(_P, None if a.civilians is None else _bool(a.civilians))),
+    ),
+    "territory": (
+        _Column("Place", lambda t: esc(t.place)),
+        _Column("Region", lambda t: cell(_P, t.region)),
+        _Column("Claimant", lambda t: esc(t.claimant)),
+        _Column("Status", lambda t: esc(words(t.status))),
+        _Column("When", lambda t: cell(_P, t.when)),
+    ),
+    "sanctions": (
+        _Column("Status", lambda s: esc(words(s.status))),
+        _Column("Actors", lambda s: cell(_P, ", ".join(s.actors))),
+        _Column("Target", lambda s: esc(s.target)),
+        _Column("What", lambda s: esc(s.what)),
+    ),
 }
+
+
+def _html_section(section: Section, items: Sequence[Any]) -> str:
+    """The section's heading and table: item number, the section's columns, evidence offsets."""
+    columns = (_Column("#", str), *_HTML_COLUMNS[section], _Column("Evidence", lambda x: _offsets(x.evidence)))
+    rows = [[str(i), *(c.value(item) for c in columns[1:])] for i, item in enumerate(items, 1)]
+    return (
+        f'<h3 class="{_P}-h {_P}-h-{section}"><span class="{_P}-swatch {_P}-{section}"></span>'
+        f"{SECTION_TITLES[section]} {muted(_P, f'({len(rows)})')}</h3>"
+        + html_table(
+            _P, [c.header for c in columns], rows, kinds=[c.kind for c in columns], classes=[f"{_P}-t-{section}"]
+        )
+    )
 
 
 def _css() -> str:
@@ -700,21 +598,12 @@ def _css() -> str:
     colours = "".join(f"{r} .{_P}-{s}{{background:{c}}}" for s, c in SECTION_COLOURS.items())
     multi = _stripes(["diplomacy", "sanctions"]).replace("background:", "")
     return (
-        f"{r}{{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;font-size:14px;"
-        f"line-height:1.45;max-width:1100px;color:inherit}}"
-        f"{r} *{{box-sizing:border-box}}"
-        f"{r} .{_P}-headline{{font-size:1.45em;font-weight:700;margin:.2em 0 .4em;line-height:1.25}}"
+        base_css(_P)
+        + f"{r} .{_P}-headline{{font-size:1.45em;font-weight:700;margin:.2em 0 .4em;line-height:1.25}}"
         f"{r} .{_P}-summary{{margin:0 0 .8em}}"
         f"{r} .{_P}-h{{font-size:1.05em;margin:1em 0 .3em;display:flex;align-items:center;gap:.4em}}"
-        f"{r} .{_P}-scroll{{overflow-x:auto}}"
-        f"{r} table.{_P}-table{{border-collapse:collapse;width:100%;font-size:.92em;margin:0}}"
-        f"{r} .{_P}-table th,{r} .{_P}-table td{{border-bottom:1px solid rgba(128,128,128,.3);padding:.25em .5em;"
-        f"text-align:left;vertical-align:top}}"
-        f"{r} .{_P}-table th{{font-weight:600;border-bottom:2px solid rgba(128,128,128,.5);white-space:nowrap}}"
         f"{r} .{_P}-table td:first-child,{r} .{_P}-table th:first-child{{width:2em;color:gray}}"
-        f"{r} .{_P}-table .{_P}-num{{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}}"
         f"{r} .{_P}-table td:last-child{{white-space:nowrap}}"
-        f"{r} .{_P}-muted{{color:gray;font-weight:normal}}"
         f"{r} .{_P}-off{{font:11px ui-monospace,SFMono-Regular,Menlo,monospace;color:gray;"
         f"border:1px solid rgba(128,128,128,.35);border-radius:3px;padding:0 3px;margin-right:2px;cursor:help;"
         f"display:inline-block}}"
@@ -753,17 +642,17 @@ def to_html_fragment(summary: Summary, *, evidence_view: bool = True) -> str:
     """
     out = [
         f'<div class="{_P}-root"><style>{_css()}</style>',
-        f'<div class="{_P}-headline">{_e(summary.headline)}</div>',
-        f'<p class="{_P}-summary">{_e(summary.summary)}</p>',
+        f'<div class="{_P}-headline">{esc(summary.headline)}</div>',
+        f'<p class="{_P}-summary">{esc(summary.summary)}</p>',
     ]
     for section in SECTIONS:
         items = getattr(summary, section)
         if items:
-            out.append(_HTML_SECTIONS[section](items))
+            out.append(_html_section(section, items))
     if summary.meta.dropped:
         lis = "".join(
-            f"<li><b>{_e(d.section)}</b>: {_e(_describe_dropped_item(d.item))}"
-            f' <span class="{_P}-muted">— {_e("; ".join(d.reasons) or "no reason given")}</span></li>'
+            f"<li><b>{esc(d.section)}</b>: {esc(_describe_dropped_item(d.item))}"
+            f' <span class="{_P}-muted">— {esc("; ".join(d.reasons) or "no reason given")}</span></li>'
             for d in summary.meta.dropped
         )
         out.append(
@@ -773,19 +662,11 @@ def to_html_fragment(summary: Summary, *, evidence_view: bool = True) -> str:
     if evidence_view:
         out.append(_evidence_html(summary))
     article = summary.article
-    source = f" · article: {_e(article.key)}"
-    out.append(f'<div class="{_P}-meta">{_e(_usage_line(summary))}{source}</div></div>')
+    source = f" · article: {esc(article.key)}"
+    out.append(f'<div class="{_P}-meta">{esc(_usage_line(summary))}{source}</div></div>')
     return "".join(out)
 
 
 def to_html(summary: Summary) -> str:
     """A standalone HTML page (no external resources) whose title is the headline."""
-    return (
-        "<!doctype html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(summary.headline)}</title>"
-        "<style>body{margin:1.5em auto;padding:0 1.2em;max-width:1140px;background:#fff;color:#1a1a1a}"
-        f"body .{_P}-root .{_P}-article{{max-height:none}}</style>"
-        f"</head><body>\n{to_html_fragment(summary)}\n</body></html>\n"
-    )
+    return html_page(summary.headline, to_html_fragment(summary), f"body .{_P}-root .{_P}-article{{max-height:none}}")

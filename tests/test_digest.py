@@ -194,6 +194,20 @@ def test_text_from_articles_is_escaped() -> None:
     assert row.count(" | ") == 5  # the pipe in the place is escaped, the table keeps its columns
 
 
+def test_a_pipe_in_a_source_id_or_url_does_not_split_the_markdown_row() -> None:
+    # GFM splits a row on every unescaped pipe, inside code spans and link targets too.
+    by_id = summary(KHARKIV, id="feed|7", attacks=[attack(KHARKIV, place="Kharkiv", when="on Saturday", killed=2)])
+    by_url = summary(SUMY_A, id="s", url="https://x.example/a|b",
+                     attacks=[attack(SUMY_A, place="Bilopillia", when="on Sunday", killed=9)])
+
+    md = digest.to_markdown([by_id, by_url])
+
+    for place in ("Kharkiv", "Bilopillia"):
+        row = next(line for line in md.splitlines() if line.startswith(f"| on") and place in line)
+        assert len(re.findall(r"(?<!\\)\|", row)) == 7, row  # 6 columns
+    assert r"`feed\|7`" in md and r"(https://x.example/a\|b)" in md
+
+
 def test_failures_are_listed_and_an_empty_digest_says_so() -> None:
     class Failure:
         id, url, error = "gone", "https://x.example/9", "HTTP 404"
