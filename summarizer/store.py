@@ -301,6 +301,12 @@ class Store:
             # Re-read under the write lock: another process may have just created it.
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version == 0:
+                others = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+                if others:
+                    raise UsageError(
+                        f"{self.path} is an SQLite database of something else (tables: {', '.join(others[:5])}).",
+                        hint="Pass a new --store path; summarizer does not write into other databases.",
+                    )
                 # Not executescript(): it would COMMIT before user_version is set.
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():

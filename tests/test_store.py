@@ -657,3 +657,14 @@ def test_two_connections_creating_a_new_store_while_writing_both_succeed(tmp_pat
         for t in threads:
             t.join()
         assert errors == [], f"run {attempt}: {errors[0]!r}"
+
+
+def test_a_database_of_another_program_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "crm.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+    with pytest.raises(UsageError, match="database of something else.*customers"):
+        Store(path)
+    with sqlite3.connect(path) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    assert tables == ["customers"]
