@@ -86,7 +86,7 @@ def _pandas() -> Any:
     try:
         import pandas
     except ImportError as exc:
-        raise ImportError("pandas is needed for DataFrames: pip install 'summarizer[pandas]'") from exc
+        raise ImportError("pandas is needed for DataFrames: pip install pandas (or pip install '.[pandas]' in a checkout)") from exc
     return pandas
 
 
