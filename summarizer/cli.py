@@ -19,6 +19,7 @@ import contextlib
 import functools
 import io
 import json
+import logging
 import os
 import sys
 import traceback
@@ -712,6 +713,31 @@ class _BatchProgress:
         )
 
 
+class _Warnings(logging.Handler):
+    """Warnings of the ``summarizer`` loggers (an entry read from the feed because its page failed) as notes."""
+
+    def __init__(self, say: Callable[[str], None]) -> None:
+        super().__init__(logging.WARNING)
+        self.say = say
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.say(f"warning: {record.getMessage()}")
+
+
+@contextlib.contextmanager
+def _warnings_as_notes(say: Callable[[str], None], name: str = "summarizer.inputs") -> Iterator[None]:
+    logger = logging.getLogger(name)
+    handler = _Warnings(say)
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -793,7 +819,7 @@ def batch(
             summarizer = make_summarizer(overrides, announce=not from_store)
             run_id = store.start_run(args={"inputs": list(inputs), "output": str(output)})
             articles = load_articles(inputs, fetch=not no_fetch, timeout=_fetch_timeout(summarizer.config))
-            with _BatchProgress(stats, enabled=sys.stderr.isatty()) as progress:
+            with _BatchProgress(stats, enabled=sys.stderr.isatty()) as progress, _warnings_as_notes(progress.note):
                 shown = 0
 
                 def on_result(result: Any) -> None:

@@ -15,6 +15,8 @@ Many articles (streamed; a problem yields an :class:`InputFailure`, never raises
 
 ``Article.source`` says where the text was read from: a path, a URL,
 ``feed.xml#3`` (third feed entry) or ``articles.jsonl:12`` (line 12).
+A feed entry whose page can't be fetched, but whose own text is long enough,
+is read from the feed; a warning on the ``summarizer.inputs`` logger says so.
 No LLM code lives here.
 """
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 import codecs
 import html as html_lib
 import json
+import logging
 import os
 import re
 import sys
@@ -72,6 +75,9 @@ HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 ARTICLE_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom"})
+
+log = logging.getLogger(__name__)
+"""Warnings about inputs that were read, but not as asked (a feed entry whose page could not be fetched)."""
 
 _USER_AGENT = "Mozilla/5.0 (compatible; summarizer/0.1; +https://pypi.org/project/summarizer/)"
 _SNIFF_BYTES = 4096
@@ -519,6 +525,9 @@ def _feed_articles(
 
 def _feed_entry(entry: Any, where: str, *, fetch: bool, timeout: float, client: _Client | None) -> Article | InputFailure:
     link = entry.get("link") or None
+    if link and not _is_url(link):
+        # feedparser uses a <guid> as the link when there is none ("broken-3"); nothing to fetch there.
+        link = None
     entry_id = entry.get("id") or link or where
     title = entry.get("title") or None
     published = entry.get("published") or entry.get("updated") or None
@@ -527,11 +536,21 @@ def _feed_entry(entry: Any, where: str, *, fetch: bool, timeout: float, client: 
     words = _count_words(text)
     try:
         if fetch and link and words < (MIN_WORDS if has_content else TEASER_WORDS):
-            page = _article_from_response(_http_get(link, timeout=timeout, client=client), link)
-            return page.model_copy(update={
-                "id": entry_id, "title": title or page.title, "published": published or page.published,
-                "url": link, "source": where,
-            })
+            try:
+                page = _article_from_response(_http_get(link, timeout=timeout, client=client), link)
+            except InputError as exc:
+                if words < MIN_WORDS:
+                    raise
+                # The page can't be had, but the entry's own text is enough to summarize.
+                log.warning(
+                    "%s: could not fetch the full article, so the feed's own text (%d words) is used: %s",
+                    where, words, exc.message,
+                )
+            else:
+                return page.model_copy(update={
+                    "id": entry_id, "title": title or page.title, "published": published or page.published,
+                    "url": link, "source": where,
+                })
         if not text and not link:
             raise InputError(f"{where}: entry has no text and no link; the feed may be truncated.")
         if words < MIN_WORDS and link and not fetch:
@@ -560,7 +579,9 @@ def load_feed(
     """Yield one Article (or InputFailure) per RSS/Atom entry.
 
     Full ``content`` is used when present; teasers (under ``TEASER_WORDS`` words with a
-    link) are completed by fetching the link unless ``fetch=False``. A malformed feed
+    link) are completed by fetching the link unless ``fetch=False``. When that fetch
+    fails, an entry with at least ``MIN_WORDS`` words of its own is read from the feed
+    (logged as a warning on ``summarizer.inputs``). A malformed feed
     yields what feedparser could read, then an InputFailure describing the damage.
 
     >>> first = next(load_feed("seeds/feed-sample.xml", fetch=False))

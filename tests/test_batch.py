@@ -525,6 +525,39 @@ def test_cli_batch_needs_inputs_unless_from_store(server: LLMServer, tmp_path: P
     assert result.exit_code == 2 and "No INPUT given" in result.stderr
 
 
+def test_cli_feed_entries_whose_pages_fail_are_summarized_from_the_feed_text(tmp_path: Path) -> None:
+    from summarizer.cli import cli
+
+    dead = f"http://127.0.0.1:{_free_port()}"  # nothing listens: every fetch is refused
+    feed = tmp_path / "feed.xml"
+    feed.write_text((ROOT / "tests" / "data" / "feed-broken.xml").read_text().replace("https://news.example.org", dead))
+    out = tmp_path / "out.jsonl"
+
+    result = CliRunner().invoke(cli, ["batch", str(feed), "-o", str(out), "--store", str(tmp_path / "s.db"),
+                                      "--backend", "extractive"], catch_exceptions=False)
+
+    records = lines(out)
+    assert [r["id"] for r in records[:3]] == ["broken-1", "broken-2", "broken-3"]
+    assert "headline" in records[0] and "headline" in records[1]
+    assert records[0]["url"] == f"{dead}/2025/05/24/kyiv-attack"
+    assert records[2]["error"] == f"{feed}#3: entry has no text and no link; the feed may be truncated."
+    notes = result.stderr.splitlines()
+    assert notes[0] == (
+        f"summarizer: warning: {feed}#1: could not fetch the full article, so the feed's own text (52 words) is used: "
+        f"{dead}/2025/05/24/kyiv-attack refused the connection; check the URL and that the server is running."
+    )
+    assert notes[1].startswith(f"summarizer: warning: {feed}#2: could not fetch the full article")
+    assert result.exit_code == 1  # broken-3 and the damaged XML
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 # ---------------------------------------------------------------------------
 # Processes: kill -9 and resume, two batches on one store
 

@@ -425,6 +425,37 @@ def test_broken_feed_yields_partial_results_then_a_failure():
     assert all("\n" not in f.error for f in failures)
 
 
+def test_feed_entry_whose_page_cannot_be_fetched_keeps_its_own_text(server, tmp_path, caplog):
+    feed = tmp_path / "broken.xml"
+    feed.write_text((DATA / "feed-broken.xml").read_text().replace("https://news.example.org", f"{server}/gone"))
+
+    with caplog.at_level("WARNING", logger="summarizer.inputs"):
+        first, second, truncated, damage = load_feed(feed, timeout=5)
+
+    assert isinstance(first, Article) and isinstance(second, Article)
+    assert first.id == "broken-1" and first.url == f"{server}/gone/2025/05/24/kyiv-attack"
+    assert first.text.startswith("Russia launched one of its largest combined missile and drone attacks")
+    assert first.source == f"{feed}#1"
+    warnings = [r.getMessage() for r in caplog.records]
+    assert warnings[0] == (
+        f"{feed}#1: could not fetch the full article, so the feed's own text (52 words) is used: "
+        f"{server}/gone/2025/05/24/kyiv-attack answered HTTP 404 Not Found."
+    )
+    assert len(warnings) == 2
+    assert isinstance(truncated, InputFailure) and truncated.url is None
+    assert truncated.error == f"{feed}#3: entry has no text and no link; the feed may be truncated."
+    assert isinstance(damage, InputFailure) and "malformed XML" in damage.error
+
+
+def test_teaser_too_short_to_stand_alone_still_fails_when_its_page_is_gone(server, tmp_path):
+    feed = tmp_path / "teasers.xml"
+    feed.write_text((DATA / "feed-teasers.xml").read_text().replace("BASE", server), encoding="utf-8")
+
+    _, gone = load_feed(feed, timeout=5)
+
+    assert isinstance(gone, InputFailure) and gone.error == f"{server}/missing answered HTTP 404 Not Found."
+
+
 def test_unreadable_feed_yields_one_failure(tmp_path):
     path = tmp_path / "junk.xml"
     path.write_bytes(b"<<<< this is not xml at all")
