@@ -376,7 +376,8 @@ def _places_cached(text: str) -> tuple[_Place, ...]:
             add(f"{m.group('n')} {m.group('w')}", "region", m.start(), m.end())
         else:
             add(m.group("n"), "place", m.start(), m.end())
-    for m in re.finditer(rf"\b(?:{sw})\s+of\s+(?P<n>{cap})", text, re.IGNORECASE):
+    # only the settlement word ignores case: the name itself must be capitalised ("of Vilne in" is not a name)
+    for m in re.finditer(rf"\b(?i:{sw})\s+of\s+(?P<n>{cap})", text):
         if m.group("n") not in lex.not_places:
             add(m.group("n"), "place", m.start("n"), m.end("n"))
     # Prepositional fallbacks: "near Bilozerske", "in Okhtyrka".
@@ -837,6 +838,13 @@ def _object_np(text: str, pos: int, max_words: int = 6) -> tuple[int, int] | Non
     return pos + m.start("np"), pos + m.end("np")
 
 
+# "a claim Ukraine did not confirm", "could not be independently verified": a capture only claimed
+_UNCONFIRMED = re.compile(
+    r"\b(?:(?:did|could|has|have|can)\s*(?:not|n[’']t)\s+(?:be\s+)?(?:independently\s+)?(?:confirm|verif)\w*|unconfirmed|unverified)\b",
+    re.IGNORECASE,
+)
+
+
 def _subject(text: str, people: _People, start: int, verb_pos: int) -> str | None:
     """The actor nearest before ``verb_pos`` in ``text[start:verb_pos]`` (article offsets)."""
     lex = _lexicon()
@@ -903,7 +911,7 @@ def _territory(text: str, sentences: list[Sentence], people: _People) -> list[_I
             if target is None:
                 continue
             region = next((p.name for p in places if p.kind == "region" and p is not target), None)
-            add(sent, target.name, "captured", claimant, region)
+            add(sent, target.name, "claimed" if _UNCONFIRMED.search(t) else "captured", claimant, region)
         for m in re.finditer(
             rf"(?P<p>[A-Z][\w’'-]+),\s+(?:which\s+was\s+)?(?:{_alt(lex.raw['territory_verbs']['captured'])})\s+by\s+(?P<c>(?:Russian|Ukrainian)\s+(?:forces|troops)|Russia|Ukraine|Kyiv|Moscow)(?P<w>\s+in\s+(?:{'|'.join(['January','February','March','April','May','June','July','August','September','October','November','December'])}\s+)?\d{{4}})?",
             t,
@@ -1045,6 +1053,38 @@ def _checked_counts(attack: Attack) -> Attack:
     return attack
 
 
+_DANGLING = re.compile(r"^(?:[\"“‘']|(?:He|She|They|It|This|These|That|Those|His|Her|Their)\b)")
+_DIPLOMACY_FIRST = ("talks", "agreement", "prisoner_exchange", "meeting", "call", "proposal", "statement")
+
+
+def _summary_text(headline: str, content: list[Sentence], dipl: list[_Item], attacks: list[_Item],
+                  territory: list[_Item], sanctions: list[_Item], max_chars: int = 500) -> str:
+    """Key sentences, in article order: the main diplomatic event, the first attack, the first
+    territorial item and the first sanctions move, skipping the headline and sentences that
+    lean on a previous one ("He said ...", quotes). Lead sentences fill in when that is too little."""
+
+    def usable(sent: Sentence) -> bool:
+        return sent.text != headline and not _DANGLING.match(sent.text)
+
+    ranked_dipl = sorted(dipl, key=lambda it: _DIPLOMACY_FIRST.index(it.fields["kind"]))
+    picked: list[Sentence] = []
+    for items in (ranked_dipl, attacks, territory, sanctions):
+        sent = next((s for it in items for s in it.sentences if usable(s)), None)
+        if sent is not None and sent not in picked:
+            picked.append(sent)
+    for sent in content:  # too little: the lead
+        if len(picked) >= 2:
+            break
+        if usable(sent) and sent not in picked:
+            picked.append(sent)
+    out: list[str] = []
+    for sent in sorted(picked, key=lambda s: s.start):
+        if out and sum(len(x) + 1 for x in out) + len(sent.text) > max_chars:
+            break
+        out.append(sent.text)
+    return " ".join(out) or headline
+
+
 class ExtractiveBackend:
     """Rule-based, deterministic, offline summaries. No model, no network."""
 
@@ -1069,15 +1109,9 @@ class ExtractiveBackend:
         # The published title is the best headline; otherwise the first sentence, which
         # then opens the summary no more (it would only repeat the headline).
         headline = article.title or (content[0].text if content else "")
-        rest = content if article.title else content[1:]
-        lead: list[str] = []
-        for s in (rest or content)[:4]:
-            if len(lead) >= 2 and sum(len(x) for x in lead) + len(s.text) > 400:
-                break
-            lead.append(s.text)
         summary = Summary(
             headline=headline,
-            summary=" ".join(lead),
+            summary=_summary_text(headline, content, dipl, attacks, territory, sanctions),
             diplomacy=[
                 Diplomacy(
                     kind=it.fields["kind"],
