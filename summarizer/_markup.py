@@ -93,8 +93,10 @@ def html_table(
 ) -> str:
     """A scrollable table. ``rows`` hold already-escaped HTML cells.
 
-    ``kinds`` gives each column a CSS kind (``""`` for none), e.g. ``num``
-    (right aligned, unwrapped). ``classes`` are added to the ``<table>``.
+    ``kinds`` gives each column a CSS kind (``""`` for none): ``num`` (right
+    aligned, unwrapped), ``text`` (names, at least 7em wide) or ``prose``
+    (sentences, at least 12em), so a wide neighbour never squeezes them to a
+    word a line. ``classes`` are added to the ``<table>``.
     """
     attrs = [f' class="{prefix}-{k}"' if k else "" for k in kinds]
     attrs += [""] * (len(headers) - len(attrs))
@@ -118,11 +120,14 @@ def base_css(prefix: str) -> str:
         f"line-height:1.45;max-width:1100px;color:inherit}}"
         f"{r} *{{box-sizing:border-box}}"
         f"{r} .{prefix}-scroll{{overflow-x:auto}}"
-        f"{r} table.{prefix}-table{{border-collapse:collapse;width:100%;font-size:.92em;margin:0}}"
+        # table-layout:auto against notebook styles that fix it (every column an equal share).
+        f"{r} table.{prefix}-table{{border-collapse:collapse;table-layout:auto;width:100%;font-size:.92em;margin:0}}"
         f"{t} th,{t} td{{border-bottom:1px solid rgba(128,128,128,.3);padding:.25em .5em;"
         f"text-align:left;vertical-align:top}}"
         f"{t} th{{font-weight:600;border-bottom:2px solid rgba(128,128,128,.5);white-space:nowrap}}"
         f"{t} .{prefix}-num{{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}}"
+        f"{t} td.{prefix}-text{{min-width:7em}}"
+        f"{t} td.{prefix}-prose{{min-width:12em}}"
         f"{r} .{prefix}-muted{{color:gray;font-weight:normal}}"
     )
 

@@ -598,7 +598,10 @@ def to_markdown(summaries: Iterable[Summary] | Digest, *, failures: Iterable[Any
 # HTML
 
 _P = "smzd"  # CSS class prefix, distinct from a single summary's "smz"
-_ATTACK_KINDS = ("", "", "", "num", "num", "")
+# CSS kinds of the table columns (see summarizer._markup.html_table).
+_ATTACK_KINDS = ("", "text", "", "num", "num", "text")
+_TERRITORY_KINDS = ("text", "text", "text", "", "", "text")
+_SANCTION_KINDS = ("", "text", "text", "prose", "text")
 
 
 def _safe_url(url: str) -> str | None:
@@ -675,7 +678,7 @@ def to_html_fragment(summaries: Iterable[Summary] | Digest, *, failures: Iterabl
              _html_sources(e.sources) + _merged(e.sources)]
             for e in d.territory
         ]
-        out.append(html_table(_P, ["Place", "Region", "Claimant", "Status", "When", "Sources"], rows))
+        out.append(html_table(_P, ["Place", "Region", "Claimant", "Status", "When", "Sources"], rows, kinds=_TERRITORY_KINDS))
     else:
         out.append(f"<p>{muted(_P, 'No territorial changes reported.')}</p>")
     out.append("<h3>Sanctions</h3>")
@@ -685,7 +688,7 @@ def to_html_fragment(summaries: Iterable[Summary] | Digest, *, failures: Iterabl
              _html_sources(e.sources) + _merged(e.sources)]
             for e in d.sanctions
         ]
-        out.append(html_table(_P, ["Status", "Actors", "Target", "What", "Sources"], rows))
+        out.append(html_table(_P, ["Status", "Actors", "Target", "What", "Sources"], rows, kinds=_SANCTION_KINDS))
     else:
         out.append(f"<p>{muted(_P, 'No sanctions moves reported.')}</p>")
     out.append(f'<h3>Sources</h3><ol class="{_P}-sources">')

@@ -27,6 +27,7 @@ from summarizer._markup import (
     DASH,
     base_css,
     cell,
+    clip,
     esc,
     html_page,
     html_table,
@@ -530,8 +531,18 @@ def _evidence_html(summary: Summary) -> str:
     )
 
 
+MAX_OFFSETS = 4
+"""Evidence offsets shown on a table row; the rest are counted in a "+N" badge (all are highlighted)."""
+
+
 def _offsets(spans: Sequence[Span]) -> str:
-    return " ".join(f'<span class="{_P}-off" title="{esc(s.text)}">{s.start}–{s.end}</span>' for s in spans)
+    """Offset badges (the passage in their tooltip), wrapping; past ``MAX_OFFSETS`` a "+N" badge lists the rest."""
+    shown = spans if len(spans) <= MAX_OFFSETS else spans[: MAX_OFFSETS - 1]
+    badges = [f'<span class="{_P}-off" title="{esc(s.text)}">{s.start}–{s.end}</span>' for s in shown]
+    if rest := spans[len(shown) :]:
+        listed = "\n".join(f"{s.start}–{s.end}: {clip(s.text, 80)}" for s in rest)
+        badges.append(f'<span class="{_P}-off {_P}-more" title="{esc(listed)}">+{len(rest)}</span>')
+    return " ".join(badges)
 
 
 def _html_num(value: int | None) -> str:
@@ -549,40 +560,40 @@ def _html_quotes(d: Diplomacy) -> str:
 _HTML_COLUMNS: dict[Section, tuple[_Column, ...]] = {
     "diplomacy": (
         _Column("Kind", lambda d: esc(words(d.kind))),
-        _Column("Actors", lambda d: cell(_P, ", ".join(d.actors))),
-        _Column("What", lambda d: esc(d.what)),
+        _Column("Actors", lambda d: cell(_P, ", ".join(d.actors)), "text"),
+        _Column("What", lambda d: esc(d.what), "prose"),
         _Column("When", lambda d: cell(_P, d.when)),
-        _Column("Quotes", _html_quotes),
+        _Column("Quotes", _html_quotes, "prose"),
     ),
     "attacks": (
         _Column("When", lambda a: cell(_P, a.when)),
-        _Column("Place / region", lambda a: esc(where(a))),
+        _Column("Place / region", lambda a: esc(where(a)), "text"),
         _Column("Weapon", lambda a: cell(_P, ", ".join(words(w) for w in a.weapons))),
-        _Column("Perpetrator", lambda a: cell(_P, a.perpetrator)),
-        _Column("Target", lambda a: cell(_P, a.target)),
+        _Column("Perpetrator", lambda a: cell(_P, a.perpetrator), "text"),
+        _Column("Target", lambda a: cell(_P, a.target), "text"),
         _Column("Killed", lambda a: _html_num(a.killed), "num"),
         _Column("Injured", lambda a: _html_num(a.injured), "num"),
         _Column("Civilians", lambda a: cell(_P, None if a.civilians is None else _bool(a.civilians))),
     ),
     "territory": (
-        _Column("Place", lambda t: esc(t.place)),
-        _Column("Region", lambda t: cell(_P, t.region)),
-        _Column("Claimant", lambda t: esc(t.claimant)),
+        _Column("Place", lambda t: esc(t.place), "text"),
+        _Column("Region", lambda t: cell(_P, t.region), "text"),
+        _Column("Claimant", lambda t: esc(t.claimant), "text"),
         _Column("Status", lambda t: esc(words(t.status))),
         _Column("When", lambda t: cell(_P, t.when)),
     ),
     "sanctions": (
         _Column("Status", lambda s: esc(words(s.status))),
-        _Column("Actors", lambda s: cell(_P, ", ".join(s.actors))),
-        _Column("Target", lambda s: esc(s.target)),
-        _Column("What", lambda s: esc(s.what)),
+        _Column("Actors", lambda s: cell(_P, ", ".join(s.actors)), "text"),
+        _Column("Target", lambda s: esc(s.target), "text"),
+        _Column("What", lambda s: esc(s.what), "prose"),
     ),
 }
 
 
 def _html_section(section: Section, items: Sequence[Any]) -> str:
     """The section's heading and table: item number, the section's columns, evidence offsets."""
-    columns = (_Column("#", str), *_HTML_COLUMNS[section], _Column("Evidence", lambda x: _offsets(x.evidence)))
+    columns = (_Column("#", str), *_HTML_COLUMNS[section], _Column("Evidence", lambda x: _offsets(x.evidence), "tags"))
     rows = [[str(i), *(c.value(item) for c in columns[1:])] for i, item in enumerate(items, 1)]
     return (
         f'<h3 class="{_P}-h {_P}-h-{section}"><span class="{_P}-swatch {_P}-{section}"></span>'
@@ -603,10 +614,9 @@ def _css() -> str:
         f"{r} .{_P}-summary{{margin:0 0 .8em}}"
         f"{r} .{_P}-h{{font-size:1.05em;margin:1em 0 .3em;display:flex;align-items:center;gap:.4em}}"
         f"{r} .{_P}-table td:first-child,{r} .{_P}-table th:first-child{{width:2em;color:gray}}"
-        f"{r} .{_P}-table td:last-child{{white-space:nowrap}}"
         f"{r} .{_P}-off{{font:11px ui-monospace,SFMono-Regular,Menlo,monospace;color:gray;"
         f"border:1px solid rgba(128,128,128,.35);border-radius:3px;padding:0 3px;margin-right:2px;cursor:help;"
-        f"display:inline-block}}"
+        f"display:inline-block;white-space:nowrap}}"
         f"{r} q.{_P}-quote{{font-style:italic}}"
         f"{r} .{_P}-swatch{{display:inline-block;width:.9em;height:.9em;border-radius:2px;"
         f"border:1px solid rgba(0,0,0,.2);vertical-align:-.1em;margin-right:.3em}}"

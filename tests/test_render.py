@@ -414,6 +414,45 @@ def test_html_null_numbers_are_dashes_not_zero(seed: Summary) -> None:
     assert "—" in cells[1] and "0" not in cells[1]
 
 
+def _css_rules(frag: str) -> list[tuple[str, str]]:
+    css = frag.split("<style>", 1)[1].split("</style>", 1)[0]
+    return re.findall(r"([^{}]+)\{([^{}]*)\}", css)
+
+
+def test_html_table_cells_wrap_except_numbers(seed: Summary) -> None:
+    # An unwrapped evidence cell with many offsets used to take half the width and squeeze the prose.
+    nowrap = [sel for sel, body in _css_rules(to_html_fragment(seed)) if "white-space:nowrap" in body]
+    assert nowrap
+    assert not [sel for sel in nowrap if re.search(r"\btd\b", sel) and "-num" not in sel], nowrap
+
+
+def test_html_prose_columns_keep_a_readable_width(seed: Summary) -> None:
+    frag = to_html_fragment(seed)
+    widths = {sel.strip(): body for sel, body in _css_rules(frag) if "min-width" in body}
+    assert any(sel.endswith("td.smz-prose") for sel in widths), widths
+    table = frag[frag.index("smz-t-diplomacy") : frag.index("</table>", frag.index("smz-t-diplomacy"))]
+    header = re.findall(r"<th([^>]*)>([^<]*)</th>", table)
+    assert [h for a, h in header if "smz-prose" in a] == ["What", "Quotes"]
+    assert [h for a, h in header if "smz-text" in a] == ["Actors"]
+
+
+def test_html_evidence_offsets_past_four_are_counted_in_a_badge() -> None:
+    sentences = [f"Sentence number {n} mentions the talks." for n in range(9)]
+    a = Article(text=" ".join(sentences))
+    talks = Diplomacy(kind="talks", what="Talks.", evidence=[span(a, t) for t in sentences])
+    few = Diplomacy(kind="call", what="A call.", evidence=[span(a, t) for t in sentences[:4]])
+    frag = to_html_fragment(make_summary(a, diplomacy=[talks, few]))
+
+    rows = re.findall(r"<tr>(.*?)</tr>", frag[frag.index("smz-t-diplomacy") :], re.S)
+    badges = re.findall(r'<span class="smz-off[^"]*" title="([^"]*)">([^<]*)</span>', rows[1])
+    shown = [f"{s.start}–{s.end}" for s in talks.evidence[:3]]
+    assert [text for _, text in badges] == [*shown, "+6"]
+    hidden = talks.evidence[3:]
+    assert badges[-1][0].splitlines() == [f"{s.start}–{s.end}: {a.text[s.start : s.end]}" for s in hidden]
+    assert len(re.findall(r'class="smz-off"', rows[2])) == 4  # four fit: no "+N"
+    assert len(read_article_view(frag).mark_offsets) == 9  # every span is still highlighted
+
+
 # ---------------------------------------------------------------------------
 # describe_item
 
