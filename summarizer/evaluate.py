@@ -40,7 +40,6 @@ Entry points: :func:`evaluate` (run a backend or score stored results),
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import unicodedata
@@ -49,10 +48,9 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import yaml
-from pydantic import ValidationError
 
 from summarizer.errors import InputError
-from summarizer.schema import SECTIONS, Article, Section, Summary
+from summarizer.schema import SECTIONS, Article, Summary
 
 __all__ = [
     "ArticleScore",
@@ -489,7 +487,9 @@ def _run(backend: Any, article: Article) -> Summary:
     if callable(sync):
         result: Summary = sync(article)
         return result
-    return asyncio.run(backend.asummarize(article))
+    from summarizer.pipeline import run_sync
+
+    return run_sync(backend.asummarize(article))
 
 
 def evaluate(

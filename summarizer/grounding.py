@@ -17,6 +17,7 @@ Used in two places:
 
 from __future__ import annotations
 
+import bisect
 import re
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -113,9 +114,7 @@ def find_span(article: str, passage: str, *, after: int = 0) -> Span | None:
     '\u201cNo.\u201d'
     """
     hay = _index(article)
-    norm_after = 0
-    if after:
-        norm_after = next((k for k, o in enumerate(hay.origin) if o >= after), len(hay.text))
+    norm_after = bisect.bisect_left(hay.origin, after) if after else 0
     for needle in _candidates(passage):
         pos = hay.text.find(needle, norm_after)
         if pos >= 0:
@@ -262,7 +261,10 @@ def numbers_in(text: str) -> list[NumberMention]:
     >>> [(m.value, m.vague) for m in numbers_in("killing nine and wounding over a dozen")]
     [(9, False), (12, True)]
     """
-    lowered = normalize(text).text
+    return _numbers_in_normalized(normalize(text).text)
+
+
+def _numbers_in_normalized(lowered: str) -> list[NumberMention]:
     tokens = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(lowered)]
     mentions: list[NumberMention] = []
     i = 0
@@ -298,9 +300,14 @@ def check_count(value: int | None, evidence: str) -> str | None:
 
 @dataclass
 class GroundingContext:
-    """The article that validators ground against, set around an LLM call."""
+    """The article that validators ground against, set around an LLM call.
+
+    ``accepted`` keeps the grounding of the draft the validator last accepted, so
+    the pipeline does not ground the same draft twice.
+    """
 
     article: str
+    accepted: tuple[int, Grounded] | None = None
 
 
 ACTIVE: ContextVar[GroundingContext | None] = ContextVar("summarizer_grounding", default=None)
@@ -372,11 +379,16 @@ def ground_item(section: Section, index: int, item: Any, article: str) -> tuple[
 _QUOTED = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{3,}?)[\"\u201d]")
 
 
+@lru_cache(maxsize=64)
+def _stated_numbers(article: str) -> frozenset[int]:
+    return frozenset(m.value for m in _numbers_in_normalized(_index(article).text) if not m.vague)
+
+
 def check_text(field_name: str, text: str, article: str) -> list[str]:
     """Problems with free text (headline, summary): exact figures the article does not
     state, and quotations that are not in the article."""
     problems: list[str] = []
-    stated = {m.value for m in numbers_in(article) if not m.vague}
+    stated = _stated_numbers(article)
     for m in numbers_in(text):
         if not m.vague and m.value not in stated:
             problems.append(f"{field_name}: the figure {m.value} is not stated in the article; use only figures it gives")
@@ -412,7 +424,10 @@ def check_draft(draft: SummaryDraft) -> None:
     ctx = ACTIVE.get()
     if ctx is None:
         return
-    problems = ground(draft, ctx.article).problems
+    grounded = ground(draft, ctx.article)
+    problems = grounded.problems
+    if not problems:
+        ctx.accepted = (id(draft), grounded)
     if problems:
         raise ValueError(
             "Some content is not grounded in the article. Every evidence passage and quote must be "
@@ -438,10 +453,13 @@ def lead(article: Article, max_chars: int = 400) -> tuple[str, str]:
     return headline, " ".join(body) or headline
 
 
-def build_summary(draft: SummaryDraft, article: Article, meta: dict[str, Any]) -> Summary:
-    """Ground ``draft`` and assemble the final Summary. What could not be grounded is listed
-    in ``meta.dropped``; an ungrounded headline or summary is replaced by the article's lead."""
-    grounded = ground(draft, article.text)
+def build_summary(
+    draft: SummaryDraft, article: Article, meta: dict[str, Any], grounded: Grounded | None = None
+) -> Summary:
+    """Ground ``draft`` (unless ``grounded`` is given) and assemble the final Summary. What could
+    not be grounded is listed in ``meta.dropped``; an ungrounded headline or summary is
+    replaced by the article's lead."""
+    grounded = grounded or ground(draft, article.text)
     ungrounded = {d.section for d in grounded.dropped}
     own_headline, own_summary = lead(article)
     return Summary(

@@ -37,7 +37,8 @@ class LLMBackend:
     async def asummarize(self, article: Article) -> Summary:
         started = time.monotonic()
         messages = self.prompts.messages(article)
-        token = grounding.ACTIVE.set(grounding.GroundingContext(article.text))
+        context = grounding.GroundingContext(article.text)
+        token = grounding.ACTIVE.set(context)
         try:
             draft, stats = await self.client.extract(SummaryDraft, messages)
         except ContentFailure as failure:
@@ -45,6 +46,7 @@ class LLMBackend:
         finally:
             grounding.ACTIVE.reset(token)
         assert isinstance(draft, SummaryDraft)
+        accepted = context.accepted[1] if context.accepted and context.accepted[0] == id(draft) else None
         summary = grounding.build_summary(
             draft,
             article,
@@ -59,6 +61,7 @@ class LLMBackend:
                 "latency_s": round(time.monotonic() - started, 3),
                 "prompt_version": self.prompts.version,
             },
+            grounded=accepted,
         )
         if self.config.strict and summary.meta.dropped:
             reasons = [r for d in summary.meta.dropped for r in d.reasons]
