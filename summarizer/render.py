@@ -92,12 +92,15 @@ class _Column:
     """One column of a section's table: its header, its cell for an item, its kind.
 
     ``kind="num"`` is a right-aligned, unwrapped number (terminal and HTML); other
-    kinds are CSS classes of the HTML cells.
+    kinds are CSS classes of the HTML cells. A ``wide`` terminal column is shown
+    only on a terminal at least ``_WIDE`` columns wide, and only if the table
+    still fits with it.
     """
 
     header: str
     value: Callable[[Any], str]
     kind: str = ""
+    wide: bool = False
 
 
 def _num(value: int | None) -> str:
@@ -125,20 +128,29 @@ def _casualties(attack: Attack) -> str:
     return ", ".join(parts)
 
 
+def _attack_details(attack: Attack) -> list[str]:
+    """Weapons, target and casualties, those that are known."""
+    parts = []
+    if attack.weapons:
+        parts.append(", ".join(words(w) for w in attack.weapons))
+    if attack.target:
+        parts.append(attack.target)
+    if cas := _casualties(attack):
+        parts.append(cas)
+    return parts
+
+
+def _territory_details(territory: Territory) -> list[str]:
+    return [words(territory.status), territory.claimant]
+
+
 def describe_item(section: Section, item: object, index: int | None = None) -> str:
     """A one-line description of an item, e.g. ``attacks #1: Sumy region — drone — 9 killed, 5 injured``.
 
     ``index`` is 1-based; without it the ``"section #n: "`` prefix is left out.
     """
     if isinstance(item, Attack):
-        parts = [where(item)]
-        if item.weapons:
-            parts.append(", ".join(words(w) for w in item.weapons))
-        if item.target:
-            parts.append(item.target)
-        if cas := _casualties(item):
-            parts.append(cas)
-        body = " — ".join(parts)
+        body = " — ".join([where(item), *_attack_details(item)])
     elif isinstance(item, Diplomacy):
         parts = [words(item.kind)]
         if item.actors:
@@ -146,7 +158,7 @@ def describe_item(section: Section, item: object, index: int | None = None) -> s
         parts.append(item.what)
         body = " — ".join(parts)
     elif isinstance(item, Territory):
-        body = f"{where(item)} — {words(item.status)} — {item.claimant}"
+        body = " — ".join([where(item), *_territory_details(item)])
     elif isinstance(item, Sanction):
         actors = ", ".join(item.actors) or DASH
         body = f"{words(item.status)} — {actors} → {item.target} — {item.what}"
@@ -279,6 +291,7 @@ def to_markdown(summary: Summary) -> str:
 # Terminal (rich)
 
 _NARROW = 80  # below this width, tables become lists
+_WIDE = 120  # from this width, tables may have their wide columns
 
 
 def _ev_line(s: Span) -> Text:
@@ -303,6 +316,7 @@ _TABLES: dict[Section, tuple[_Column, ...]] = {
     "attacks": (
         _Column("Place", where),
         _Column("Weapon", _weapons),
+        _Column("Perpetrator", lambda a: _opt(a.perpetrator), wide=True),
         _Column("Killed", lambda a: _num(a.killed), "num"),
         _Column("Injured", lambda a: _num(a.injured), "num"),
         _Column("When", lambda a: _opt(a.when)),
@@ -318,9 +332,9 @@ _TABLES: dict[Section, tuple[_Column, ...]] = {
 }
 
 
-def _item_table(section: Section, items: Sequence[Any]) -> Table:
-    """The section's items numbered, columns sharing the width in proportion to their longest cell."""
-    columns = (_Column("#", str, "num"), *_TABLES[section])
+def _item_table(items: Sequence[Any], section_columns: Sequence[_Column]) -> Table:
+    """The items numbered, columns sharing the width in proportion to their longest cell."""
+    columns = (_Column("#", str, "num"), *section_columns)
     rows = [[str(i), *(c.value(item) for c in columns[1:])] for i, item in enumerate(items, 1)]
     table = _rich_table()
     for k, column in enumerate(columns):
@@ -361,12 +375,22 @@ def _sanction_line(s: Sanction) -> Text:
     return t
 
 
+def _place_line(item: Attack | Territory, details: list[str]) -> Text:
+    """``place, region (when) — details``: the list form of a table row, nothing left out but the evidence."""
+    t = Text(where(item))
+    if item.when:
+        t.append(f" ({item.when})", style="italic")
+    for part in details:
+        t.append(" — " + part)
+    return t
+
+
 def _attack_line(a: Attack) -> Text:
-    return Text(describe_item("attacks", a))
+    return _place_line(a, _attack_details(a))
 
 
 def _territory_line(t: Territory) -> Text:
-    return Text(describe_item("territory", t))
+    return _place_line(t, _territory_details(t))
 
 
 _RICH_LINES: dict[Section, Callable[[Any], Text]] = {
@@ -383,6 +407,24 @@ def _quote_line(q: Quote) -> Text:
     return t
 
 
+def _fitting_table(section: Section, items: Sequence[Any], console: Console) -> Table | None:
+    """The section's table with its wide columns if it fits, else without; None when the list reads better."""
+    basic = [c for c in _TABLES[section] if not c.wide]
+    layouts = [basic]
+    if console.width >= _WIDE and len(basic) < len(_TABLES[section]):
+        layouts.insert(0, list(_TABLES[section]))
+    for columns in layouts:
+        table = _item_table(items, columns)
+        natural = table.__rich_measure__(console, console.options.update(max_width=10_000)).maximum
+        if natural <= console.width:
+            return table
+    # A table squeezed well below its natural width wraps every cell: use the list instead.
+    if natural > console.width * 1.15:
+        return None
+    table.expand = True
+    return table
+
+
 def to_terminal(summary: Summary, console: Console) -> None:
     """Print a readable rendering of ``summary`` on ``console`` (tables become lists when narrow)."""
     narrow = console.width < _NARROW
@@ -396,15 +438,7 @@ def to_terminal(summary: Summary, console: Console) -> None:
         console.print()
         console.print(_heading(section, len(items)))
         grid = _item_grid()
-        table = None
-        if section in _TABLES and not narrow:
-            table = _item_table(section, items)
-            # A table squeezed well below its natural width wraps every cell: use the list instead.
-            natural = table.__rich_measure__(console, console.options.update(max_width=10_000)).maximum
-            if natural > console.width * 1.15:
-                table = None
-            else:
-                table.expand = natural > console.width
+        table = _fitting_table(section, items, console) if section in _TABLES and not narrow else None
         if table is not None:
             console.print(table)
             for i, item in enumerate(items, 1):

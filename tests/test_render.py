@@ -225,6 +225,24 @@ def test_terminal_fits_the_width(seed: Summary, width: int) -> None:
     assert "Sumy region" in out
 
 
+def test_terminal_list_layout_keeps_the_date_as_written(seed: Summary) -> None:
+    out = " ".join(_terminal(seed, 60).split())  # the list form, lines joined where they wrapped
+    assert "1. Sumy region (On Saturday) — drone — a minibus carrying civilians — 9 killed, 5 injured" in out
+    assert "2. eastern Ukraine (Later that day) — drone, missile — 6 killed" in out
+    assert "3. Kherson — shelling" in out  # no date given, none shown
+    assert "2. Crimea (in 2014) — annexed — Russia" in out
+
+
+def test_terminal_wide_attack_table_adds_the_perpetrator(seed: Summary) -> None:
+    out = _terminal(seed, 140)
+    table = out[out.index("Attacks (3)") : out.index("Territory (3)")].splitlines()
+    assert re.match(r"#\s+Place\s+Weapon\s+Perpetrator\s+Killed\s+Injured\s+When\s+Target", table[1])
+    assert re.search(r"eastern Ukraine\s+drone, missile\s+Russian forces\s+6\b", out)
+    # Where the perpetrator does not fit, the table goes without it rather than becoming a list.
+    narrower = _terminal(seed, 120)
+    assert "Perpetrator" not in narrower and re.search(r"#\s+Place\s+Weapon\s+Killed", narrower)
+
+
 def test_terminal_does_not_interpret_rich_markup_in_model_text() -> None:
     a = Article(text="A [bold red]bracketed[/] passage.")
     s = make_summary(a, headline="[bold]Not markup[/bold]", summary="x [/] y")
