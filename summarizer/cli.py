@@ -293,9 +293,20 @@ def _check_output(output: Path) -> None:
         raise UsageError(f"Cannot write {output}: folder {parent} does not exist.", hint="Create it first.")
 
 
-def _one_article(source: str) -> None:
-    """Refuse a folder, a feed or a JSONL file up front: they hold many articles."""
+def _not_one_article(source: str, what: str) -> Exception:
+    """The error for a feed, JSONL file, URL list or folder given to 'summarize': it points to 'batch'."""
     from summarizer.errors import InputError
+
+    if source == "-":
+        return InputError(
+            f"<stdin> {what}; 'summarize' reads one article.",
+            hint="Save it to a file and use 'summarizer batch FILE -o OUT.jsonl'.",
+        )
+    return InputError(f"{source} {what}; 'summarize' reads one article.", hint=f"Use 'summarizer batch {source} -o OUT.jsonl'.")
+
+
+def _one_article(source: str) -> None:
+    """Refuse a folder, a feed or a JSONL file by its name, before any work (the content is checked when read)."""
     from summarizer.inputs import FEED_SUFFIXES, JSONL_SUFFIXES
 
     if source == "-" or "://" in source:
@@ -307,11 +318,10 @@ def _one_article(source: str) -> None:
     elif suffix in JSONL_SUFFIXES or suffix == ".json":
         what = "holds many articles (JSON Lines)"
     elif suffix in FEED_SUFFIXES:
-        what = "is a feed"
+        what = "is an RSS/Atom feed"
     else:
         return
-    hint = f"Use 'summarizer batch {source}'." if "batch" in cli.commands else "Pass one article."
-    raise InputError(f"{source} {what}; 'summarize' reads one article.", hint=hint)
+    raise _not_one_article(source, what)
 
 
 def _fetch_timeout(config: Config) -> float:
@@ -420,14 +430,17 @@ title and date), - for stdin, or an http(s) URL.
 @summarizer_options
 def summarize(source: str, fmt: str | None, output: Path | None, show_usage: bool, overrides: dict[str, Any]) -> None:
     """Summarize one article from a file, stdin or a URL."""
-    from summarizer.inputs import read_source
+    from summarizer.inputs import ManyArticlesError, read_source
 
     fmt = (fmt or _default_format(output)).lower()
     if output is not None:
         _check_output(output)
     _one_article(source)
     summarizer = make_summarizer(overrides, announce=False)
-    article = read_source(source, timeout=_fetch_timeout(summarizer.config))
+    try:
+        article = read_source(source, timeout=_fetch_timeout(summarizer.config))
+    except ManyArticlesError as exc:
+        raise _not_one_article(source, exc.what) from exc
     announce_fallback(summarizer)
     announce_retries(summarizer)
     if summarizer.backend.name == "llm":

@@ -6,7 +6,8 @@ Single articles (raise :class:`InputError` on any problem)::
     read_html_file(path)      .html / .htm, extracted with trafilatura
     read_stdin(stream)        ``-``; HTML on stdin is extracted too
     fetch_url(url)            http(s), extracted with trafilatura
-    read_source(source)       dispatch on ``-``, URL scheme, extension, content
+    read_source(source)       dispatch on ``-``, URL scheme, content (ManyArticlesError for a feed,
+                              JSON Lines, a URL list or a folder)
 
 Many articles (streamed; a problem yields an :class:`InputFailure`, never raises)::
 
@@ -52,6 +53,7 @@ __all__ = [
     "TEASER_WORDS",
     "TEXT_SUFFIXES",
     "InputFailure",
+    "ManyArticlesError",
     "fetch_url",
     "load_articles",
     "load_feed",
@@ -94,6 +96,22 @@ class InputFailure:
 
     def __str__(self) -> str:
         return self.error
+
+
+class ManyArticlesError(InputError):
+    """Raised when one article was expected but the input holds many: a feed, JSON Lines, a URL list, a folder.
+
+    ``where`` names the input and ``what`` says what it is (``"is an RSS/Atom feed"``),
+    so a caller can point to its own way of reading many articles.
+    """
+
+    def __init__(self, where: str, what: str) -> None:
+        self.where = where
+        self.what = what
+        super().__init__(
+            f"{where} {what}, not one article.",
+            hint="Read it as a batch: load_articles(), or 'summarizer batch' on the command line.",
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -188,6 +206,36 @@ def _looks_like_jsonl(head: bytes) -> bool:
     return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
 
 
+#: What an input holding many articles is, by the kind _sniff() finds.
+_MANY = {
+    "feed": "is an RSS/Atom feed",
+    "jsonl": "holds many articles (JSON Lines)",
+    "urls": "is a list of URLs",
+}
+
+
+def _starts_with_object_line(data: bytes) -> bool:
+    line = data.lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n", 1)[0]
+    try:
+        return isinstance(json.loads(line.decode("utf-8")), dict)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return False
+
+
+def _sniff(data: bytes) -> str:
+    """What a whole (non-binary) input looks like: feed, jsonl, urls, html or text."""
+    head = data[:_SNIFF_BYTES]
+    if _looks_like_feed(head):
+        return "feed"
+    if _looks_like_jsonl(head) and _starts_with_object_line(data):
+        return "jsonl"
+    if _is_url_list(head):
+        return "urls"
+    if _looks_like_html(head):
+        return "html"
+    return "text"
+
+
 def _read_file_bytes(path: Path) -> bytes:
     where = str(path)
     try:
@@ -197,7 +245,7 @@ def _read_file_bytes(path: Path) -> bytes:
     except OSError as exc:
         raise InputError(f"{where}: cannot read ({exc.strerror or exc}).") from exc
     if path.is_dir():
-        raise InputError(f"{where} is a directory; pass a file, or use load_articles() to read a folder.")
+        raise ManyArticlesError(where, "is a folder")
     if size > MAX_BYTES:
         raise InputError(f"{where} is {size // (1024 * 1024)} MB, too large for one article; split it.")
     try:
@@ -263,10 +311,18 @@ def _html_fragment_to_text(fragment: str) -> str:
 
 
 def read_text_file(path: str | os.PathLike[str]) -> Article:
-    """Read a plain-text or Markdown article; ``id`` is the file name stem."""
+    """Read a plain-text or Markdown article as it is; ``id`` is the file name stem.
+
+    :func:`read_source` reads a file by its content: HTML in a .txt file is
+    extracted, and a feed or JSON Lines file is refused.
+    """
     p = Path(path)
-    where = str(path)
-    text = _check_text(_check_bytes(_read_file_bytes(p), where), where)
+    return _text_article(p, _check_bytes(_read_file_bytes(p), str(path)))
+
+
+def _text_article(p: Path, decoded: str) -> Article:
+    where = str(p)
+    text = _check_text(decoded, where)
     title = None
     if p.suffix.lower() in {".md", ".markdown"}:
         first = text.split("\n", 1)[0]
@@ -278,11 +334,14 @@ def read_text_file(path: str | os.PathLike[str]) -> Article:
 def read_html_file(path: str | os.PathLike[str]) -> Article:
     """Extract the article from a saved HTML page; ``id`` is the file name stem."""
     p = Path(path)
-    where = str(path)
     data = _read_file_bytes(p)
-    _check_bytes(data, where)
-    article = _extract_html(data, where)
-    return article.model_copy(update={"id": p.stem, "source": where})
+    _check_bytes(data, str(path))
+    return _html_article(p, data)
+
+
+def _html_article(p: Path, data: bytes) -> Article:
+    where = str(p)
+    return _extract_html(data, where).model_copy(update={"id": p.stem, "source": where})
 
 
 def read_stdin(stream: IO[str] | IO[bytes] | None = None) -> Article:
@@ -301,7 +360,10 @@ def read_stdin(stream: IO[str] | IO[bytes] | None = None) -> Article:
     else:
         data = raw
         text = _check_bytes(data, where)
-    if _looks_like_html(data[:_SNIFF_BYTES]):
+    kind = _sniff(data)
+    if kind in _MANY:
+        raise ManyArticlesError(where, _MANY[kind])
+    if kind == "html":
         return _extract_html(text, where).model_copy(update={"source": where})
     return Article(text=_check_text(text, where), source=where)
 
@@ -431,7 +493,7 @@ def _article_from_response(resp: _Response, url: str) -> Article:
     if _is_binary(resp.body):
         raise InputError(f"{url}: input is not text (binary file?).")
     if _looks_like_feed(head):
-        raise InputError(f"{url} is an RSS/Atom feed, not one article; read it as a feed (load_feed / load_articles).")
+        raise ManyArticlesError(url, _MANY["feed"])
     is_html = resp.content_type in {"text/html", "application/xhtml+xml"} or _looks_like_html(head)
     if is_html:
         article = _extract_html(resp.text(), url, url=resp.url)
@@ -451,19 +513,25 @@ def fetch_url(url: str, *, timeout: float = 20.0, client: httpx2.Client | None =
 
 
 def _read_path(path: Path) -> Article:
-    suffix = path.suffix.lower()
-    if suffix in HTML_SUFFIXES:
+    """One article file, read by its content: HTML is extracted (whatever the extension), many articles refused."""
+    if path.suffix.lower() in HTML_SUFFIXES:
         return read_html_file(path)
-    if suffix in TEXT_SUFFIXES:
-        return read_text_file(path)
     data = _read_file_bytes(path)
-    if _looks_like_html(data[:_SNIFF_BYTES]) and not _is_binary(data):
-        return read_html_file(path)
-    return read_text_file(path)
+    text = _check_bytes(data, str(path))
+    kind = _sniff(data)
+    if kind in _MANY:
+        raise ManyArticlesError(str(path), _MANY[kind])
+    if kind == "html":
+        return _html_article(path, data)
+    return _text_article(path, text)
 
 
 def read_source(source: str, *, timeout: float = 20.0) -> Article:
-    """One article from ``-`` (stdin), an http(s) URL, or a file (by extension, else sniffed)."""
+    """One article from ``-`` (stdin), an http(s) URL, or a file (read by its content).
+
+    HTML is extracted wherever it comes from; a feed, a JSON Lines file, a list
+    of URLs or a folder raises :class:`ManyArticlesError`.
+    """
     if source == "-":
         return read_stdin()
     if _is_url(source):
@@ -752,6 +820,8 @@ def _load_one(source: str, *, fetch: bool, timeout: float, client: _Client | Non
         head = handle.read(_SNIFF_BYTES)
     if suffix in JSONL_SUFFIXES:
         yield from _load_jsonl(path)
+    elif suffix in TEXT_SUFFIXES and _looks_like_jsonl(head) and _first_line_is_object(path):
+        yield from _load_jsonl(path)  # JSON Lines saved as .txt
     elif suffix == ".json" or (suffix not in ARTICLE_SUFFIXES and _looks_like_jsonl(head)):
         if not _first_line_is_object(path):
             raise InputError(

@@ -317,7 +317,7 @@ def test_missing_file_exits_2(tmp_path: Path) -> None:
     assert result.stderr == f"summarizer: error: {tmp_path / 'nope.txt'}: no such file; check the path.\n"
 
 
-@pytest.mark.parametrize(("name", "what"), [("feed.jsonl", "holds many articles (JSON Lines)"), ("feed.xml", "is a feed"), ("folder", "is a folder")])
+@pytest.mark.parametrize(("name", "what"), [("feed.jsonl", "holds many articles (JSON Lines)"), ("feed.xml", "is an RSS/Atom feed"), ("folder", "is a folder")])
 def test_many_article_inputs_point_to_batch(tmp_path: Path, name: str, what: str) -> None:
     path = tmp_path / name
     path.mkdir() if name == "folder" else path.write_text("{}", encoding="utf-8")
@@ -325,7 +325,58 @@ def test_many_article_inputs_point_to_batch(tmp_path: Path, name: str, what: str
     result = run("summarize", path)
 
     assert result.exit_code == 2
-    assert result.stderr == f"summarizer: error: {path} {what}; 'summarize' reads one article. Use 'summarizer batch {path}'.\n"
+    assert result.stderr == (
+        f"summarizer: error: {path} {what}; 'summarize' reads one article. Use 'summarizer batch {path} -o OUT.jsonl'.\n"
+    )
+
+
+FEED = (ROOT / "tests" / "data" / "feed-rss.xml").read_text(encoding="utf-8")
+JSONL = json.dumps({"id": "a", "text": SEED.read_text(encoding="utf-8")}) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "what"),
+    [
+        (FEED, "is an RSS/Atom feed"),
+        (JSONL * 2, "holds many articles (JSON Lines)"),
+        ("https://example.org/a\nhttps://example.org/b\n", "is a list of URLs"),
+    ],
+    ids=["feed", "jsonl", "urls"],
+)
+def test_many_articles_saved_as_txt_point_to_batch(tmp_path: Path, content: str, what: str) -> None:
+    path = tmp_path / "saved.txt"
+    path.write_text(content, encoding="utf-8")
+
+    result = extractive("summarize", path)
+
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == (
+        f"summarizer: error: {path} {what}; 'summarize' reads one article. Use 'summarizer batch {path} -o OUT.jsonl'.\n"
+    )
+
+
+def test_a_feed_on_stdin_points_to_batch() -> None:
+    result = extractive("summarize", "-", input=FEED)
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "summarizer: error: <stdin> is an RSS/Atom feed; 'summarize' reads one article. "
+        "Save it to a file and use 'summarizer batch FILE -o OUT.jsonl'.\n"
+    )
+
+
+@pytest.mark.parametrize("name", ["story.txt", "story.md"])
+def test_html_saved_as_txt_or_md_is_extracted(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(HTML_PAGE)
+
+    result = extractive("summarize", path)
+
+    assert result.exit_code == 0, result.stderr
+    summary = Summary.model_validate_json(result.stdout)
+    assert summary.article.title == "Trump to call Putin as Istanbul talks end with prisoner swap deal"
+    assert "<" not in summary.headline and "<p>" not in summary.article.text
+    assert summary.article.id == "story" and summary.article.source == str(path)
 
 
 def test_cp1252_file_is_decoded() -> None:

@@ -25,6 +25,7 @@ from summarizer.errors import InputError
 from summarizer.inputs import (
     MIN_WORDS,
     InputFailure,
+    ManyArticlesError,
     fetch_url,
     load_articles,
     load_feed,
@@ -210,8 +211,13 @@ def test_read_text_file_missing_names_the_path(tmp_path):
 
 
 def test_read_text_file_directory_is_a_clear_error(tmp_path):
-    with pytest.raises(InputError, match="is a directory"):
+    with pytest.raises(ManyArticlesError) as info:
         read_text_file(tmp_path)
+    assert str(info.value) == (
+        f"{tmp_path} is a folder, not one article. "
+        "Read it as a batch: load_articles(), or 'summarizer batch' on the command line."
+    )
+    assert info.value.what == "is a folder" and info.value.exit_code == 2
 
 
 def test_input_error_exit_code_is_2(tmp_path):
@@ -248,6 +254,43 @@ def test_unknown_extension_is_sniffed(tmp_path):
     as_text.write_text(LONG_TEXT, encoding="utf-8")
     assert read_source(str(as_html)).title == "Drone strike on minibus kills nine in Sumy region"
     assert read_source(str(as_text)).text == LONG_TEXT.strip()
+
+
+def test_read_source_reads_a_file_by_its_content_not_its_extension(tmp_path):
+    page = tmp_path / "page.txt"
+    page.write_bytes(ARTICLE_HTML)
+    article = read_source(str(page))
+    assert article.title == "Drone strike on minibus kills nine in Sumy region"
+    assert "<" not in article.text and article.id == "page" and article.source == str(page)
+
+
+@pytest.mark.parametrize(
+    ("content", "what"),
+    [
+        ((DATA / "feed-rss.xml").read_bytes(), "is an RSS/Atom feed"),
+        (json.dumps({"text": LONG_TEXT}).encode() + b"\n", "holds many articles (JSON Lines)"),
+        (b"# reading list\nhttps://example.org/a\nhttps://example.org/b\n", "is a list of URLs"),
+    ],
+    ids=["feed", "jsonl", "urls"],
+)
+def test_many_articles_in_a_text_file_or_on_stdin_are_refused(tmp_path, content, what):
+    path = tmp_path / "saved.txt"
+    path.write_bytes(content)
+    with pytest.raises(ManyArticlesError) as from_file:
+        read_source(str(path))
+    with pytest.raises(ManyArticlesError) as from_stdin:
+        read_stdin(io.BytesIO(content))
+    assert from_file.value.what == from_stdin.value.what == what
+    assert str(from_stdin.value).startswith(f"<stdin> {what}, not one article.")
+
+
+def test_a_long_jsonl_line_in_a_text_file_is_still_recognised(tmp_path):
+    path = tmp_path / "saved.txt"
+    path.write_text(json.dumps({"text": LONG_TEXT * 10}) + "\n", encoding="utf-8")
+    with pytest.raises(ManyArticlesError, match="JSON Lines"):
+        read_source(str(path))
+    (article,) = load_articles([str(path)])  # batch reads it as JSON Lines
+    assert isinstance(article, Article) and article.source == f"{path}:1"
 
 
 def test_read_stdin_text_stream():
