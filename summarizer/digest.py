@@ -164,8 +164,13 @@ class Digest:
 
     @property
     def period(self) -> tuple[date, date] | None:
-        days = [s.day for s in self.sources if s.day is not None]
-        return (min(days), max(days)) if days else None
+        """The first and last publication dates of the sources, when any is known."""
+        return _period(self.sources)
+
+
+def _period(sources: Iterable[Source]) -> tuple[date, date] | None:
+    days = [s.day for s in sources if s.day is not None]
+    return (min(days), max(days)) if days else None
 
 
 # ---------------------------------------------------------------------------
@@ -488,13 +493,18 @@ def _figure(value: tuple[int, int] | None) -> str:
     return f"{low:,}" if low == high else f"{low:,}–{high:,}"
 
 
+def _dates(period: tuple[date, date] | None) -> str | None:
+    """``2025-05-17``, or ``2025-05-17 to 2025-05-18``; None when no date is known."""
+    if period is None:
+        return None
+    first, last = period
+    return first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
+
+
 def _title(d: Digest) -> tuple[str, str]:
     n = len(d.sources)
-    period = d.period
-    when = ""
-    if period:
-        first, last = period
-        when = f", {first.isoformat()}" if first == last else f", {first.isoformat()} to {last.isoformat()}"
+    period = _dates(d.period)
+    when = f", {period}" if period else ""
     counts = (
         f"{len(d.attacks)} attack{'s' if len(d.attacks) != 1 else ''}, {len(d.diplomacy)} diplomatic "
         f"event{'s' if len(d.diplomacy) != 1 else ''}, {len(d.territory)} territorial "
@@ -528,23 +538,31 @@ def _md_sources(sources: Sequence[Source]) -> str:
     return "; ".join(_md_source(s) for s in sources[:MAX_LINKS]) + _more(sources)
 
 
+_ATTACK_HEADERS = ("Published", "Date (as written)", "Place", "Weapon", "Killed", "Injured", "Sources")
+_TERRITORY_HEADERS = ("Published", "Place", "Region", "Claimant", "Status", "When", "Sources")
+
+
 def to_markdown(summaries: Iterable[Summary] | Digest, *, failures: Iterable[Any] = ()) -> str:
     """The digest as Markdown: tables and a timeline, every row linked to its articles."""
     d = _as_digest(summaries, failures)
     title, counts = _title(d)
     out = [f"# {title}", "", counts + ".", ""]
     out += ["## Attacks", ""]
+    # Dates as written ("on Saturday") read against the publication dates; the column is left out
+    # when no article has one.
+    skip = 0 if d.period else 1
     if d.attacks:
         out += md_table(
-            ["Date (as written)", "Place", "Weapon", "Killed", "Injured", "Sources"],
+            _ATTACK_HEADERS[skip:],
             (
                 [
+                    _dates(_period(e.sources)) or DASH,
                     md(e.when or DASH), md(e.place), md(", ".join(words(w) for w in e.weapons) or DASH),
                     _figure(e.killed), _figure(e.injured), _md_sources(e.sources),
-                ]
+                ][skip:]
                 for e in d.attacks
             ),
-            right=(3, 4),
+            right=(4 - skip, 5 - skip),
         )
     else:
         out.append("No attacks reported.")
@@ -560,10 +578,10 @@ def to_markdown(summaries: Iterable[Summary] | Digest, *, failures: Iterable[Any
     out += ["", "## Territorial changes", ""]
     if d.territory:
         out += md_table(
-            ["Place", "Region", "Claimant", "Status", "When", "Sources"],
+            _TERRITORY_HEADERS[skip:],
             (
-                [md(e.place), md(e.region or DASH), md(e.claimant), md(words(e.status)), md(e.when or DASH),
-                 _md_sources(e.sources)]
+                [_dates(_period(e.sources)) or DASH, md(e.place), md(e.region or DASH), md(e.claimant),
+                 md(words(e.status)), md(e.when or DASH), _md_sources(e.sources)][skip:]
                 for e in d.territory
             ),
         )
@@ -599,8 +617,8 @@ def to_markdown(summaries: Iterable[Summary] | Digest, *, failures: Iterable[Any
 
 _P = "smzd"  # CSS class prefix, distinct from a single summary's "smz"
 # CSS kinds of the table columns (see summarizer._markup.html_table).
-_ATTACK_KINDS = ("", "text", "", "num", "num", "text")
-_TERRITORY_KINDS = ("text", "text", "text", "", "", "text")
+_ATTACK_KINDS = ("", "", "text", "", "num", "num", "text")
+_TERRITORY_KINDS = ("", "text", "text", "text", "", "", "text")
 _SANCTION_KINDS = ("", "text", "text", "prose", "text")
 
 
@@ -630,9 +648,15 @@ def _css() -> str:
         f"font-size:.85em}}"
         f"{r} .{_P}-merged{{font-size:.8em;color:#0a6;margin-left:.3em}}"
         f"{r} ol.{_P}-sources{{padding-left:1.6em}}{r} ol.{_P}-sources li:target{{background:rgba(255,230,0,.3)}}"
-        f"{r} code{{font-size:.9em}}"
+        f"{r} code{{font-size:.9em}}{r} time{{white-space:nowrap}}"
         f"{r} .{_P}-failed{{margin:1em 0;padding:.5em .8em;border-left:4px solid #d33;background:rgba(220,50,50,.08)}}"
     )
+
+
+def _html_dates(period: tuple[date, date] | None) -> str:
+    if period is None:
+        return muted(_P)
+    return " to ".join(f'<time datetime="{day.isoformat()}">{day.isoformat()}</time>' for day in dict.fromkeys(period))
 
 
 def _merged(sources: Sequence[Source]) -> str:
@@ -645,16 +669,18 @@ def to_html_fragment(summaries: Iterable[Summary] | Digest, *, failures: Iterabl
     title, counts = _title(d)
     out = [f'<div class="{_P}-root"><style>{_css()}</style><h2>{esc(title)}</h2><p class="{_P}-muted">{esc(counts)}.</p>']
     out.append("<h3>Attacks</h3>")
+    skip = 0 if d.period else 1  # the Published column, as in Markdown
     if d.attacks:
         rows = [
             [
+                _html_dates(_period(e.sources)),
                 cell(_P, e.when), esc(e.place), cell(_P, ", ".join(words(w) for w in e.weapons)),
                 esc(_figure(e.killed)) if e.killed else muted(_P), esc(_figure(e.injured)) if e.injured else muted(_P),
                 _html_sources(e.sources) + _merged(e.sources),
-            ]
+            ][skip:]
             for e in d.attacks
         ]
-        out.append(html_table(_P, ["Date (as written)", "Place", "Weapon", "Killed", "Injured", "Sources"], rows, kinds=_ATTACK_KINDS))
+        out.append(html_table(_P, _ATTACK_HEADERS[skip:], rows, kinds=_ATTACK_KINDS[skip:]))
     else:
         out.append(f"<p>{muted(_P, 'No attacks reported.')}</p>")
     out.append("<h3>Diplomacy timeline</h3>")
@@ -674,11 +700,11 @@ def to_html_fragment(summaries: Iterable[Summary] | Digest, *, failures: Iterabl
     out.append("<h3>Territorial changes</h3>")
     if d.territory:
         rows = [
-            [esc(e.place), cell(_P, e.region), esc(e.claimant), esc(words(e.status)), cell(_P, e.when),
-             _html_sources(e.sources) + _merged(e.sources)]
+            [_html_dates(_period(e.sources)), esc(e.place), cell(_P, e.region), esc(e.claimant), esc(words(e.status)),
+             cell(_P, e.when), _html_sources(e.sources) + _merged(e.sources)][skip:]
             for e in d.territory
         ]
-        out.append(html_table(_P, ["Place", "Region", "Claimant", "Status", "When", "Sources"], rows, kinds=_TERRITORY_KINDS))
+        out.append(html_table(_P, _TERRITORY_HEADERS[skip:], rows, kinds=_TERRITORY_KINDS[skip:]))
     else:
         out.append(f"<p>{muted(_P, 'No territorial changes reported.')}</p>")
     out.append("<h3>Sanctions</h3>")

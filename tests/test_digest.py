@@ -76,6 +76,25 @@ def test_the_same_attack_reported_by_two_articles_is_one_row_listing_both_source
     assert "[Drone kills nine in Sumy region](https://news.example.org/sumy)" in row and "`desk-7`" in row
 
 
+def test_dates_as_written_are_shown_with_the_publication_dates() -> None:
+    kharkiv = summary(KHARKIV, id="k", published="2025-05-24",
+                      attacks=[attack(KHARKIV, place="Kharkiv", when="on Saturday", weapons=["missile"], killed=2)])
+
+    d = digest.build([sumy_a(), sumy_b(), kharkiv])
+
+    rows = [line for line in digest.to_markdown(d).splitlines() if line.startswith("| ")]
+    assert rows[0].startswith("| Published | Date (as written) | Place |")
+    assert rows[1].startswith("| 2025-05-17 to 2025-05-18 | on Saturday | Bilopillia, Sumy region |")
+    assert rows[2].startswith("| 2025-05-24 | on Saturday | Kharkiv |")
+    html = digest.to_html_fragment(d)
+    assert '<td><time datetime="2025-05-17">2025-05-17</time> to <time datetime="2025-05-18">' in html
+    assert '<td><time datetime="2025-05-24">2025-05-24</time></td>' in html
+    # No article dated, no column of dashes.
+    undated = summary(KHARKIV, id="u", attacks=[attack(KHARKIV, place="Kharkiv", when="on Saturday", killed=2)])
+    assert "| Date (as written) | Place |" in digest.to_markdown([undated])
+    assert "Published" not in digest.to_markdown([undated]) + digest.to_html_fragment([undated])
+
+
 @pytest.mark.parametrize(
     ("change", "why"),
     [
