@@ -78,15 +78,55 @@ def _report(exc: BaseException, *, debug: bool) -> int:
     return 1
 
 
+class _OneLineUsageError(click.UsageError):
+    """A click usage error (bad option value, missing argument) shown as one line, like every other error."""
+
+    def __init__(self, exc: click.UsageError, command: str) -> None:
+        super().__init__(exc.message, exc.ctx)
+        self.original = exc
+        self.command = exc.ctx.command_path if exc.ctx is not None else command
+
+    def show(self, file: Any = None) -> None:
+        message = " ".join(self.original.format_message().split())
+        if not message.endswith((".", "?", "!")):
+            message += "."
+        note(f"error: {message} See '{self.command} --help'.")
+
+
+def _one_line_usage(exc: click.UsageError, command: str) -> click.UsageError:
+    if isinstance(exc, (_OneLineUsageError, click.exceptions.NoArgsIsHelpError)):
+        return exc  # 'summarizer' alone shows the help
+    return _OneLineUsageError(exc, command)
+
+
+_COMMAND = "summarizer.command"  # key in ctx.meta: the command path being parsed, for usage errors without a context
+
+
 class _Group(click.Group):
-    """Commands listed in the order they are defined; library errors become one-line messages."""
+    """Commands listed in the order they are defined; library and usage errors become one-line messages."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)
 
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            raise _one_line_usage(exc, info_name or PROG) from exc
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None:
+            ctx.meta[_COMMAND] = f"{ctx.command_path} {command.name}"
+        return name, command, rest
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise _one_line_usage(exc, ctx.meta.get(_COMMAND, ctx.command_path)) from exc
         except (click.exceptions.Exit, click.ClickException, click.Abort, BrokenPipeError):
             raise
         except KeyboardInterrupt:

@@ -259,15 +259,39 @@ def test_explicit_extractive_backend_says_nothing_on_stderr() -> None:
     assert result.exit_code == 0 and result.stderr == ""
 
 
-def test_usage_errors_from_click_exit_2() -> None:
-    result = run("summarize", SEED, "--mode", "yaml")
+MODES = "'tools', 'json', 'json_schema', 'md_json'"
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["summarize", SEED, "--mode", "yaml"],
+         f"Invalid value for '--mode': 'yaml' is not one of {MODES}. See 'summarizer summarize --help'."),
+        (["summarize", SEED, "--format", "pdf"],
+         "Invalid value for '-f' / '--format': 'pdf' is not one of 'terminal', 'json', 'markdown', 'html'. "
+         "See 'summarizer summarize --help'."),
+        (["summarize"], "Missing argument 'SOURCE'. See 'summarizer summarize --help'."),
+        (["summarize", SEED, "--max-attempts"], "Option '--max-attempts' requires an argument. See 'summarizer summarize --help'."),
+        (["batch", SEED], "Missing option '-o' / '--output'. See 'summarizer batch --help'."),
+        (["batch", SEED, "-o", "out.jsonl", "--concurrency", "0"],
+         "Invalid value for '--concurrency': 0 is not in the range x>=1. See 'summarizer batch --help'."),
+        (["sumarize", SEED], "No such command 'sumarize'. Did you mean 'summarize'? See 'summarizer --help'."),
+        (["--verbos", "summarize"], "No such option '--verbos'. Did you mean '--version'? See 'summarizer --help'."),
+    ],
+    ids=["choice", "format", "missing-argument", "missing-value", "missing-option", "range", "command", "group-option"],
+)
+def test_usage_errors_from_click_are_one_line_and_exit_2(args: list[Any], line: str) -> None:
+    result = run(*args)
 
     assert result.exit_code == 2
-    assert "Invalid value for '--mode'" in result.stderr
+    assert result.stdout == ""
+    assert result.stderr == f"summarizer: error: {line}\n"
 
 
-def test_missing_source_argument_exits_2() -> None:
-    assert run("summarize").exit_code == 2
+def test_summarizer_alone_still_shows_the_help() -> None:
+    result = run()
+
+    assert result.exit_code == 2 and "Commands:" in result.output
 
 
 def test_bad_base_url_is_a_usage_error() -> None:
