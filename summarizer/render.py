@@ -41,6 +41,7 @@ from summarizer.schema import (
     SECTIONS,
     Attack,
     Diplomacy,
+    Dropped,
     Quote,
     Sanction,
     Section,
@@ -167,8 +168,11 @@ def describe_item(section: Section, item: object, index: int | None = None) -> s
     return f"{section} #{index}: {body}" if index is not None else body
 
 
-def _describe_dropped_item(item: dict[str, object]) -> str:
-    """A short description of a dropped item's dict (whatever the backend proposed)."""
+def _describe_dropped(d: Dropped) -> str:
+    """A short description of what the backend proposed: the item's fields, or the headline/summary text."""
+    if d.section not in SECTIONS:
+        return f"“{clip(str(d.item.get('text') or ''), 120)}”"
+    item = d.item
     keys = ("kind", "status", "place", "region", "actors", "weapons", "target", "claimant", "what")
     parts = []
     for key in keys:
@@ -182,6 +186,31 @@ def _describe_dropped_item(item: dict[str, object]) -> str:
         if item.get(key) is not None:
             parts.append(f"{item[key]} {key}")
     return " — ".join(parts) or "(empty item)"
+
+
+def _verdict(d: Dropped) -> str:
+    """What became of it: dropped whole, kept without its ungrounded parts, or replaced."""
+    if d.section not in SECTIONS:
+        return "replaced by the article's lead"
+    return "kept, without" if d.kept else "dropped"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def _dropped_heading(dropped: Sequence[Dropped]) -> str:
+    """``Dropped: 2 items not found in the article``, or what was dropped, kept and replaced."""
+    verdicts = [_verdict(d) for d in dropped]
+    whole, trimmed = verdicts.count("dropped"), verdicts.count("kept, without")
+    if whole == len(dropped):
+        return f"Dropped: {_plural(whole, 'item')} not found in the article"
+    parts = [f"{_plural(whole, 'item')} dropped"] if whole else []
+    if trimmed:
+        parts.append(f"{_plural(trimmed, 'item')} kept without {'its' if trimmed == 1 else 'their'} ungrounded parts")
+    if replaced := [d.section for d in dropped if d.section not in SECTIONS]:
+        parts.append(f"{' and '.join(replaced)} replaced by the article's lead")
+    return "Not found in the article: " + ", ".join(parts)
 
 
 def _usage_line(summary: Summary) -> str:
@@ -278,10 +307,10 @@ def to_markdown(summary: Summary) -> str:
         lines += _MD_SECTIONS[section](items)
         lines.append("")
     if summary.meta.dropped:
-        lines += ["## Dropped (not found in the article)", ""]
+        lines += [f"## {_dropped_heading(summary.meta.dropped)}", ""]
         for d in summary.meta.dropped:
             reasons = "; ".join(d.reasons) or "no reason given"
-            lines.append(f"- {d.section}: {md(_describe_dropped_item(d.item))} — *{md(reasons)}*")
+            lines.append(f"- {d.section}: {md(_describe_dropped(d))} — {_verdict(d)}: *{md(reasons)}*")
         lines.append("")
     lines += ["---", "", f"*{md(_usage_line(summary))}*", ""]
     return "\n".join(lines)
@@ -454,12 +483,10 @@ def to_terminal(summary: Summary, console: Console) -> None:
 
     if summary.meta.dropped:
         console.print()
-        console.print(
-            Text(f"Dropped (not found in the article) ({len(summary.meta.dropped)})", style="bold yellow")
-        )
+        console.print(Text(_dropped_heading(summary.meta.dropped), style="bold yellow"))
         grid = _item_grid()
         for d in summary.meta.dropped:
-            body = [Text(f"{d.section}: {_describe_dropped_item(d.item)}", style="yellow")]
+            body = [Text(f"{d.section}: {_describe_dropped(d)} — {_verdict(d)}:", style="yellow")]
             body += [Text(r, style="dim yellow") for r in d.reasons or ["no reason given"]]
             grid.add_row(Text("•", style="yellow"), Group(*body))
         console.print(grid)
@@ -695,13 +722,12 @@ def to_html_fragment(summary: Summary, *, evidence_view: bool = True) -> str:
             out.append(_html_section(section, items))
     if summary.meta.dropped:
         lis = "".join(
-            f"<li><b>{esc(d.section)}</b>: {esc(_describe_dropped_item(d.item))}"
-            f' <span class="{_P}-muted">— {esc("; ".join(d.reasons) or "no reason given")}</span></li>'
+            f"<li><b>{esc(d.section)}</b>: {esc(_describe_dropped(d))} — {esc(_verdict(d))}:"
+            f" {muted(_P, '; '.join(d.reasons) or 'no reason given')}</li>"
             for d in summary.meta.dropped
         )
         out.append(
-            f'<div class="{_P}-dropped"><h3>Dropped (not found in the article) '
-            f'<span class="{_P}-muted">({len(summary.meta.dropped)})</span></h3><ul>{lis}</ul></div>'
+            f'<div class="{_P}-dropped"><h3>{esc(_dropped_heading(summary.meta.dropped))}</h3><ul>{lis}</ul></div>'
         )
     if evidence_view:
         out.append(_evidence_html(summary))

@@ -21,6 +21,7 @@ from summarizer.schema import (
     Article,
     Attack,
     Diplomacy,
+    Dropped,
     Sanction,
     Span,
     Summary,
@@ -165,11 +166,55 @@ def test_markdown_lists_diplomacy_with_quotes_and_sanctions(seed: Summary) -> No
 
 def test_markdown_dropped_section_and_footer(seed: Summary) -> None:
     md = to_markdown(seed)
-    assert "## Dropped (not found in the article)" in md
+    assert "## Dropped: 1 item not found in the article\n" in md
     assert "killed=12 is not stated in the evidence" in md
     footer = md.strip().splitlines()[-1]
     for bit in ("backend: llm", "model: gpt-4o-mini", "attempts: 2", "tokens: 3,010"):
         assert bit in footer
+
+
+def _with_kept_and_replaced(seed: Summary) -> Summary:
+    """The seed with, besides its dropped attack, an item kept without an invented quote and a replaced headline."""
+    kept = Dropped(
+        section="diplomacy",
+        item={"kind": "call", "actors": ["Donald Trump"], "what": "Trump will call Putin.", "quotes": []},
+        reasons=['quote "We will end it in a day" (Donald Trump) is not in the article'],
+        kept=True,
+    )
+    headline = Dropped(
+        section="headline",
+        item={"text": "Trump says 500 killed as talks collapse"},
+        reasons=["headline: the figure 500 is not stated in the article"],
+    )
+    meta = seed.meta.model_copy(update={"dropped": [*seed.meta.dropped, kept, headline]})
+    return seed.model_copy(update={"meta": meta})
+
+
+def test_dropped_entries_say_what_became_of_them(seed: Summary) -> None:
+    s = _with_kept_and_replaced(seed)
+    heading = (
+        "Not found in the article: 1 item dropped, 1 item kept without its ungrounded parts, "
+        "headline replaced by the article's lead"
+    )
+    md = to_markdown(s)
+    assert f"## {heading}\n" in md
+    assert "- attacks: Kharkiv — missile — 12 killed — dropped: *evidence not found in the article" in md
+    assert (
+        '- diplomacy: call — Donald Trump — Trump will call Putin. — kept, without: *quote "We will end it in a day"'
+        in md
+    )
+    assert (
+        "- headline: “Trump says 500 killed as talks collapse” — replaced by the article's lead: "
+        "*headline: the figure 500 is not stated in the article*" in md
+    )
+    out = " ".join(_terminal(s, 120).split())
+    assert heading in out
+    assert "diplomacy: call — Donald Trump — Trump will call Putin. — kept, without: quote" in out
+    assert "headline: “Trump says 500 killed as talks collapse” — replaced by the article's lead:" in out
+    frag = to_html_fragment(s)
+    assert f"<h3>{heading.replace(chr(39), '&#x27;')}</h3>" in frag
+    assert "<b>diplomacy</b>: call — Donald Trump — Trump will call Putin. — kept, without:" in frag
+    assert "<b>attacks</b>: Kharkiv — missile — 12 killed — dropped:" in frag
 
 
 def test_markdown_leaves_out_empty_sections_and_dropped() -> None:
@@ -212,7 +257,7 @@ def test_terminal_shows_evidence_offsets_dropped_and_footer(seed: Summary) -> No
     out = _terminal(seed, 120)
     ev = seed.attacks[0].evidence[0]
     assert f"[{ev.start}–{ev.end}]" in out
-    assert "Dropped (not found in the article)" in out
+    assert "Dropped: 1 item not found in the article" in out
     assert "killed=12 is not stated in the evidence" in out
     assert "Dmitry Peskov" in out
     assert "model: gpt-4o-mini" in out
@@ -261,7 +306,7 @@ def test_html_fragment_has_headline_summary_and_section_tables(seed: Summary) ->
     assert "Trump to call Putin" in frag
     for section in ("diplomacy", "attacks", "territory", "sanctions"):
         assert f'class="smz-table smz-t-{section}"' in frag
-    assert "Dropped (not found in the article)" in frag
+    assert "<h3>Dropped: 1 item not found in the article</h3>" in frag
 
 
 def test_html_escapes_article_and_model_text() -> None:
