@@ -206,6 +206,8 @@ class BatchStats:
     paused_s: float = 0.0
     """Seconds the batch was held by shared backoffs (summed over the pauses, not the workers)."""
     started: float = field(default_factory=time.monotonic)
+    run_id: str | None = None
+    """The run's id in the store, set when the batch starts."""
 
     @property
     def elapsed(self) -> float:
@@ -692,6 +694,7 @@ async def asummarize_many(
     lease_s: float = 300.0,
     poll_s: float = 0.5,
     cached_only: bool = False,
+    run_args: dict[str, Any] | None = None,
     **options: Any,
 ) -> AsyncIterator[BatchResult]:
     """Summarize ``articles`` concurrently; yield one :class:`BatchResult` per input as each finishes.
@@ -705,6 +708,8 @@ async def asummarize_many(
     ``on_result`` is called with each result before it is yielded; ``stats``
     (a :class:`BatchStats`) is updated as the batch runs. ``cached_only`` never
     summarizes: each input gets what the store holds for it (``--from-store``).
+    The run is recorded in the store with its settings (concurrency, limits,
+    model, backend) plus ``run_args``; its id is ``stats.run_id``.
 
     >>> async for result in asummarize_many(load_articles(["feed.xml"]), store="summarizer.db"):  # doctest: +SKIP
     ...     print(result.id, result.summary.headline if result.ok else result.error)
@@ -720,9 +725,10 @@ async def asummarize_many(
     try:
         run = await asyncio.to_thread(
             db.start_run, run_id,
-            {"concurrency": concurrency, "retry_failed": retry_failed, "rpm": rpm, "tpm": tpm,
+            {**(run_args or {}), "concurrency": concurrency, "retry_failed": retry_failed, "rpm": rpm, "tpm": tpm,
              "model": summarizer.config.model, "backend": summarizer.backend.name},
         )
+        stats.run_id = run
         runner = _Runner(
             summarizer, db, concurrency=concurrency, retry_failed=retry_failed,
             throttle=Throttle(rpm, tpm, stats=stats), run_id=run, stats=stats, lease_s=lease_s, poll_s=poll_s,

@@ -870,7 +870,6 @@ def batch(
         run_id: str | None
         if inputs:
             summarizer = make_summarizer(overrides, announce=not from_store)
-            run_id = store.start_run(args={"inputs": list(inputs), "output": str(output)})
             articles = load_articles(inputs, fetch=not no_fetch, timeout=_fetch_timeout(summarizer.config))
             with _BatchProgress(stats, enabled=sys.stderr.isatty()) as progress, _warnings_as_notes(progress.note):
                 shown = 0
@@ -883,12 +882,17 @@ def batch(
                         error = result.error or "failed"
                         progress.note(f"failed: {error}" if error.startswith(result.id) else f"failed: {result.id}: {error}")
 
+                run_args = {
+                    "inputs": list(inputs), "output": str(output),
+                    "digest": str(digest_path) if digest_path else None, "from_store": from_store,
+                }
                 for _ in iter_summarize_many(
-                    articles, summarizer=summarizer, store=store, run_id=run_id, concurrency=concurrency,
-                    rpm=rpm, tpm=tpm, retry_failed=retry_failed, cached_only=from_store, stats=stats,
-                    on_result=on_result,
+                    articles, summarizer=summarizer, store=store, concurrency=concurrency, rpm=rpm, tpm=tpm,
+                    retry_failed=retry_failed, cached_only=from_store, stats=stats, on_result=on_result,
+                    run_args=run_args,
                 ):
                     pass
+            run_id = stats.run_id
         else:
             run_id = store.latest_run_id()
             if run_id is None:

@@ -520,6 +520,23 @@ def test_cli_from_store_rebuilds_outputs_without_any_request(server: LLMServer, 
     assert records[3]["id"] == "a50" and "not summarized yet" in records[3]["error"]
 
 
+def test_cli_batch_records_one_run_with_its_inputs_and_its_model(server: LLMServer, tmp_path: Path) -> None:
+    import sqlite3
+
+    feed = write_articles_jsonl(tmp_path / "in.jsonl", articles(2))
+    db = tmp_path / "s.db"
+
+    result = run_cli(["batch", str(feed), "-o", str(tmp_path / "out.jsonl"), "--store", str(db), "--concurrency", "3"], server)
+
+    assert result.exit_code == 0, result.stderr
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT args_json FROM runs").fetchall()
+    assert len(rows) == 1
+    args = json.loads(rows[0][0])
+    assert args["inputs"] == [str(feed)] and args["output"] == str(tmp_path / "out.jsonl")
+    assert args["model"] == TEST_MODEL and args["backend"] == "llm" and args["concurrency"] == 3
+
+
 def test_cli_batch_needs_inputs_unless_from_store(server: LLMServer, tmp_path: Path) -> None:
     result = run_cli(["batch", "-o", str(tmp_path / "out.jsonl")], server)
     assert result.exit_code == 2 and "No INPUT given" in result.stderr
