@@ -61,6 +61,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from summarizer.config import Config
 from summarizer.errors import (
     AuthenticationError,
     NotFoundError,
@@ -318,7 +319,11 @@ def _lexicon_version() -> str | None:
     return digest.hexdigest()[:12]
 
 
-def backend_identity(summarizer: Summarizer) -> tuple[str | None, str | None]:
+Identity = tuple[str | None, str | None]
+"""(model, prompt version): with the content hash and the schema version, the key of a work item."""
+
+
+def backend_identity(summarizer: Summarizer) -> Identity:
     """(model, prompt version) that key the store for this summarizer's backend."""
     backend = summarizer.backend
     if backend.name == "llm":
@@ -328,6 +333,23 @@ def backend_identity(summarizer: Summarizer) -> tuple[str | None, str | None]:
     if version is None and backend.name == "extractive":
         version = _lexicon_version()
     return backend.name, version
+
+
+def config_identities(config: Config) -> list[Identity]:
+    """The identities results for ``config`` may be stored under, most likely first; no backend is made.
+
+    For reading the store (``cached_only``): the LLM's (the configured model and
+    the prompt version of ``config.prompts_dir``) whether or not an endpoint is
+    configured now, and for ``backend="auto"`` also the extractive backend's,
+    which an earlier run without an endpoint used.
+    """
+    from summarizer.prompts import Prompts
+
+    extractive = ("extractive", _lexicon_version())
+    if config.backend == "extractive":
+        return [extractive]
+    llm = (config.model, Prompts.load(config.prompts_dir).version)
+    return [llm] if config.backend == "llm" else [llm, extractive]
 
 
 # ---------------------------------------------------------------------------
@@ -393,6 +415,7 @@ class _Runner:
         lease_s: float,
         poll_s: float,
         cached_only: bool = False,
+        identities: list[Identity] | None = None,
     ) -> None:
         self.summarizer = summarizer
         self.cached_only = cached_only
@@ -405,14 +428,15 @@ class _Runner:
         self.lease_s = lease_s
         self.poll_s = poll_s
         self.owner = make_owner()
-        self.model, self.prompt_version = backend_identity(summarizer)
+        #: Where results are stored: a new result under the first; an existing one is looked up under each.
+        self.identities = identities or [backend_identity(summarizer)]
         self.slots = asyncio.Semaphore(concurrency)
         self.results: asyncio.Queue[Any] = asyncio.Queue()
         self.tasks: set[asyncio.Task[None]] = set()
         self.inflight: dict[str, asyncio.Future[None]] = {}
         self.computed: set[str] = set()  # keys this run summarized itself
         self.by_url: dict[str, str] = {}  # url -> key of the first input with that url
-        self._client: Any = getattr(summarizer.backend, "client", None)
+        self._client: Any = None if cached_only else getattr(summarizer.backend, "client", None)
         self._hooked = hasattr(self._client, "before_request") and hasattr(self._client, "on_backoff")
         self._prompt_chars: int | None = None
 
@@ -524,7 +548,7 @@ class _Runner:
         except (SummarizerError, ValidationError) as exc:
             source = getattr(item, "source", None) or f"input #{seq + 1}"
             return await self._admit_failure(seq, source, getattr(item, "id", None), getattr(item, "url", None), str(exc))
-        key = work_key(article.content_hash, self.model, self.prompt_version, SCHEMA_VERSION)
+        key = await self._key(article)
         if article.url:
             key = self.by_url.setdefault(article.url, key)  # same URL: the first input's item
         await self._db(
@@ -538,6 +562,15 @@ class _Runner:
             # Registered here, in input order, so a later duplicate always finds it.
             p.first = self.inflight[key] = asyncio.get_running_loop().create_future()
         return p
+
+    async def _key(self, article: Article) -> str:
+        """The article's work key: under the first identity, unless the store has it finished under another."""
+        keys = [work_key(article.content_hash, model, version, SCHEMA_VERSION) for model, version in self.identities]
+        for key in keys if len(keys) > 1 else ():
+            record = await self._db(self.store.get, key)
+            if record is not None and record.status in ("done", "failed"):
+                return key
+        return keys[0]
 
     async def _admit_failure(self, seq: int, source: str, input_id: str | None, url: str | None, error: str) -> _Input:
         key = _failure_key(source)
@@ -707,7 +740,9 @@ async def asummarize_many(
     :class:`~summarizer.pipeline.Summarizer` (or pass ``summarizer=``).
     ``on_result`` is called with each result before it is yielded; ``stats``
     (a :class:`BatchStats`) is updated as the batch runs. ``cached_only`` never
-    summarizes: each input gets what the store holds for it (``--from-store``).
+    summarizes: each input gets what the store holds for it (``--from-store``),
+    found by the configured model and prompt version (see :func:`config_identities`),
+    so it needs no endpoint.
     The run is recorded in the store with its settings (concurrency, limits,
     model, backend) plus ``run_args``; its id is ``stats.run_id``.
 
@@ -719,20 +754,25 @@ async def asummarize_many(
     if summarizer is not None and options:
         raise UsageError(f"Pass options ({', '.join(sorted(options))}) to Summarizer(...) or here, not both.")
     summarizer = summarizer if summarizer is not None else Summarizer(**options)
-    summarizer.backend  # noqa: B018 - a configuration error surfaces now, not once per item
+    identities = None
+    if cached_only:  # no backend needed (nor an endpoint): keys come from the configuration
+        identities = config_identities(summarizer.config)
+        backend = summarizer.config.backend
+    else:
+        backend = summarizer.backend.name  # a configuration error surfaces now, not once per item
     stats = stats if stats is not None else BatchStats()
     db, own_store = _open_store(store)
     try:
         run = await asyncio.to_thread(
             db.start_run, run_id,
             {**(run_args or {}), "concurrency": concurrency, "retry_failed": retry_failed, "rpm": rpm, "tpm": tpm,
-             "model": summarizer.config.model, "backend": summarizer.backend.name},
+             "model": summarizer.config.model, "backend": backend, "cached_only": cached_only},
         )
         stats.run_id = run
         runner = _Runner(
             summarizer, db, concurrency=concurrency, retry_failed=retry_failed,
             throttle=Throttle(rpm, tpm, stats=stats), run_id=run, stats=stats, lease_s=lease_s, poll_s=poll_s,
-            cached_only=cached_only,
+            cached_only=cached_only, identities=identities,
         )
         async with contextlib.aclosing(runner.run(articles)) as results:
             async for result in results:

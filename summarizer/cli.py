@@ -869,7 +869,12 @@ def batch(
     with Store(store_path) as store:
         run_id: str | None
         if inputs:
-            summarizer = make_summarizer(overrides, announce=not from_store)
+            if from_store:  # no backend (nor endpoint) needed: results are found by model and prompt version
+                from summarizer.pipeline import Summarizer
+
+                summarizer = Summarizer(**overrides)
+            else:
+                summarizer = make_summarizer(overrides)
             articles = load_articles(inputs, fetch=not no_fetch, timeout=_fetch_timeout(summarizer.config))
             with _BatchProgress(stats, enabled=sys.stderr.isatty()) as progress, _warnings_as_notes(progress.note):
                 shown = 0

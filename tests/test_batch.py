@@ -537,6 +537,43 @@ def test_cli_batch_records_one_run_with_its_inputs_and_its_model(server: LLMServ
     assert args["model"] == TEST_MODEL and args["backend"] == "llm" and args["concurrency"] == 3
 
 
+def test_cli_from_store_needs_no_key_to_find_what_an_llm_run_stored(server: LLMServer, tmp_path: Path) -> None:
+    from summarizer.cli import cli
+
+    feed = write_articles_jsonl(tmp_path / "in.jsonl", articles(3))
+    db = tmp_path / "s.db"
+    assert run_cli(["batch", str(feed), "-o", str(tmp_path / "llm.jsonl"), "--store", str(db)], server).exit_code == 0
+    expected = lines(tmp_path / "llm.jsonl")
+
+    def offline(*args: str) -> Any:  # no key, no base URL: the auto backend would be the extractive one
+        return CliRunner().invoke(cli, ["batch", "--from-store", *args, "--store", str(db), "--model", TEST_MODEL],
+                                  catch_exceptions=False)
+
+    last_run = offline("-o", str(tmp_path / "a.jsonl"))
+    for_inputs = offline(str(feed), "-o", str(tmp_path / "b.jsonl"))
+    llm_asked = offline(str(feed), "-o", str(tmp_path / "c.jsonl"), "--backend", "llm")
+
+    for result, out in ((last_run, "a.jsonl"), (for_inputs, "b.jsonl"), (llm_asked, "c.jsonl")):
+        assert result.exit_code == 0, result.stderr
+        assert lines(tmp_path / out) == expected
+        assert result.stderr.splitlines()[-1].startswith("summarizer: 3 summarized (3 cached), 0 failed → ")
+
+
+def test_cli_from_store_finds_what_an_offline_run_stored(tmp_path: Path) -> None:
+    from summarizer.cli import cli
+
+    feed = write_articles_jsonl(tmp_path / "in.jsonl", articles(2))
+    db = tmp_path / "s.db"
+    invoke = CliRunner().invoke
+    assert invoke(cli, ["batch", str(feed), "-o", str(tmp_path / "a.jsonl"), "--store", str(db)]).exit_code == 0
+
+    result = invoke(cli, ["batch", "--from-store", str(feed), "-o", str(tmp_path / "b.jsonl"), "--store", str(db)])
+
+    assert result.exit_code == 0, result.stderr
+    assert lines(tmp_path / "b.jsonl") == lines(tmp_path / "a.jsonl")
+    assert all(r["meta"]["backend"] == "extractive" for r in lines(tmp_path / "b.jsonl"))
+
+
 def test_cli_batch_needs_inputs_unless_from_store(server: LLMServer, tmp_path: Path) -> None:
     result = run_cli(["batch", "-o", str(tmp_path / "out.jsonl")], server)
     assert result.exit_code == 2 and "No INPUT given" in result.stderr
