@@ -538,65 +538,77 @@ def _md_sources(sources: Sequence[Source]) -> str:
     return "; ".join(_md_source(s) for s in sources[:MAX_LINKS]) + _more(sources)
 
 
+# The four parts of a digest, in order: heading, what is said when the part is empty, Digest attribute.
+_PARTS = (
+    ("Attacks", "No attacks reported.", "attacks"),
+    ("Diplomacy timeline", "No diplomatic events reported.", "diplomacy"),
+    ("Territorial changes", "No territorial changes reported.", "territory"),
+    ("Sanctions", "No sanctions moves reported.", "sanctions"),
+)
 _ATTACK_HEADERS = ("Published", "Date (as written)", "Place", "Weapon", "Killed", "Injured", "Sources")
 _TERRITORY_HEADERS = ("Published", "Place", "Region", "Claimant", "Status", "When", "Sources")
+
+
+def _skip(d: Digest) -> int:
+    """1 to leave out the Published column (no article is dated), else 0.
+
+    Dates as written ("on Saturday") are read against the publication dates.
+    """
+    return 0 if d.period else 1
+
+
+def _md_attacks(d: Digest) -> list[str]:
+    skip = _skip(d)
+    rows = (
+        [
+            _dates(_period(e.sources)) or DASH,
+            md(e.when or DASH), md(e.place), md(", ".join(words(w) for w in e.weapons) or DASH),
+            _figure(e.killed), _figure(e.injured), _md_sources(e.sources),
+        ][skip:]
+        for e in d.attacks
+    )
+    return md_table(_ATTACK_HEADERS[skip:], rows, right=(4 - skip, 5 - skip))
+
+
+def _md_diplomacy(d: Digest) -> list[str]:
+    out = []
+    for e in d.diplomacy:
+        day = e.day.isoformat() if e.day else "undated"
+        when = f" ({md(e.when)})" if e.when else ""
+        actors = f" — {md(', '.join(e.actors))}" if e.actors else ""
+        out.append(f"- **{day}**{when} · {md(words(e.kind))}{actors}: {md(e.what)} — {_md_sources(e.sources)}")
+    return out
+
+
+def _md_territory(d: Digest) -> list[str]:
+    skip = _skip(d)
+    rows = (
+        [_dates(_period(e.sources)) or DASH, md(e.place), md(e.region or DASH), md(e.claimant),
+         md(words(e.status)), md(e.when or DASH), _md_sources(e.sources)][skip:]
+        for e in d.territory
+    )
+    return md_table(_TERRITORY_HEADERS[skip:], rows)
+
+
+def _md_sanctions(d: Digest) -> list[str]:
+    return [
+        f"- **{md(words(move.status))}** · {md(', '.join(move.actors)) or DASH} → {md(move.target)}: {md(move.what)}"
+        f" — {_md_sources(move.sources)}"
+        for move in d.sanctions
+    ]
+
+
+_MD_PARTS = {"attacks": _md_attacks, "diplomacy": _md_diplomacy, "territory": _md_territory, "sanctions": _md_sanctions}
 
 
 def to_markdown(summaries: Iterable[Summary] | Digest, *, failures: Iterable[Any] = ()) -> str:
     """The digest as Markdown: tables and a timeline, every row linked to its articles."""
     d = _as_digest(summaries, failures)
     title, counts = _title(d)
-    out = [f"# {title}", "", counts + ".", ""]
-    out += ["## Attacks", ""]
-    # Dates as written ("on Saturday") read against the publication dates; the column is left out
-    # when no article has one.
-    skip = 0 if d.period else 1
-    if d.attacks:
-        out += md_table(
-            _ATTACK_HEADERS[skip:],
-            (
-                [
-                    _dates(_period(e.sources)) or DASH,
-                    md(e.when or DASH), md(e.place), md(", ".join(words(w) for w in e.weapons) or DASH),
-                    _figure(e.killed), _figure(e.injured), _md_sources(e.sources),
-                ][skip:]
-                for e in d.attacks
-            ),
-            right=(4 - skip, 5 - skip),
-        )
-    else:
-        out.append("No attacks reported.")
-    out += ["", "## Diplomacy timeline", ""]
-    if d.diplomacy:
-        for e in d.diplomacy:
-            day = e.day.isoformat() if e.day else "undated"
-            when = f" ({md(e.when)})" if e.when else ""
-            actors = f" — {md(', '.join(e.actors))}" if e.actors else ""
-            out.append(f"- **{day}**{when} · {md(words(e.kind))}{actors}: {md(e.what)} — {_md_sources(e.sources)}")
-    else:
-        out.append("No diplomatic events reported.")
-    out += ["", "## Territorial changes", ""]
-    if d.territory:
-        out += md_table(
-            _TERRITORY_HEADERS[skip:],
-            (
-                [_dates(_period(e.sources)) or DASH, md(e.place), md(e.region or DASH), md(e.claimant),
-                 md(words(e.status)), md(e.when or DASH), _md_sources(e.sources)][skip:]
-                for e in d.territory
-            ),
-        )
-    else:
-        out.append("No territorial changes reported.")
-    out += ["", "## Sanctions", ""]
-    if d.sanctions:
-        for move in d.sanctions:
-            actors = md(", ".join(move.actors)) or DASH
-            out.append(
-                f"- **{md(words(move.status))}** · {actors} → {md(move.target)}: {md(move.what)}"
-                f" — {_md_sources(move.sources)}"
-            )
-    else:
-        out.append("No sanctions moves reported.")
+    out = [f"# {title}", "", counts + "."]
+    for heading, empty, name in _PARTS:
+        out += ["", f"## {heading}", ""]
+        out += _MD_PARTS[name](d) if getattr(d, name) else [empty]
     out += ["", "## Sources", ""]
     for s in d.sources:
         published = f" — {md(s.published)}" if s.published else ""
@@ -663,60 +675,65 @@ def _merged(sources: Sequence[Source]) -> str:
     return f'<span class="{_P}-merged">{len(sources)} reports</span>' if len(sources) > 1 else ""
 
 
+def _html_attacks(d: Digest) -> str:
+    skip = _skip(d)
+    rows = [
+        [
+            _html_dates(_period(e.sources)),
+            cell(_P, e.when), esc(e.place), cell(_P, ", ".join(words(w) for w in e.weapons)),
+            esc(_figure(e.killed)) if e.killed else muted(_P), esc(_figure(e.injured)) if e.injured else muted(_P),
+            _html_sources(e.sources) + _merged(e.sources),
+        ][skip:]
+        for e in d.attacks
+    ]
+    return html_table(_P, _ATTACK_HEADERS[skip:], rows, kinds=_ATTACK_KINDS[skip:])
+
+
+def _html_diplomacy(d: Digest) -> str:
+    items = []
+    for e in d.diplomacy:
+        day = e.day.isoformat() if e.day else "undated"
+        when = f" {muted(_P, '(' + e.when + ')')}" if e.when else ""
+        actors = f" {esc(', '.join(e.actors))}:" if e.actors else ""
+        items.append(
+            f'<li><span class="{_P}-day">{esc(day)}</span>{when} <span class="{_P}-kind">{esc(words(e.kind))}</span>'
+            f"{actors} {esc(e.what)} — {_html_sources(e.sources)}{_merged(e.sources)}</li>"
+        )
+    return f'<ul class="{_P}-timeline">{"".join(items)}</ul>'
+
+
+def _html_territory(d: Digest) -> str:
+    skip = _skip(d)
+    rows = [
+        [_html_dates(_period(e.sources)), esc(e.place), cell(_P, e.region), esc(e.claimant), esc(words(e.status)),
+         cell(_P, e.when), _html_sources(e.sources) + _merged(e.sources)][skip:]
+        for e in d.territory
+    ]
+    return html_table(_P, _TERRITORY_HEADERS[skip:], rows, kinds=_TERRITORY_KINDS[skip:])
+
+
+def _html_sanctions(d: Digest) -> str:
+    rows = [
+        [esc(words(e.status)), cell(_P, ", ".join(e.actors)), esc(e.target), esc(e.what),
+         _html_sources(e.sources) + _merged(e.sources)]
+        for e in d.sanctions
+    ]
+    return html_table(_P, ["Status", "Actors", "Target", "What", "Sources"], rows, kinds=_SANCTION_KINDS)
+
+
+_HTML_PARTS = {
+    "attacks": _html_attacks, "diplomacy": _html_diplomacy, "territory": _html_territory, "sanctions": _html_sanctions,
+}
+
+
 def to_html_fragment(summaries: Iterable[Summary] | Digest, *, failures: Iterable[Any] = ()) -> str:
     """The digest as self-contained HTML (inline CSS, no scripts): for notebooks."""
     d = _as_digest(summaries, failures)
     title, counts = _title(d)
     out = [f'<div class="{_P}-root"><style>{_css()}</style><h2>{esc(title)}</h2><p class="{_P}-muted">{esc(counts)}.</p>']
-    out.append("<h3>Attacks</h3>")
-    skip = 0 if d.period else 1  # the Published column, as in Markdown
-    if d.attacks:
-        rows = [
-            [
-                _html_dates(_period(e.sources)),
-                cell(_P, e.when), esc(e.place), cell(_P, ", ".join(words(w) for w in e.weapons)),
-                esc(_figure(e.killed)) if e.killed else muted(_P), esc(_figure(e.injured)) if e.injured else muted(_P),
-                _html_sources(e.sources) + _merged(e.sources),
-            ][skip:]
-            for e in d.attacks
-        ]
-        out.append(html_table(_P, _ATTACK_HEADERS[skip:], rows, kinds=_ATTACK_KINDS[skip:]))
-    else:
-        out.append(f"<p>{muted(_P, 'No attacks reported.')}</p>")
-    out.append("<h3>Diplomacy timeline</h3>")
-    if d.diplomacy:
-        items = []
-        for e in d.diplomacy:
-            day = e.day.isoformat() if e.day else "undated"
-            when = f" {muted(_P, '(' + e.when + ')')}" if e.when else ""
-            actors = f" {esc(', '.join(e.actors))}:" if e.actors else ""
-            items.append(
-                f'<li><span class="{_P}-day">{esc(day)}</span>{when} <span class="{_P}-kind">{esc(words(e.kind))}</span>'
-                f"{actors} {esc(e.what)} — {_html_sources(e.sources)}{_merged(e.sources)}</li>"
-            )
-        out.append(f'<ul class="{_P}-timeline">{"".join(items)}</ul>')
-    else:
-        out.append(f"<p>{muted(_P, 'No diplomatic events reported.')}</p>")
-    out.append("<h3>Territorial changes</h3>")
-    if d.territory:
-        rows = [
-            [_html_dates(_period(e.sources)), esc(e.place), cell(_P, e.region), esc(e.claimant), esc(words(e.status)),
-             cell(_P, e.when), _html_sources(e.sources) + _merged(e.sources)][skip:]
-            for e in d.territory
-        ]
-        out.append(html_table(_P, _TERRITORY_HEADERS[skip:], rows, kinds=_TERRITORY_KINDS[skip:]))
-    else:
-        out.append(f"<p>{muted(_P, 'No territorial changes reported.')}</p>")
-    out.append("<h3>Sanctions</h3>")
-    if d.sanctions:
-        rows = [
-            [esc(words(e.status)), cell(_P, ", ".join(e.actors)), esc(e.target), esc(e.what),
-             _html_sources(e.sources) + _merged(e.sources)]
-            for e in d.sanctions
-        ]
-        out.append(html_table(_P, ["Status", "Actors", "Target", "What", "Sources"], rows, kinds=_SANCTION_KINDS))
-    else:
-        out.append(f"<p>{muted(_P, 'No sanctions moves reported.')}</p>")
+    for heading, empty, name in _PARTS:
+        out.append(f"<h3>{heading}</h3>")
+        out.append(_HTML_PARTS[name](d) if getattr(d, name) else f"<p>{muted(_P, empty)}</p>")
     out.append(f'<h3>Sources</h3><ol class="{_P}-sources">')
     for s in d.sources:
         url = _safe_url(s.url) if s.url else None

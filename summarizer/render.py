@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -41,7 +41,6 @@ from summarizer.schema import (
     SECTIONS,
     Attack,
     Diplomacy,
-    Dropped,
     Quote,
     Sanction,
     Section,
@@ -49,6 +48,9 @@ from summarizer.schema import (
     Summary,
     Territory,
 )
+
+if TYPE_CHECKING:
+    from summarizer.schema import Dropped
 
 __all__ = [
     "SECTION_COLOURS",
