@@ -123,6 +123,11 @@ class BatchResult:
     def ok(self) -> bool:
         return self.summary is not None
 
+    @property
+    def unfinished(self) -> bool:
+        """Never summarized: the run was interrupted, or ``cached_only`` found nothing stored."""
+        return self.summary is None and self.error == _NOT_FINISHED
+
     def to_record(self) -> dict[str, Any]:
         """The JSONL line: the summary with the input's id/url/source first, or an error record."""
         head = {"id": self.id, "url": self.url, "source": self.source}

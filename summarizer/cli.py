@@ -791,6 +791,21 @@ def _warnings_as_notes(say: Callable[[str], None], name: str = "summarizer.input
         logger.propagate = propagate
 
 
+#: Failures named on stderr while a batch runs; the others are counted at the end (all are in OUT).
+_NAMED_FAILURES = 20
+
+
+def _failed(failed: int, unfinished: int, from_store: bool) -> str:
+    """'N failed', with what to run to try them again (a plain rerun only repeats a stored failure)."""
+    if not failed:
+        return "0 failed"
+    if not from_store:
+        return f"{failed} failed (rerun with --retry-failed to try again)"
+    if unfinished == failed:
+        return f"{failed} failed (not summarized yet: run without --from-store to summarize them)"
+    return f"{failed} failed (run without --from-store, with --retry-failed, to try again)"
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -866,6 +881,7 @@ def batch(
     if from_store and not store_path.exists():
         raise UsageError(f"The store {store_path} does not exist.", hint="Run the batch first, or pass --store.")
     stats = BatchStats()
+    shown = unnamed = 0  # failures named on stderr while the batch runs, and those left to OUT
     with Store(store_path) as store:
         run_id: str | None
         if inputs:
@@ -877,15 +893,18 @@ def batch(
                 summarizer = make_summarizer(overrides)
             articles = load_articles(inputs, fetch=not no_fetch, timeout=_fetch_timeout(summarizer.config))
             with _BatchProgress(stats, enabled=sys.stderr.isatty()) as progress, _warnings_as_notes(progress.note):
-                shown = 0
 
                 def on_result(result: Any) -> None:
-                    nonlocal shown
+                    nonlocal shown, unnamed
                     progress.update()
-                    if not result.ok and shown < 20:  # every failure is in OUT; the first ones are named here
-                        shown += 1
-                        error = result.error or "failed"
-                        progress.note(f"failed: {error}" if error.startswith(result.id) else f"failed: {result.id}: {error}")
+                    if result.ok:
+                        return
+                    if shown == _NAMED_FAILURES:  # every failure is in OUT; the first ones are named here
+                        unnamed += 1
+                        return
+                    shown += 1
+                    error = result.error or "failed"
+                    progress.note(f"failed: {error}" if error.startswith(result.id) else f"failed: {result.id}: {error}")
 
                 run_args = {
                     "inputs": list(inputs), "output": str(output),
@@ -906,28 +925,32 @@ def batch(
         from summarizer.digest import DigestBuilder, write_digest
 
         digest = DigestBuilder()
-        ok = failed = 0
+        ok = failed = unfinished = 0
 
         def outcomes() -> Iterator[Any]:
-            nonlocal ok, failed
+            nonlocal ok, failed, unfinished
             for result in results_from_store(store, run_id):
                 if result.summary is not None:
                     ok += 1
                     digest.add(result.summary)
                 else:
                     failed += 1
+                    unfinished += result.unfinished
                     digest.add_failure(result)
                 yield result
 
         write_jsonl(outcomes(), output)
     if digest_path is not None:
         write_digest(digest.digest(), digest_path)
+    if unnamed:
+        note(f"failed: … and {unnamed} more (see {output})")
+    if stats.retries:
+        note(f"{_plural(stats.retries, 'request')} retried ({_plural(stats.backoffs, 'rate limit')} paused the batch)")
     cached = ok if not inputs else stats.cached
     extra = f", {_plural(stats.duplicates, 'duplicate')}" if stats.duplicates else ""
     also = f" and {digest_path}" if digest_path is not None else ""
-    note(f"{ok} summarized ({cached} cached{extra}), {failed} failed → {output}{also}")
-    if stats.retries:
-        note(f"{_plural(stats.retries, 'request')} retried ({stats.backoffs} rate limits paused the batch)")
+    # The totals line is always the last line on stderr.
+    note(f"{ok} summarized ({cached} cached{extra}), {_failed(failed, unfinished, from_store)} → {output}{also}")
     if failed:
         click.get_current_context().exit(1)
 

@@ -490,7 +490,10 @@ def test_cli_batch_writes_one_line_per_input_a_digest_and_a_summary_line(server:
     records = lines(out)
     assert [r["id"] for r in records] == ["a0", "a1", "a2", "a3", "a0", str(tmp_path / "nope.xml")]
     assert "headline" in records[0] and records[-1]["error"].endswith("no such file or folder; check the path.")
-    assert "5 summarized (0 cached, 1 duplicate), 1 failed → " in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"summarizer: 5 summarized (0 cached, 1 duplicate), 1 failed (rerun with --retry-failed to try again) → {out}"
+        f" and {digest}"
+    )
     assert "## Attacks" in digest.read_text() and "https://news.example.org/3" in digest.read_text()
     assert len(server.chat_requests) == 4
 
@@ -518,6 +521,37 @@ def test_cli_from_store_rebuilds_outputs_without_any_request(server: LLMServer, 
     records = lines(tmp_path / "c.jsonl")
     assert records[:3] == lines(tmp_path / "a.jsonl")
     assert records[3]["id"] == "a50" and "not summarized yet" in records[3]["error"]
+
+
+def test_cli_batch_names_the_first_20_failures_and_counts_the_rest(tmp_path: Path) -> None:
+    from summarizer.cli import cli
+
+    missing = [str(tmp_path / f"gone-{i:02}.txt") for i in range(23)]
+    out = tmp_path / "out.jsonl"
+
+    result = CliRunner().invoke(cli, ["batch", *missing, "-o", str(out), "--store", str(tmp_path / "s.db"),
+                                      "--backend", "extractive", "--concurrency", "1"], catch_exceptions=False)
+
+    assert result.exit_code == 1
+    notes = result.stderr.splitlines()
+    assert len(notes) == 22
+    assert notes[:20] == [f"summarizer: failed: {path}: no such file or folder; check the path." for path in missing[:20]]
+    assert notes[20] == f"summarizer: failed: … and 3 more (see {out})"
+    assert notes[21] == f"summarizer: 0 summarized (0 cached), 23 failed (rerun with --retry-failed to try again) → {out}"
+    assert len(lines(out)) == 23
+
+
+def test_cli_batch_totals_are_the_last_line_after_retries(server: LLMServer, tmp_path: Path) -> None:
+    server.responder = flaky(grounded_responder, p429=1.0, retry_after_ms=5, max_failures=1)
+    feed = write_articles_jsonl(tmp_path / "in.jsonl", articles(2))
+    out = tmp_path / "out.jsonl"
+
+    result = run_cli(["batch", str(feed), "-o", str(out), "--store", str(tmp_path / "s.db")], server)
+
+    assert result.exit_code == 0, result.stderr
+    retried, totals = result.stderr.splitlines()
+    assert retried.startswith("summarizer: 2 requests retried (") and "rate limit" in retried
+    assert totals == f"summarizer: 2 summarized (0 cached), 0 failed → {out}"
 
 
 def test_cli_batch_records_one_run_with_its_inputs_and_its_model(server: LLMServer, tmp_path: Path) -> None:
