@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from summarizer._markup import clip
 from summarizer.schema import (
     SECTIONS,
     Article,
@@ -328,9 +329,8 @@ class Grounded:
 _FINAL = {"diplomacy": Diplomacy, "attacks": Attack, "territory": Territory, "sanctions": Sanction}
 
 
-def _short(text: str, limit: int = 90) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+def _short(text: str) -> str:
+    return clip(text, 90)
 
 
 def ground_item(section: Section, index: int, item: Any, article: str) -> tuple[Any | None, list[str]]:
