@@ -711,8 +711,9 @@ def eval_command(gold_dir: str, results: str | None, fmt: str, details: bool, ov
 class _BatchProgress:
     """A rich progress bar on stderr (done/total, failed, tokens, elapsed, ETA); silent when stderr is not a terminal."""
 
-    def __init__(self, stats: Any, enabled: bool) -> None:
+    def __init__(self, stats: Any, enabled: bool, total: int | None = None, console: Any = None) -> None:
         self.stats = stats
+        self.total = total  # counted up front for local inputs; exact once every input is read
         self.progress: Any = None
         if not enabled:
             return
@@ -735,10 +736,10 @@ class _BatchProgress:
             TimeElapsedColumn(),
             TextColumn("ETA"),
             TimeRemainingColumn(),
-            console=Console(stderr=True),
+            console=console or Console(stderr=True),
             transient=False,
         )
-        self.task = self.progress.add_task("batch", total=None, failed=0, tokens=0)
+        self.task = self.progress.add_task("batch", total=total, failed=0, tokens=0)
 
     def __enter__(self) -> _BatchProgress:  # noqa: PYI034 - a private class, never subclassed
         if self.progress is not None:
@@ -761,9 +762,14 @@ class _BatchProgress:
         if self.progress is None:
             return
         s = self.stats
-        self.progress.update(
-            self.task, completed=s.done, total=s.read if s.exhausted else None, failed=s.failed, tokens=s.tokens,
-        )
+        self.progress.update(self.task, completed=s.done, total=self.expected(), failed=s.failed, tokens=s.tokens)
+
+    def expected(self) -> int | None:
+        """How many results the batch will have: exact once every input is read, else the count made up front."""
+        s = self.stats
+        if s.exhausted:
+            return int(s.read)
+        return None if self.total is None else max(self.total, s.read)
 
 
 class _Warnings(logging.Handler):
@@ -870,7 +876,7 @@ def batch(
         write_jsonl,
     )
     from summarizer.errors import UsageError
-    from summarizer.inputs import load_articles
+    from summarizer.inputs import count_articles, load_articles
     from summarizer.store import Store
 
     if not inputs and not from_store:
@@ -892,7 +898,8 @@ def batch(
             else:
                 summarizer = make_summarizer(overrides)
             articles = load_articles(inputs, fetch=not no_fetch, timeout=_fetch_timeout(summarizer.config))
-            with _BatchProgress(stats, enabled=sys.stderr.isatty()) as progress, _warnings_as_notes(progress.note):
+            total = count_articles(inputs)  # None when a URL is among the inputs
+            with _BatchProgress(stats, sys.stderr.isatty(), total) as progress, _warnings_as_notes(progress.note):
 
                 def on_result(result: Any) -> None:
                     nonlocal shown, unnamed

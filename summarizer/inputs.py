@@ -13,6 +13,7 @@ Many articles (streamed; a problem yields an :class:`InputFailure`, never raises
 
     load_feed(path_or_url)    RSS/Atom; teasers are completed by fetching the link
     load_articles(inputs)     feeds, JSONL, folders, URL lists, single articles
+    count_articles(inputs)    how many load_articles yields, counted cheaply (None for URLs)
 
 ``Article.source`` says where the text was read from: a path, a URL,
 ``feed.xml#3`` (third feed entry) or ``articles.jsonl:12`` (line 12).
@@ -54,6 +55,7 @@ __all__ = [
     "TEXT_SUFFIXES",
     "InputFailure",
     "ManyArticlesError",
+    "count_articles",
     "fetch_url",
     "load_articles",
     "load_feed",
@@ -815,26 +817,107 @@ def _load_one(source: str, *, fetch: bool, timeout: float, client: _Client | Non
         return
     if not path.exists():
         raise InputError(f"{source}: no such file or folder; check the path.")
+    kind = _file_kind(path)
+    if kind == "jsonl":
+        yield from _load_jsonl(path)
+    elif kind == "json":
+        raise InputError(
+            f"{source} is JSON but not JSON Lines (one article object per line); "
+            "convert it, e.g. with jq -c '.[]', and name it .jsonl."
+        )
+    elif kind == "feed":
+        yield from _load_feed(str(path), fetch=fetch, timeout=timeout, client=client)
+    elif kind == "urls":
+        yield from _load_url_list(path, fetch=fetch, timeout=timeout, client=client)
+    else:
+        yield _read_path(path)
+
+
+def _file_kind(path: Path) -> str:
+    """How load_articles reads a file: jsonl, json (not JSON Lines: an error), feed, urls or article."""
     suffix = path.suffix.lower()
     with path.open("rb") as handle:
         head = handle.read(_SNIFF_BYTES)
     if suffix in JSONL_SUFFIXES:
-        yield from _load_jsonl(path)
-    elif suffix in TEXT_SUFFIXES and _looks_like_jsonl(head) and _first_line_is_object(path):
-        yield from _load_jsonl(path)  # JSON Lines saved as .txt
-    elif suffix == ".json" or (suffix not in ARTICLE_SUFFIXES and _looks_like_jsonl(head)):
-        if not _first_line_is_object(path):
-            raise InputError(
-                f"{source} is JSON but not JSON Lines (one article object per line); "
-                "convert it, e.g. with jq -c '.[]', and name it .jsonl."
-            )
-        yield from _load_jsonl(path)
-    elif suffix in FEED_SUFFIXES or (suffix not in HTML_SUFFIXES and _looks_like_feed(head)):
-        yield from _load_feed(str(path), fetch=fetch, timeout=timeout, client=client)
-    elif suffix not in HTML_SUFFIXES and not _is_binary(head) and _is_url_list(head):
-        yield from _load_url_list(path, fetch=fetch, timeout=timeout, client=client)
-    else:
-        yield _read_path(path)
+        return "jsonl"
+    if suffix in TEXT_SUFFIXES and _looks_like_jsonl(head) and _first_line_is_object(path):
+        return "jsonl"  # JSON Lines saved as .txt
+    if suffix == ".json" or (suffix not in ARTICLE_SUFFIXES and _looks_like_jsonl(head)):
+        return "jsonl" if _first_line_is_object(path) else "json"
+    if suffix in FEED_SUFFIXES or (suffix not in HTML_SUFFIXES and _looks_like_feed(head)):
+        return "feed"
+    if suffix not in HTML_SUFFIXES and not _is_binary(head) and _is_url_list(head):
+        return "urls"
+    return "article"
+
+
+# ---------------------------------------------------------------------------
+# Counting, for a progress bar
+
+_COUNT_CHUNK = 1 << 20
+_ENTRY_TAG = re.compile(rb"<(?:[A-Za-z][\w.-]{0,15}:)?(?:item|entry)[\s>/]")
+_LONGEST_TAG = 32  # bytes kept from one chunk to the next, so a tag cut in two is still found
+
+
+def count_articles(inputs: Iterable[str | os.PathLike[str]]) -> int | None:
+    """About how many items :func:`load_articles` yields for ``inputs``, without reading any article.
+
+    None when an input is a URL, ``-`` or a file listing URLs (only fetching
+    tells). Files are streamed, nothing is kept: JSONL lines, folder files,
+    feed entries (``<item>``/``<entry>`` tags) are counted. A damaged feed's
+    extra error record is not, so the count can be one short.
+
+    >>> count_articles(["seeds/articles.jsonl", "seeds/feed-sample.xml"])
+    5
+    >>> count_articles(["https://example.com/rss"]) is None
+    True
+    """
+    total = 0
+    for item in inputs:
+        source = str(item)
+        if source == "-" or _is_url(source):
+            return None
+        try:
+            n = _count_one(Path(source)) if not _OTHER_SCHEME.match(source) else 1
+        except OSError:
+            n = 1  # load_articles yields one error record for it
+        if n is None:
+            return None
+        total += n
+    return total
+
+
+def _count_one(path: Path) -> int | None:
+    if path.is_dir():  # the files _load_folder reads
+        files = 0
+        for _, dirnames, filenames in os.walk(path):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            files += sum(1 for n in filenames if not n.startswith(".") and Path(n).suffix.lower() in ARTICLE_SUFFIXES)
+        return max(files, 1)
+    if not path.exists():
+        return 1
+    kind = _file_kind(path)
+    if kind == "urls":
+        return None
+    if kind == "jsonl":
+        with path.open("rb") as handle:
+            return sum(1 for line in handle if line.strip())
+    if kind == "feed":
+        return max(_count_entries(path), 1)
+    return 1
+
+
+def _count_entries(path: Path) -> int:
+    """<item> and <entry> tags in a feed file, read in chunks."""
+    count = 0
+    tail = b""
+    with path.open("rb") as handle:
+        while chunk := handle.read(_COUNT_CHUNK):
+            buffer = tail + chunk
+            # A tag ending inside ``tail`` was counted with the previous chunk.
+            count += sum(1 for m in _ENTRY_TAG.finditer(buffer) if m.end() > len(tail))
+            tail = buffer[-_LONGEST_TAG:]
+    return count
 
 
 def load_articles(

@@ -554,6 +554,33 @@ def test_cli_batch_totals_are_the_last_line_after_retries(server: LLMServer, tmp
     assert totals == f"summarizer: 2 summarized (0 cached), 0 failed → {out}"
 
 
+def test_cli_progress_bar_knows_the_total_of_local_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from summarizer import cli as cli_module
+
+    totals: list[int | None] = []
+
+    class Bar(cli_module._BatchProgress):  # a terminal's bar, drawn into a buffer
+        def __init__(self, stats: BatchStats, enabled: bool, total: int | None = None) -> None:
+            super().__init__(stats, True, total, console=Console(file=StringIO(), force_terminal=True, width=100))
+            totals.append(self.progress.tasks[0].total)
+
+    monkeypatch.setattr(cli_module, "_BatchProgress", Bar)
+    jsonl = write_articles_jsonl(tmp_path / "in.jsonl", articles(3))
+    feed = ROOT / "seeds" / "feed-sample.xml"
+    common = ["-o", str(tmp_path / "out.jsonl"), "--store", str(tmp_path / "s.db"), "--backend", "extractive"]
+
+    local = CliRunner().invoke(cli_module.cli, ["batch", str(jsonl), str(feed), *common], catch_exceptions=False)
+    remote = CliRunner().invoke(cli_module.cli, ["batch", str(jsonl), "http://127.0.0.1:9/rss", *common])
+
+    assert local.exit_code == 0, local.stderr
+    assert remote.exit_code == 1  # the feed URL can't be fetched
+    assert totals == [5, None]  # before anything was read: known for files, '?' while a URL is to be read
+
+
 def test_cli_batch_records_one_run_with_its_inputs_and_its_model(server: LLMServer, tmp_path: Path) -> None:
     import sqlite3
 

@@ -26,6 +26,7 @@ from summarizer.inputs import (
     MIN_WORDS,
     InputFailure,
     ManyArticlesError,
+    count_articles,
     fetch_url,
     load_articles,
     load_feed,
@@ -627,6 +628,28 @@ def test_relative_feed_links_resolve_against_the_feed_url(server, tmp_path):
     assert isinstance(article, Article)
     assert article.url == f"{server}/story/1"
     assert "regional administration" in article.text
+
+
+def test_count_articles_counts_what_load_articles_yields(tmp_path):
+    inputs = [
+        DATA / "articles.jsonl", DATA / "folder", DATA / "feed-rss.xml", DATA / "feed-atom.xml",
+        DATA / "article.txt", tmp_path / "missing.txt", tmp_path,  # an empty folder is one error record
+    ]
+    assert count_articles(inputs) == len(list(load_articles(inputs, fetch=False))) == 15
+
+
+def test_count_articles_streams_a_feed_in_chunks(monkeypatch):
+    feed = Path(__file__).parent.parent / "seeds" / "feed-40.xml"
+    for chunk in (3, 7, 64, 1 << 20):  # tags cut at every possible place
+        monkeypatch.setattr("summarizer.inputs._COUNT_CHUNK", chunk)
+        assert count_articles([feed]) == 40
+
+
+@pytest.mark.parametrize("source", ["https://example.org/rss", "-", "urls.txt"])
+def test_count_articles_is_unknown_for_urls_and_stdin(tmp_path, source):
+    (tmp_path / "urls.txt").write_text("https://example.org/a\n", encoding="utf-8")
+    source = str(tmp_path / source) if source == "urls.txt" else source
+    assert count_articles([DATA / "articles.jsonl", source]) is None
 
 
 def test_input_failure_is_frozen():
