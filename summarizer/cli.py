@@ -746,10 +746,14 @@ class _BatchProgress:
             self.progress.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self.progress is not None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        if self.progress is None:
+            return
+        if exc_type is not None and issubclass(exc_type, KeyboardInterrupt):
+            self.progress.live.transient = True  # erased: the 'interrupted' line takes its place
+        else:
             self.update()
-            self.progress.stop()
+        self.progress.stop()
 
     def note(self, message: str) -> None:
         """One line on stderr, above the bar while it is shown."""
@@ -765,11 +769,14 @@ class _BatchProgress:
         self.progress.update(self.task, completed=s.done, total=self.expected(), failed=s.failed, tokens=s.tokens)
 
     def expected(self) -> int | None:
-        """How many results the batch will have: exact once every input is read, else the count made up front."""
-        s = self.stats
-        if s.exhausted:
-            return int(s.read)
-        return None if self.total is None else max(self.total, s.read)
+        return _expected(self.stats, self.total)
+
+
+def _expected(stats: Any, total: int | None) -> int | None:
+    """How many results a batch will have: exact once every input is read, else the count made up front."""
+    if stats.exhausted:
+        return int(stats.read)
+    return None if total is None else max(total, stats.read)
 
 
 class _Warnings(logging.Handler):
@@ -887,68 +894,85 @@ def batch(
     if from_store and not store_path.exists():
         raise UsageError(f"The store {store_path} does not exist.", hint="Run the batch first, or pass --store.")
     stats = BatchStats()
+    total: int | None = None  # inputs expected, counted up front for local files
+    written = False  # whether OUT was replaced
     shown = unnamed = 0  # failures named on stderr while the batch runs, and those left to OUT
-    with Store(store_path) as store:
-        run_id: str | None
-        if inputs:
-            if from_store:  # no backend (nor endpoint) needed: results are found by model and prompt version
-                from summarizer.pipeline import Summarizer
+    try:
+        with Store(store_path) as store:
+            run_id: str | None
+            if inputs:
+                if from_store:  # no backend (nor endpoint) needed: results are found by model and prompt version
+                    from summarizer.pipeline import Summarizer
 
-                summarizer = Summarizer(**overrides)
-            else:
-                summarizer = make_summarizer(overrides)
-            articles = load_articles(inputs, fetch=not no_fetch, timeout=_fetch_timeout(summarizer.config))
-            total = count_articles(inputs)  # None when a URL is among the inputs
-            with _BatchProgress(stats, sys.stderr.isatty(), total) as progress, _warnings_as_notes(progress.note):
-
-                def on_result(result: Any) -> None:
-                    nonlocal shown, unnamed
-                    progress.update()
-                    if result.ok:
-                        return
-                    if shown == _NAMED_FAILURES:  # every failure is in OUT; the first ones are named here
-                        unnamed += 1
-                        return
-                    shown += 1
-                    error = result.error or "failed"
-                    progress.note(f"failed: {error}" if error.startswith(result.id) else f"failed: {result.id}: {error}")
-
-                run_args = {
-                    "inputs": list(inputs), "output": str(output),
-                    "digest": str(digest_path) if digest_path else None, "from_store": from_store,
-                }
-                for _ in iter_summarize_many(
-                    articles, summarizer=summarizer, store=store, concurrency=concurrency, rpm=rpm, tpm=tpm,
-                    retry_failed=retry_failed, cached_only=from_store, stats=stats, on_result=on_result,
-                    run_args=run_args,
-                ):
-                    pass
-            run_id = stats.run_id
-        else:
-            run_id = store.latest_run_id()
-            if run_id is None:
-                raise UsageError(f"The store {store_path} has no runs yet.", hint="Run the batch with INPUT... first.")
-        # The outputs are rebuilt from the store, streamed: one pass, nothing held but the digest's rows.
-        from summarizer.digest import DigestBuilder, write_digest
-
-        digest = DigestBuilder()
-        ok = failed = unfinished = 0
-
-        def outcomes() -> Iterator[Any]:
-            nonlocal ok, failed, unfinished
-            for result in results_from_store(store, run_id):
-                if result.summary is not None:
-                    ok += 1
-                    digest.add(result.summary)
+                    summarizer = Summarizer(**overrides)
                 else:
-                    failed += 1
-                    unfinished += result.unfinished
-                    digest.add_failure(result)
-                yield result
+                    summarizer = make_summarizer(overrides)
+                articles = load_articles(inputs, fetch=not no_fetch, timeout=_fetch_timeout(summarizer.config))
+                total = count_articles(inputs)  # None when a URL is among the inputs
+                with _BatchProgress(stats, sys.stderr.isatty(), total) as progress, _warnings_as_notes(progress.note):
 
-        write_jsonl(outcomes(), output)
-    if digest_path is not None:
-        write_digest(digest.digest(), digest_path)
+                    def on_result(result: Any) -> None:
+                        nonlocal shown, unnamed
+                        progress.update()
+                        if result.ok:
+                            return
+                        if shown == _NAMED_FAILURES:  # every failure is in OUT; the first ones are named here
+                            unnamed += 1
+                            return
+                        shown += 1
+                        error = result.error or "failed"
+                        progress.note(f"failed: {error}" if error.startswith(result.id) else f"failed: {result.id}: {error}")
+
+                    run_args = {
+                        "inputs": list(inputs), "output": str(output),
+                        "digest": str(digest_path) if digest_path else None, "from_store": from_store,
+                    }
+                    results = iter_summarize_many(
+                        articles, summarizer=summarizer, store=store, concurrency=concurrency, rpm=rpm, tpm=tpm,
+                        retry_failed=retry_failed, cached_only=from_store, stats=stats, on_result=on_result,
+                        run_args=run_args,
+                    )
+                    with contextlib.closing(results):  # on Ctrl-C: stopped, leases given back, before the bar goes
+                        for _ in results:
+                            pass
+                run_id = stats.run_id
+            else:
+                run_id = store.latest_run_id()
+                if run_id is None:
+                    raise UsageError(f"The store {store_path} has no runs yet.", hint="Run the batch with INPUT... first.")
+            # The outputs are rebuilt from the store, streamed: one pass, nothing held but the digest's rows.
+            from summarizer.digest import DigestBuilder, write_digest
+
+            digest = DigestBuilder()
+            ok = failed = unfinished = 0
+
+            def outcomes() -> Iterator[Any]:
+                nonlocal ok, failed, unfinished
+                for result in results_from_store(store, run_id):
+                    if result.summary is not None:
+                        ok += 1
+                        digest.add(result.summary)
+                    else:
+                        failed += 1
+                        unfinished += result.unfinished
+                        digest.add_failure(result)
+                    yield result
+
+            write_jsonl(outcomes(), output)  # atomic: an interrupted write leaves the old OUT
+            written = True
+        if digest_path is not None:
+            write_digest(digest.digest(), digest_path)
+    except KeyboardInterrupt:
+        # Nothing is lost: every finished article is in the store, and a rerun resumes. OUT is not
+        # written from a partial run (it has one line per input); --from-store writes what is done.
+        left = "" if written else f"; {output} was not written"
+        if inputs:
+            expected = _expected(stats, total)
+            of = f" of {expected}" if expected is not None else ""
+            note(f"interrupted: {stats.done}{of} done, kept in {store_path}{left}; rerun the same command to resume")
+        else:
+            note(f"interrupted{left}; rerun the same command")
+        click.get_current_context().exit(130)
     if unnamed:
         note(f"failed: … and {unnamed} more (see {output})")
     if stats.retries:

@@ -12,6 +12,7 @@ import asyncio
 import collections
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -579,6 +580,75 @@ def test_cli_progress_bar_knows_the_total_of_local_inputs(tmp_path: Path, monkey
     assert local.exit_code == 0, local.stderr
     assert remote.exit_code == 1  # the feed URL can't be fetched
     assert totals == [5, None]  # before anything was read: known for files, '?' while a URL is to be read
+
+
+def test_cli_ctrl_c_clears_the_bar_and_says_how_far_it_got(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from summarizer import batch as batch_module
+    from summarizer import cli as cli_module
+
+    screens: list[StringIO] = []
+
+    class Bar(cli_module._BatchProgress):  # a terminal's bar, drawn into a buffer
+        def __init__(self, stats: BatchStats, enabled: bool, total: int | None = None) -> None:
+            screens.append(StringIO())
+            super().__init__(stats, True, total, console=Console(file=screens[-1], force_terminal=True, width=100))
+
+    def interrupted(articles: Any, *, stats: BatchStats, on_result: Callable[[Any], None], **_: Any) -> Iterator[Any]:
+        for i in range(2):
+            stats.read += 1
+            stats.done += 1
+            result = batch_module.BatchResult(i, f"a{i}", summary=articles)  # any summary: only .ok is read
+            on_result(result)
+            yield result
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_module, "_BatchProgress", Bar)
+    monkeypatch.setattr(batch_module, "iter_summarize_many", interrupted)
+    feed = write_articles_jsonl(tmp_path / "in.jsonl", articles(5))
+    out, db = tmp_path / "out.jsonl", tmp_path / "s.db"
+    out.write_text("from an earlier run\n")
+
+    result = CliRunner().invoke(cli_module.cli, ["batch", str(feed), "-o", str(out), "--store", str(db),
+                                                 "--backend", "extractive"], catch_exceptions=False)
+
+    assert result.exit_code == 130
+    assert result.stderr == (
+        f"summarizer: interrupted: 2 of 5 done, kept in {db}; {out} was not written; rerun the same command to resume\n"
+    )
+    assert out.read_text() == "from an earlier run\n"  # OUT is never a partial run
+    screen = screens[0].getvalue()
+    assert "2/5" in screen and screen.endswith("\x1b[2K")  # the bar was drawn, then erased
+
+
+def test_cli_batch_interrupted_with_sigint_exits_130_and_a_rerun_resumes(server: LLMServer, tmp_path: Path) -> None:
+    server.responder = slow(grounded_responder, 0.2)
+    feed = write_articles_jsonl(tmp_path / "in.jsonl", articles(10))
+    db, out = tmp_path / "s.db", tmp_path / "out.jsonl"
+
+    child = start_cli(feed, out, db, server, "--concurrency", "2")
+    wait_for_done(db, 2, child)
+    child.send_signal(signal.SIGINT)
+    _, stderr = child.communicate(timeout=20)
+
+    assert child.returncode == 130
+    (line,) = stderr.splitlines()
+    assert re.fullmatch(
+        rf"summarizer: interrupted: \d+ of 10 done, kept in {re.escape(str(db))}; {re.escape(str(out))} was not "
+        r"written; rerun the same command to resume",
+        line,
+    ), line
+    assert not out.exists()
+    with Store(db) as store:
+        assert store.stats()["running"] == 0  # leases given back at once
+
+    rerun = start_cli(feed, out, db, server, "--concurrency", "2")
+    _, stderr = rerun.communicate(timeout=60)
+    assert rerun.returncode == 0, stderr
+    assert len(lines(out)) == 10 and per_article(server).most_common(1)[0][1] <= 2
 
 
 def test_cli_batch_records_one_run_with_its_inputs_and_its_model(server: LLMServer, tmp_path: Path) -> None:
