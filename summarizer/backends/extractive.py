@@ -19,6 +19,7 @@ described in ``docs/EVALUATION.md``.
 
 from __future__ import annotations
 
+import bisect
 import re
 import time
 from dataclasses import dataclass, field
@@ -397,19 +398,22 @@ class _People:
 
     mentions: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, canonical)
     subjects: list[tuple[int, str]] = field(default_factory=list)  # (position, canonical)
+    _starts: list[int] = field(default_factory=list, repr=False)
+
+    def between(self, start: int, end: int) -> list[tuple[int, int, str]]:
+        """Mentions starting in ``[start, end)``, by binary search (articles can be long)."""
+        if len(self._starts) != len(self.mentions):
+            self.mentions.sort()
+            self._starts[:] = [m[0] for m in self.mentions]
+        return self.mentions[bisect.bisect_left(self._starts, start) : bisect.bisect_left(self._starts, end)]
 
     def at(self, start: int, end: int) -> list[str]:
-        return [n for s, e, n in self.mentions if start <= s < end]
+        return [n for _, _, n in self.between(start, end)]
 
     def resolve(self, pos: int) -> str | None:
         """The last sentence subject before ``pos``: what 'he'/'she' most likely means."""
-        best = None
-        for p, n in self.subjects:
-            if p < pos:
-                best = n
-            else:
-                break
-        return best
+        i = bisect.bisect_left(self.subjects, (pos,)) - 1  # subjects are appended in text order
+        return self.subjects[i][1] if i >= 0 else None
 
 
 def _find_people(text: str, sentences: list[Sentence]) -> _People:
@@ -457,7 +461,7 @@ def _find_people(text: str, sentences: list[Sentence]) -> _People:
     for sent in sentences:
         if sent.heading:
             continue
-        here = [(s, n) for s, e, n in canon if sent.start <= s < sent.end]
+        here = [(s, n) for s, e, n in people.between(sent.start, sent.end)]
         pron = re.match(r"(?:[^,“\"]{0,40},\s+)?(?P<p>[Hh]e|[Ss]he)\b", sent.text)
         if pron:
             prev = people.resolve(sent.start)
@@ -477,8 +481,9 @@ def _actors(text: str, start: int, end: int, people: _People, prev: list[str] | 
     """People, governments and bodies named in ``text[start:end]``, in order, deduplicated."""
     lex = _lexicon()
     seg = text[start:end]
-    found: list[tuple[int, str]] = [(s - start, n) for s, e, n in people.mentions if start <= s < end]
-    person_spans = [(s - start, e - start) for s, e, n in people.mentions if start <= s < end]
+    inside = people.between(start, end)
+    found: list[tuple[int, str]] = [(s - start, n) for s, e, n in inside]
+    person_spans = [(s - start, e - start) for s, e, n in inside]
     for m in lex.demonym_group.finditer(seg):
         for g in ("a", "b"):
             if m.group(g):
@@ -526,10 +531,17 @@ def _when(text: str) -> str | None:
 _QUOTE_PAIRS = re.compile(r"“(?P<a>[^”\n]+)”|\"(?P<b>[^\"\n]+)\"")
 
 
+def _sentence_at(sentences: list[Sentence], starts: list[int], pos: int) -> Sentence | None:
+    """The sentence containing offset ``pos`` (``starts``: the sentences' start offsets)."""
+    i = bisect.bisect_right(starts, pos) - 1
+    return sentences[i] if i >= 0 and sentences[i].start <= pos < sentences[i].end else None
+
+
 def _quotes(text: str, sentences: list[Sentence], people: _People) -> list[tuple[int, Quote]]:
     """Every quotation with an identifiable speaker, with the paragraph it is in."""
     lex = _lexicon()
     out: list[tuple[int, Quote]] = []
+    starts = [s.start for s in sentences]
     for m in _QUOTE_PAIRS.finditer(text):
         g = "a" if m.group("a") is not None else "b"
         qs, qe = m.start(g), m.end(g)
@@ -540,8 +552,8 @@ def _quotes(text: str, sentences: list[Sentence], people: _People) -> list[tuple
             continue
         qs += lead
         qe = qs + len(trimmed)
-        first = next((s for s in sentences if s.start <= m.start() < s.end), None)
-        last = next((s for s in sentences if s.start < m.end() <= s.end), first)
+        first = _sentence_at(sentences, starts, m.start())
+        last = _sentence_at(sentences, starts, m.end() - 1) or first
         if first is None or last is None:
             continue
         speaker = None
@@ -556,7 +568,7 @@ def _quotes(text: str, sentences: list[Sentence], people: _People) -> list[tuple
                 speaker = people.resolve(m.end() + a.start("p"))
             else:
                 pos = m.end() + a.start()
-                named = [n for s, e, n in people.mentions if pos <= s < m.end() + a.end()]
+                named = [n for _, _, n in people.between(pos, m.end() + a.end())]
                 speaker = named[-1] if named else None
                 if speaker is None and a.group("v"):
                     named = people.at(m.end() + a.start("n"), m.end() + a.end())
@@ -567,7 +579,7 @@ def _quotes(text: str, sentences: list[Sentence], people: _People) -> list[tuple
             verbs = list(lex.speech.finditer(text, before_start, m.start()))
             if verbs:
                 v = verbs[-1]
-                named = [(s, n) for s, e, n in people.mentions if before_start <= s < v.start()]
+                named = [(s, n) for s, _, n in people.between(before_start, v.start())]
                 prons = list(re.finditer(r"\b(?:[Hh]e|[Ss]he)\b", text[before_start : v.start()]))
                 cand_person = named[-1] if named else None
                 cand_pron = prons[-1] if prons else None
@@ -721,9 +733,10 @@ def _attacks(text: str, sentences: list[Sentence]) -> list[_Item]:
         elif f["civilians"] is None and lex.military.search(t):
             f["civilians"] = False
     # a lead sentence often restates an attack reported in detail later
-    for it in list(items):
+    merged: set[int] = set()  # ids of items folded into another (identity, not dataclass equality)
+    for it in items:
         for other in items:
-            if other is it or other not in items or it not in items:
+            if other is it or id(other) in merged or id(it) in merged:
                 continue
             fi, fo = it.fields, other.fields
             if (
@@ -737,9 +750,11 @@ def _attacks(text: str, sentences: list[Sentence]) -> list[_Item]:
                     if fo.get(k) in (None, []) and v not in (None, []):
                         fo[k] = v
                 other.sentences = sorted({id(x): x for x in it.sentences + other.sentences}.values(), key=lambda x: x.start)
-                items.remove(it)
+                merged.add(id(it))
     out = []
     for it in items:
+        if id(it) in merged:
+            continue
         f = it.fields
         for k in ("killed", "injured"):
             if f[k] == _VAGUE:
@@ -854,7 +869,7 @@ def _subject(text: str, people: _People, start: int, verb_pos: int) -> str | Non
         return pm[-1].group()
     acts = list(lex.actors.finditer(seg))
     cands: list[tuple[int, str]] = [(m.start(), m.group()) for m in acts]
-    cands += [(s - start, n) for s, e, n in people.mentions if start <= s < verb_pos]
+    cands += [(s - start, n) for s, _, n in people.between(start, verb_pos)]
     poss = list(re.finditer(r"\b(?P<n>[A-Z][\w-]+)[’']s\s+(?:territorial\s+)?(?:demands?|claims?)\b", text[start : verb_pos + 200]))
     if cands:
         return sorted(cands)[-1][1]
@@ -1028,10 +1043,12 @@ def _sanctions(text: str, sentences: list[Sentence], people: _People) -> list[_I
 
 
 def _attach_quotes(items: list[_Item], quotes: list[tuple[int, Quote]]) -> None:
+    by_para: dict[int, list[_Item]] = {}
+    for it in items:
+        for para in dict.fromkeys(s.para for s in it.sentences):
+            by_para.setdefault(para, []).append(it)
     for para, q in quotes:
-        cands = [it for it in items if any(s.para == para for s in it.sentences)]
-        if not cands:
-            cands = [it for it in items if any(s.para == para - 1 for s in it.sentences)]
+        cands = by_para.get(para) or by_para.get(para - 1)
         if not cands:
             continue
         # the item whose evidence is closest before the quote
