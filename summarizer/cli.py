@@ -23,7 +23,7 @@ import logging
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -39,8 +39,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 PROG = "summarizer"
 FORMATS = ("terminal", "json", "markdown", "html")
-#: -o FILE picks the format from the extension; anything else is JSON.
-SUFFIX_FORMATS = {".json": "json", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
+#: -o FILE picks the format from the extension (.txt: the terminal tables as plain text); others are refused.
+SUFFIX_FORMATS = {
+    ".json": "json", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".txt": "terminal",
+}
+#: What batch writes: OUT is JSON Lines; the digest is Markdown or HTML.
+BATCH_SUFFIXES = (".jsonl", ".ndjson")
+DIGEST_SUFFIXES = (".md", ".markdown", ".html", ".htm")
 #: Seconds to fetch a URL when --timeout / SUMMARIZER_TIMEOUT is not set.
 FETCH_TIMEOUT = 20.0
 _DEBUG = "summarizer.debug"  # key in click's ctx.meta, shared by the group and its commands
@@ -318,8 +323,22 @@ def cli() -> None:
 
 def _default_format(output: Path | None) -> str:
     if output is not None:
-        return SUFFIX_FORMATS.get(output.suffix.lower(), "json")
+        _check_suffix(output, "-o", SUFFIX_FORMATS, "or pass --format")
+        return SUFFIX_FORMATS[output.suffix.lower()]
     return "terminal" if sys.stdout.isatty() else "json"
+
+
+def _check_suffix(path: Path, option: str, allowed: Iterable[str], alternative: str = "") -> None:
+    """Refuse a file name whose extension says nothing we write: no silent JSON in a .pdf."""
+    from summarizer.errors import UsageError
+
+    allowed = list(allowed)
+    suffix = path.suffix.lower()
+    if suffix in allowed:
+        return
+    what = f"unknown extension '{path.suffix}'" if suffix else "no extension"
+    names = ", ".join(allowed[:-1]) + f" or {allowed[-1]}"
+    raise UsageError(f"{option} {path}: {what}.", hint=f"Name it {names}{f' ({alternative})' if alternative else ''}.")
 
 
 def _check_output(output: Path) -> None:
@@ -464,7 +483,8 @@ title and date), - for stdin, or an http(s) URL.
 )
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-    help="Write to FILE instead of stdout (.json, .md or .html pick the format).",
+    help="Write to FILE instead of stdout (.json, .md, .html or .txt, plain text, pick the format; "
+    "another extension needs --format).",
 )
 @click.option("--show-usage", is_flag=True, help="Print tokens, attempts, retries and latency on stderr.")
 @summarizer_options
@@ -888,6 +908,9 @@ def batch(
 
     if not inputs and not from_store:
         raise UsageError("No INPUT given.", hint="Pass a feed, JSONL file, folder or URL list (or --from-store).")
+    _check_suffix(output, "-o", BATCH_SUFFIXES, "OUT is JSON Lines")
+    if digest_path is not None:
+        _check_suffix(digest_path, "--digest", DIGEST_SUFFIXES)
     for path in (output, digest_path):
         if path is not None:
             _check_output(path)

@@ -505,7 +505,7 @@ def test_url_that_is_not_a_web_page_exits_2(site: str) -> None:
         ("out.json", lambda text: Summary.model_validate_json(text).attacks[0].killed == 9),
         ("out.md", lambda text: text.startswith("# ") and "## Attacks" in text),
         ("out.html", lambda text: text.startswith("<!doctype html>") and "<mark" in text),
-        ("out.txt", lambda text: Summary.model_validate_json(text).meta.backend == "extractive"),
+        ("out.txt", lambda text: "Attacks (3)" in text and "\x1b[" not in text),
     ],
 )
 def test_output_file_format_follows_the_extension(tmp_path: Path, name: str, check: Any) -> None:
@@ -516,8 +516,51 @@ def test_output_file_format_follows_the_extension(tmp_path: Path, name: str, che
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
     assert check(path.read_text(encoding="utf-8"))
-    fmt = {"out.json": "json", "out.md": "markdown", "out.html": "html", "out.txt": "json"}[name]
+    fmt = {"out.json": "json", "out.md": "markdown", "out.html": "html", "out.txt": "terminal"}[name]
     assert result.stderr == f"summarizer: wrote {path} ({fmt})\n"
+
+
+@pytest.mark.parametrize(("name", "what"), [("out.pdf", "unknown extension '.pdf'"), ("out", "no extension")])
+def test_output_file_with_an_unknown_extension_is_refused_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, what: str
+) -> None:
+    monkeypatch.setattr("summarizer.inputs.read_source", _fail_if_called)
+    path = tmp_path / name
+
+    result = extractive("summarize", SEED, "-o", path)
+
+    assert result.exit_code == 2 and not path.exists()
+    assert result.stderr == (
+        f"summarizer: error: -o {path}: {what}. Name it .json, .md, .markdown, .html, .htm or .txt (or pass --format).\n"
+    )
+
+
+def test_an_unknown_extension_is_written_in_an_explicit_format(tmp_path: Path) -> None:
+    path = tmp_path / "out.pdf"
+
+    result = extractive("summarize", SEED, "-o", path, "--format", "json")
+
+    assert result.exit_code == 0, result.stderr
+    assert Summary.model_validate_json(path.read_text(encoding="utf-8")).attacks[0].killed == 9
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["-o", "out.json"], "-o {tmp}/out.json: unknown extension '.json'. Name it .jsonl or .ndjson (OUT is JSON Lines)."),
+        (["-o", "out.jsonl", "--digest", "d.pdf"],
+         "--digest {tmp}/d.pdf: unknown extension '.pdf'. Name it .md, .markdown, .html or .htm."),
+    ],
+    ids=["out", "digest"],
+)
+def test_batch_outputs_with_unknown_extensions_are_refused(tmp_path: Path, args: list[str], line: str) -> None:
+    args = [str(tmp_path / a) if a.startswith(("out", "d.")) else a for a in args]
+
+    result = extractive("batch", SEED, *args, "--store", tmp_path / "s.db")
+
+    assert result.exit_code == 2
+    assert result.stderr == f"summarizer: error: {line.format(tmp=tmp_path)}\n"
+    assert list(tmp_path.iterdir()) == []  # nothing written, not even the store
 
 
 def test_explicit_format_wins_over_the_extension(tmp_path: Path) -> None:
