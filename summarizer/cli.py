@@ -5,6 +5,7 @@
     summarizer prompts            the templates in use; --export DIR copies them out for editing
     summarizer config             the effective configuration and where each value came from; --check
     summarizer eval GOLD_DIR      score a backend, or stored results, against gold facts
+    summarizer batch INPUT... -o OUT.jsonl   many articles, concurrently and resumably, through the store
 
 Exit codes: 0 ok, 1 the summary failed (LLM or validation), 2 bad usage or bad
 input, 130 interrupted. An error is one line on stderr (``summarizer: error:
@@ -303,7 +304,8 @@ Examples:
   summarizer COMMAND --help
 
 \b
-Exit codes: 0 ok, 1 the summary failed (LLM or validation), 2 bad usage or input.
+Exit codes: 0 ok, 1 the summary failed (LLM or validation) or a batch input failed,
+2 bad usage or input, 130 interrupted (Ctrl-C).
 """,
 )
 @click.version_option(package_name="summarizer", prog_name=PROG, message="%(prog)s %(version)s")
@@ -844,6 +846,7 @@ def _plural(n: int, word: str) -> str:
 
 
 @cli.command(
+    short_help="Summarize many articles concurrently into JSONL and a digest.",
     epilog="""\b
 Examples:
   summarizer batch feed.xml -o out.jsonl --digest digest.html
@@ -868,7 +871,9 @@ digest) without calling the LLM. Exit code 1 if any input failed.
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, metavar="OUT.jsonl",
     help="Write one JSON line per input here.",
 )
-@click.option("--concurrency", type=click.IntRange(min=1), default=8, show_default=True, help="Articles summarized at once.")
+@click.option(
+    "--concurrency", type=click.IntRange(min=1), default=8, show_default=True, metavar="N", help="Articles summarized at once.",
+)
 @click.option("--rpm", type=click.FloatRange(min=0, min_open=True), metavar="N", help="At most N requests per minute.")
 @click.option(
     "--tpm", type=click.FloatRange(min=0, min_open=True), metavar="N",

@@ -589,7 +589,8 @@ def _feed_articles(
         at = f" at line {line}" if line else ""
         yield InputFailure(
             src, None, src if _is_url(src) else None,
-            f"{src} is malformed XML{at} ({_one_line(exc)}); read {len(entries)} entries, later ones may be missing.",
+            f"{src} is malformed XML{at} ({_one_line(exc)}); read {len(entries)} "
+            f"entr{'y' if len(entries) == 1 else 'ies'}, later ones may be missing.",
         )
 
 
@@ -694,7 +695,8 @@ def _jsonl_record(line: bytes, lineno: int, path: Path) -> Article | InputFailur
         except UnicodeDecodeError:
             raise InputError(f"{where}: line is not UTF-8; re-save the file as UTF-8.") from None
         except json.JSONDecodeError as exc:
-            raise InputError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno}); fix or remove the line.") from None
+            reason = exc.msg.removesuffix(" at")  # json says "Invalid control character at"
+            raise InputError(f"{where}: not valid JSON ({reason} at column {exc.colno}); fix or remove the line.") from None
         if not isinstance(obj, dict):
             raise InputError(f"{where}: expected a JSON object with a \"text\" field, got {type(obj).__name__}.")
         if obj.get("id") is not None:

@@ -804,6 +804,22 @@ def test_every_command_has_help_with_an_example_and_is_in_the_readme() -> None:
         assert name in top.stdout, name
 
 
+def test_top_level_help_lists_every_command_in_full_and_every_exit_code() -> None:
+    top = run("--help", env={"COLUMNS": "100"}).stdout
+
+    assert "batch      Summarize many articles concurrently into JSONL and a digest.\n" in top
+    commands = top[top.index("Commands:"):top.index("Examples:")]
+    assert "..." not in commands
+    exit_codes = " ".join(top[top.index("Exit codes:"):].split())
+    assert exit_codes.startswith("Exit codes: 0 ok, 1") and "2 bad usage or input, 130 interrupted" in exit_codes
+
+
+def test_batch_help_shows_numbers_as_n() -> None:
+    help_text = run("batch", "--help").stdout
+
+    assert "--concurrency N " in help_text and "RANGE" not in help_text and "INTEGER" not in help_text
+
+
 def test_python_dash_m_summarizer_works() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "summarizer", "--help"], capture_output=True, text=True, timeout=60, check=False

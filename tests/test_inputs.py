@@ -531,6 +531,23 @@ def test_jsonl_good_and_bad_lines():
     assert numeric.id == "42" and numeric.published == "20250523"
 
 
+def test_jsonl_error_names_the_column_once(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(b'{"id": "x", "text": "two\tcolumns"}\n')  # a raw tab inside a JSON string
+    (failure,) = load_articles([str(path)])
+    assert failure.error == (
+        f"{path}:1: not valid JSON (Invalid control character at column 25); fix or remove the line."
+    )
+
+
+def test_a_feed_cut_after_one_entry_says_entry_not_entries(tmp_path):
+    path = tmp_path / "cut.xml"
+    text = (DATA / "feed-broken.xml").read_text(encoding="utf-8")
+    path.write_text(text[: text.index("<item>", text.index("broken-1"))], encoding="utf-8")
+    *_, damage = load_feed(path, fetch=False)
+    assert "; read 1 entry, later ones may be missing." in damage.error
+
+
 def test_jsonl_is_streamed(tmp_path):
     path = tmp_path / "big.jsonl"
     line = json.dumps({"text": LONG_TEXT})
