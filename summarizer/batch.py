@@ -52,6 +52,7 @@ from collections.abc import (
     AsyncIterable,
     AsyncIterator,
     Callable,
+    Generator,
     Iterable,
     Iterator,
 )
@@ -792,7 +793,7 @@ async def asummarize_many(
                 db.close()
 
 
-def iter_summarize_many(articles: Iterable[BatchInput], **kwargs: Any) -> Iterator[BatchResult]:
+def iter_summarize_many(articles: Iterable[BatchInput], **kwargs: Any) -> Generator[BatchResult, None, None]:
     """:func:`asummarize_many` as a plain iterator (completion order), usable inside a running event loop.
 
     The batch runs on its own event loop in a background thread; closing the

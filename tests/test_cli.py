@@ -268,8 +268,8 @@ MODES = "'tools', 'json', 'json_schema', 'md_json'"
         (["summarize", SEED, "--mode", "yaml"],
          f"Invalid value for '--mode': 'yaml' is not one of {MODES}. See 'summarizer summarize --help'."),
         (["summarize", SEED, "--format", "pdf"],
-         "Invalid value for '-f' / '--format': 'pdf' is not one of 'terminal', 'json', 'markdown', 'html'. "
-         "See 'summarizer summarize --help'."),
+         ("Invalid value for '-f' / '--format': 'pdf' is not one of 'terminal', 'json', 'markdown', 'html'. "
+          "See 'summarizer summarize --help'.")),
         (["summarize"], "Missing argument 'SOURCE'. See 'summarizer summarize --help'."),
         (["summarize", SEED, "--max-attempts"], "Option '--max-attempts' requires an argument. See 'summarizer summarize --help'."),
         (["batch", SEED], "Missing option '-o' / '--output'. See 'summarizer batch --help'."),
