@@ -99,9 +99,15 @@ class _OneLineUsageError(click.UsageError):
         note(f"error: {message} See '{self.command} --help'.")
 
 
+#: 'summarizer' alone shows the help through this error (click >= 8.2); it stays as it is.
+_NO_ARGS_IS_HELP: tuple[type[Exception], ...] = tuple(
+    t for t in [getattr(click.exceptions, "NoArgsIsHelpError", None)] if t is not None
+)
+
+
 def _one_line_usage(exc: click.UsageError, command: str) -> click.UsageError:
-    if isinstance(exc, (_OneLineUsageError, click.exceptions.NoArgsIsHelpError)):
-        return exc  # 'summarizer' alone shows the help
+    if isinstance(exc, (_OneLineUsageError, *_NO_ARGS_IS_HELP)):
+        return exc
     return _OneLineUsageError(exc, command)
 
 
