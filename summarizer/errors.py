@@ -4,6 +4,7 @@
     ├── UsageError                  bad configuration or options (exit 2)
     │   └── NoEndpointError         no API key and no base URL configured
     ├── InputError                  the article can't be read or is not an article (exit 2)
+    │   └── ManyArticlesError       one article expected, but the input is a feed, JSONL, URL list or folder
     ├── LLMError                    the endpoint refused or failed (exit 1)
     │   ├── AuthenticationError     401/403: wrong or missing key
     │   ├── NotFoundError           404: unknown model or wrong base URL
@@ -55,6 +56,22 @@ class InputError(SummarizerError):
     """Raised when an input can't be read, fetched, or is not a usable article."""
 
     exit_code = 2
+
+
+class ManyArticlesError(InputError):
+    """Raised when one article was expected but the input holds many: a feed, JSON Lines, a URL list, a folder.
+
+    ``where`` names the input and ``what`` says what it is (``"is an RSS/Atom feed"``),
+    so a caller can point to its own way of reading many articles.
+    """
+
+    def __init__(self, where: str, what: str) -> None:
+        self.where = where
+        self.what = what
+        super().__init__(
+            f"{where} {what}, not one article.",
+            hint="Read it as a batch: load_articles(), or 'summarizer batch' on the command line.",
+        )
 
 
 class LLMError(SummarizerError):

@@ -39,7 +39,7 @@ from typing import IO, TYPE_CHECKING, Any, Union
 
 from pydantic import ValidationError
 
-from .errors import InputError
+from .errors import InputError, ManyArticlesError
 from .schema import Article
 
 if TYPE_CHECKING:
@@ -98,22 +98,6 @@ class InputFailure:
 
     def __str__(self) -> str:
         return self.error
-
-
-class ManyArticlesError(InputError):
-    """Raised when one article was expected but the input holds many: a feed, JSON Lines, a URL list, a folder.
-
-    ``where`` names the input and ``what`` says what it is (``"is an RSS/Atom feed"``),
-    so a caller can point to its own way of reading many articles.
-    """
-
-    def __init__(self, where: str, what: str) -> None:
-        self.where = where
-        self.what = what
-        super().__init__(
-            f"{where} {what}, not one article.",
-            hint="Read it as a batch: load_articles(), or 'summarizer batch' on the command line.",
-        )
 
 
 # ---------------------------------------------------------------------------

@@ -29,7 +29,7 @@ PUBLIC_NAMES = [
     # inputs and stored results
     "load_feed", "load_articles", "InputFailure", "load_results", "Results", "ResultError", "results_to_dataframe",
     # errors
-    "SummarizerError", "UsageError", "NoEndpointError", "InputError", "LLMError", "AuthenticationError",
+    "SummarizerError", "UsageError", "NoEndpointError", "InputError", "ManyArticlesError", "LLMError", "AuthenticationError",
     "NotFoundError", "BadRequestError", "RateLimitError", "EndpointUnavailableError", "OutputTruncatedError",
     "SummaryError", "GroundingError",
 ]
