@@ -298,6 +298,10 @@ _MD_SECTIONS: dict[Section, Callable[[Any], list[str]]] = {
 }
 
 
+#: Shown when every section is empty, so an empty result is not mistaken for a rendering fault.
+NOTHING_FOUND = "No diplomacy, attacks, territorial changes or sanctions were found in this article."
+
+
 def to_markdown(summary: Summary) -> str:
     """The summary as Markdown: headline, summary, the non-empty sections, dropped items, metadata."""
     lines = [f"# {md(summary.headline)}", "", md(summary.summary), ""]
@@ -308,6 +312,8 @@ def to_markdown(summary: Summary) -> str:
         lines += [f"## {SECTION_TITLES[section]}", ""]
         lines += _MD_SECTIONS[section](items)
         lines.append("")
+    if not summary.items():
+        lines += [f"*{NOTHING_FOUND}*", ""]
     if summary.meta.dropped:
         lines += [f"## {_dropped_heading(summary.meta.dropped)}", ""]
         for d in summary.meta.dropped:
@@ -461,6 +467,9 @@ def to_terminal(summary: Summary, console: Console) -> None:
     narrow = console.width < _NARROW
     console.print(Text(summary.headline, style="bold"))
     console.print(Text(summary.summary))
+    if not summary.items():
+        console.print()
+        console.print(Text(NOTHING_FOUND, style="dim italic"))
 
     for section in SECTIONS:
         items = getattr(summary, section)

@@ -558,3 +558,14 @@ _EV = [Span(text="x", start=0, end=1)]
 )
 def test_describe_item(section: str, item: object, expected: str) -> None:
     assert describe_item(section, item, 1) == expected  # type: ignore[arg-type]
+
+
+def test_an_empty_summary_says_nothing_was_found_in_markdown_and_terminal() -> None:
+    from summarizer.render import NOTHING_FOUND
+
+    empty = make_summary("Officials met in Geneva on Monday to discuss the weather and nothing else at all.")
+    assert NOTHING_FOUND in to_markdown(empty)
+    console = Console(record=True, width=100)
+    to_terminal(empty, console)
+    assert NOTHING_FOUND in console.export_text()
+    assert NOTHING_FOUND not in to_markdown(seed_summary())
