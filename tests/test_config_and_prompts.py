@@ -105,7 +105,7 @@ def test_undefined_variable_in_a_user_template_is_an_error(tmp_path: Path) -> No
         Prompts.load(tmp_path).messages(Article(text="x"))
 
 
-def test_the_built_wheel_ships_the_prompt_templates(tmp_path: Path) -> None:
+def test_the_built_wheel_ships_templates_lexicons_and_py_typed(tmp_path: Path) -> None:
     pytest.importorskip("hatchling")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(ROOT)],
@@ -116,3 +116,4 @@ def test_the_built_wheel_ships_the_prompt_templates(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"summarizer/prompts/system.j2", "summarizer/prompts/summarize.j2"} <= names
     assert any(n.startswith("summarizer/backends/lexicons/") for n in names)
+    assert "summarizer/py.typed" in names
