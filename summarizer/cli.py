@@ -498,6 +498,7 @@ title and date), - for stdin, or an http(s) URL.
 @summarizer_options
 def summarize(source: str, fmt: str | None, output: Path | None, show_usage: bool, overrides: dict[str, Any]) -> None:
     """Summarize one article from a file, stdin or a URL."""
+    from summarizer.errors import SummarizerError
     from summarizer.inputs import ManyArticlesError, read_source
 
     fmt = (fmt or _default_format(output)).lower()
@@ -511,11 +512,17 @@ def summarize(source: str, fmt: str | None, output: Path | None, show_usage: boo
         raise _not_one_article(source, exc.what) from exc
     announce_fallback(summarizer)
     announce_retries(summarizer)
-    if summarizer.backend.name == "llm":
-        with working(f"Summarizing {article.key} with {summarizer.config.model}…"):
+    try:
+        if summarizer.backend.name == "llm":
+            with working(f"Summarizing {article.key} with {summarizer.config.model}…"):
+                summary = summarizer.summarize(article)
+        else:
             summary = summarizer.summarize(article)
-    else:
-        summary = summarizer.summarize(article)
+    except SummarizerError as exc:
+        if show_usage and exc.usage is not None:
+            note(f"usage before the failure: {exc.usage.total_tokens:,} tokens "
+                 f"({exc.usage.prompt_tokens:,} prompt + {exc.usage.completion_tokens:,} completion)")
+        raise
     if line := dropped_line(summary):
         note(line)
     _write(summary, fmt, output)

@@ -320,8 +320,17 @@ class LLMClient:
         validation, or a :class:`~summarizer.errors.LLMError` for transport and
         HTTP errors.
         """
-        config = self.config
         stats = CallStats()
+        try:
+            return await self._extract(response_model, messages, stats)
+        except errors.SummarizerError as exc:
+            exc.usage = stats.usage  # what the failed attempts cost
+            raise
+
+    async def _extract(
+        self, response_model: type[BaseModel], messages: list[dict[str, str]], stats: CallStats
+    ) -> tuple[BaseModel, CallStats]:
+        config = self.config
 
         async def send(**kwargs: Any) -> Any:
             return await self._send(stats, **kwargs)

@@ -24,9 +24,14 @@ from typing import Any
 
 
 class SummarizerError(Exception):
-    """Base class of every error raised by summarizer."""
+    """Base class of every error raised by summarizer.
+
+    ``usage`` holds the tokens spent before the failure (a ``schema.Usage``), when an
+    LLM was involved; ``None`` otherwise.
+    """
 
     exit_code = 1
+    usage: Any = None
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         self.message = message

@@ -208,6 +208,19 @@ def test_answers_the_model_keeps_getting_wrong_exit_1(endpoint: Endpoint) -> Non
 
 
 @pytest.mark.vcr
+def test_show_usage_reports_what_a_failed_summary_cost(endpoint: Endpoint, vcr: Any) -> None:
+    endpoint.script(*[Reply.raw("I cannot do that.")] * 2)
+
+    result = llm(endpoint, "summarize", SEED, "--max-attempts", "2", "--show-usage")
+
+    assert result.exit_code == 1
+    spent = sum(json.loads(r["body"]["string"])["usage"]["total_tokens"] for r in vcr.responses)
+    usage, error = result.stderr.splitlines()
+    assert usage.startswith(f"summarizer: usage before the failure: {spent:,} tokens")
+    assert error.startswith("summarizer: error: The model's answer did not match the schema")
+
+
+@pytest.mark.vcr
 def test_401_exits_1_in_one_line_without_the_key(endpoint: Endpoint) -> None:
     endpoint.script(Reply.error(401, "Incorrect API key provided: sk-te***cdef.", code="invalid_api_key"))
 

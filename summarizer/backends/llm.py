@@ -42,7 +42,11 @@ class LLMBackend:
         try:
             draft, stats = await self.client.extract(SummaryDraft, messages)
         except ContentFailure as failure:
-            draft, stats = self._salvage(failure), failure.stats
+            try:
+                draft, stats = self._salvage(failure), failure.stats
+            except SummaryError as exc:
+                exc.usage = failure.stats.usage
+                raise
         finally:
             grounding.ACTIVE.reset(token)
         assert isinstance(draft, SummaryDraft)
@@ -65,7 +69,7 @@ class LLMBackend:
         )
         if self.config.strict and summary.meta.dropped:
             reasons = [r for d in summary.meta.dropped for r in d.reasons]
-            raise GroundingError(
+            error = GroundingError(
                 f"{len(summary.meta.dropped)} item(s) could not be grounded in the article after "
                 f"{stats.attempts} attempt(s): {reasons[0]}",
                 hint="Drop --strict to keep the grounded items and list the rest under 'dropped'.",
@@ -74,6 +78,8 @@ class LLMBackend:
                 last_attempt=draft,
                 errors=stats.errors,
             )
+            error.usage = stats.usage
+            raise error
         return summary
 
     def _salvage(self, failure: ContentFailure) -> SummaryDraft:
