@@ -11,15 +11,29 @@
 
 How a batch runs:
 
-* **Streaming.** Inputs (``Article``, plain text, or the ``InputFailure`` items
-  of :func:`summarizer.inputs.load_articles`) are pulled one at a time, only
-  when one of the ``concurrency`` slots is free, so a 10,000-item feed is never
-  held in memory. Reading happens in a worker thread: fetching a teaser's page
-  never blocks the event loop.
+* **Streaming.** Inputs (``Article``, plain text, or the ``InputFailure`` and
+  ``PendingFetch`` items of :func:`summarizer.inputs.load_articles`) are pulled
+  one at a time, only when one of the ``concurrency`` slots is free, so a
+  10,000-item feed is never held in memory. Reading happens in a worker thread,
+  never on the event loop.
+* **Fetching.** A feed entry that is only a teaser comes as a
+  :class:`~summarizer.inputs.PendingFetch` (an unstarted ``load_articles``
+  stream is switched to ``defer_fetch=True``): the worker that takes it fetches
+  its page, in its slot, so up to ``concurrency`` pages are fetched at once and
+  a slow site holds up one worker, not the feed. The pages of a URL list are
+  fetched ``concurrency`` at a time as it is read (a listed URL may be a feed,
+  so its entries are only known once it is fetched). Results keep their input
+  order (``seq``). A teaser's work key comes from its page's text, so it is
+  fetched even when the store already has its summary. A cancelled run (Ctrl-C)
+  does not wait for the pages still loading.
 * **Identity.** Each article is one work item keyed by
   :func:`summarizer.store.work_key` (content hash, model, prompt version, schema
   version). Inputs with the same text, or the same URL, share one item: it is
-  summarized once and every input still gets its own result.
+  summarized once and every input still gets its own result. The first input
+  with a URL is the one whose text is summarized, even when it is a teaser whose
+  page comes after later inputs with that URL; between inputs with the same text
+  but other URLs, a teaser counts as read when its page arrives (which of them
+  is marked ``duplicate`` may then differ from the input order).
 * **The store** (SQLite, :class:`summarizer.store.Store`) holds every item's
   state: a done item is never summarized again (cache), an item is claimed with
   a lease before it is summarized (two processes never both do it; a killed
@@ -69,7 +83,7 @@ from summarizer.errors import (
     SummarizerError,
     UsageError,
 )
-from summarizer.inputs import InputFailure
+from summarizer.inputs import ArticleStream, FetchClient, InputFailure, PendingFetch
 from summarizer.pipeline import Summarizer, as_article
 from summarizer.schema import SCHEMA_VERSION, Article, Summary
 from summarizer.store import ItemRecord, Occurrence, Store, make_owner, work_key
@@ -86,7 +100,7 @@ __all__ = [
     "write_jsonl",
 ]
 
-BatchInput = Article | InputFailure | str
+BatchInput = Article | InputFailure | PendingFetch | str
 
 #: Characters of prompt around the article (instructions and the JSON schema), for token estimates.
 PROMPT_OVERHEAD_CHARS = 9000
@@ -378,7 +392,59 @@ class _Input:
     first: asyncio.Future[None] | None = None  # set on the first input of its key in this run
 
 
+@dataclass
+class _Later:
+    """An input admitted by its worker task, not in input order: a teaser to fetch first, or
+    an input whose URL an earlier input (still being fetched) also has."""
+
+    seq: int
+    item: Article | PendingFetch
+    prev: asyncio.Future[str | None] | None  # the key the inputs before it with its URL resolve to
+    mine: asyncio.Future[str | None] | None  # the same, with this input
+
+
 _END = object()
+
+
+def _pass_on(prev: asyncio.Future[str | None] | None, mine: asyncio.Future[str | None] | None) -> None:
+    """An input that could not be read gives the URL chain on: ``mine`` becomes what ``prev`` becomes."""
+    if mine is None or mine.done():
+        return
+    if prev is None:
+        mine.set_result(None)
+        return
+
+    def settle(done: asyncio.Future[str | None]) -> None:
+        if not mine.done():
+            mine.set_result(None if done.cancelled() else done.result())
+
+    prev.add_done_callback(settle)
+
+
+async def _in_daemon_thread(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` in a thread of its own, not the loop's executor: a slow page never holds up the store's
+    calls, and a run that is cancelled (Ctrl-C) neither waits for it nor keeps the process alive."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+
+    def settle(result: Any, error: BaseException | None) -> None:
+        if future.done():  # cancelled meanwhile
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    def run() -> None:
+        try:
+            result, error = fn(*args), None
+        except BaseException as exc:  # noqa: BLE001 - raised in the awaiting task
+            result, error = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=run, name="summarizer-fetch", daemon=True).start()
+    return await future
 
 
 def _failure_key(source: str) -> str:
@@ -441,7 +507,10 @@ class _Runner:
         self.tasks: set[asyncio.Task[None]] = set()
         self.inflight: dict[str, asyncio.Future[None]] = {}
         self.computed: set[str] = set()  # keys this run summarized itself
-        self.by_url: dict[str, str] = {}  # url -> key of the first input with that url
+        #: url -> the key of the first input read with that url (None while none could be read), set once the
+        #: latest input with that url is admitted: a chain, so an input never waits for a later one.
+        self.by_url: dict[str, asyncio.Future[str | None]] = {}
+        self._fetch_client: FetchClient | None = None  # one connection pool for teasers' pages, made when first needed
         self._client: Any = None if cached_only else getattr(summarizer.backend, "client", None)
         self._hooked = hasattr(self._client, "before_request") and hasattr(self._client, "on_backoff")
         self._prompt_chars: int | None = None
@@ -483,6 +552,8 @@ class _Runner:
                 task.cancel()
             await asyncio.gather(producer, *self.tasks, return_exceptions=True)
             self._unhook()
+            if self._fetch_client is not None:
+                self._fetch_client.close()
             await self._db(self.store.release, self.owner)
 
     def _count(self, result: BatchResult) -> None:
@@ -528,7 +599,7 @@ class _Runner:
                     raise
                 self.stats.read += 1
                 try:
-                    admitted = await self._admit(seq, item)
+                    admitted = await self._take(seq, item)
                 except BaseException:
                     self.slots.release()
                     raise
@@ -545,27 +616,64 @@ class _Runner:
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
             await self.results.put(exc)
 
-    async def _admit(self, seq: int, item: BatchInput) -> _Input:
-        """Record the input in the store (in input order) and find its work item."""
+    async def _take(self, seq: int, item: BatchInput) -> _Input | _Later:
+        """Admit the input now, in input order; or, if it must wait (for its page, or for an
+        earlier input with its URL that is still being fetched), leave that to its worker."""
         if isinstance(item, InputFailure):
             return await self._admit_failure(seq, item.source, item.id, item.url, item.error)
+        if not isinstance(item, PendingFetch):
+            try:
+                item = as_article(Article.model_validate(item) if isinstance(item, dict) else item)
+            except (SummarizerError, ValidationError) as exc:
+                source = getattr(item, "source", None) or f"input #{seq + 1}"
+                return await self._admit_failure(seq, source, getattr(item, "id", None), getattr(item, "url", None), str(exc))
+        prev = mine = None
+        if item.url:  # a teaser's URL is known before its page is fetched: its place in the chain is kept
+            prev = self.by_url.get(item.url)
+            mine = self.by_url[item.url] = asyncio.get_running_loop().create_future()
+        if isinstance(item, PendingFetch) or (prev is not None and not prev.done()):
+            return _Later(seq, item, prev, mine)
+        return await self._admit(seq, item, prev, mine)
+
+    async def _admit_later(self, later: _Later) -> _Input:
+        """Fetch a teaser's page (in this worker's slot), then admit it."""
         try:
-            article = as_article(Article.model_validate(item) if isinstance(item, dict) else item)
-        except (SummarizerError, ValidationError) as exc:
-            source = getattr(item, "source", None) or f"input #{seq + 1}"
-            return await self._admit_failure(seq, source, getattr(item, "id", None), getattr(item, "url", None), str(exc))
-        key = await self._key(article)
-        if article.url:
-            key = self.by_url.setdefault(article.url, key)  # same URL: the first input's item
-        await self._db(
-            self.store.add, key, article, run_id=self.run_id, seq=seq,
-            input_id=article.id, url=article.url, source=article.source,
-        )
+            item = await self._fetch(later.item) if isinstance(later.item, PendingFetch) else later.item
+        except BaseException:
+            _pass_on(later.prev, later.mine)
+            raise
+        if isinstance(item, InputFailure):
+            _pass_on(later.prev, later.mine)
+            return await self._admit_failure(later.seq, item.source, item.id, item.url, item.error)
+        return await self._admit(later.seq, item, later.prev, later.mine)
+
+    async def _fetch(self, pending: PendingFetch) -> Article | InputFailure:
+        if self._fetch_client is None:
+            self._fetch_client = FetchClient(pending.timeout)
+        return await _in_daemon_thread(pending.resolve, self._fetch_client)
+
+    async def _admit(
+        self, seq: int, article: Article,
+        prev: asyncio.Future[str | None] | None = None, mine: asyncio.Future[str | None] | None = None,
+    ) -> _Input:
+        """Record the input in the store and find its work item."""
+        key: str | None = None
+        try:
+            # Same URL as an earlier input: that input's item.
+            key = (await prev if prev is not None else None) or await self._key(article)
+            await self._db(
+                self.store.add, key, article, run_id=self.run_id, seq=seq,
+                input_id=article.id, url=article.url, source=article.source,
+            )
+        finally:
+            if mine is not None and not mine.done():
+                mine.set_result(key)
         p = _Input(seq, article.key, article.url, article.source, article.id, key, article)
         if key in self.inflight:
             p.duplicate = True
         else:
-            # Registered here, in input order, so a later duplicate always finds it.
+            # Registered here, as the input is admitted (in input order, but for teasers and
+            # inputs waiting for one), so a duplicate admitted after it always finds it.
             p.first = self.inflight[key] = asyncio.get_running_loop().create_future()
         return p
 
@@ -587,9 +695,10 @@ class _Runner:
 
     # -- one input ------------------------------------------------------------
 
-    async def _process(self, p: _Input) -> None:
+    async def _process(self, work: _Input | _Later) -> None:
         holding = [True]  # whether this task holds a concurrency slot
         try:
+            p = work if isinstance(work, _Input) else await self._admit_later(work)
             result = await self._outcome(p, holding)
             await self.results.put(result)
         except asyncio.CancelledError:
@@ -775,6 +884,8 @@ async def asummarize_many(
              "model": summarizer.config.model, "backend": backend, "cached_only": cached_only},
         )
         stats.run_id = run
+        if isinstance(articles, ArticleStream):  # not read yet: teasers' pages are fetched by the workers
+            articles = articles.with_deferred_fetch(fetch_workers=concurrency)
         runner = _Runner(
             summarizer, db, concurrency=concurrency, retry_failed=retry_failed,
             throttle=Throttle(rpm, tpm, stats=stats), run_id=run, stats=stats, lease_s=lease_s, poll_s=poll_s,

@@ -15,6 +15,13 @@ Many articles (streamed; a problem yields an :class:`InputFailure`, never raises
     load_articles(inputs)     feeds, JSONL, folders, URL lists, single articles
     count_articles(inputs)    how many load_articles yields, counted cheaply (None for URLs)
 
+Pages are fetched one at a time unless asked otherwise: ``load_articles(...,
+fetch_workers=8)`` fetches up to 8 at once (results still in order), and
+``load_articles(..., defer_fetch=True)`` yields a :class:`PendingFetch` for
+each teaser instead of fetching it, for the caller to :meth:`~PendingFetch.resolve`
+when it likes (:mod:`summarizer.batch` resolves them in its workers, so a slow
+site holds up one worker, not the whole feed).
+
 ``Article.source`` says where the text was read from: a path, a URL,
 ``feed.xml#3`` (third feed entry) or ``articles.jsonl:12`` (line 12).
 A feed entry whose page can't be fetched, but whose own text is long enough,
@@ -31,11 +38,14 @@ import logging
 import os
 import re
 import sys
+import threading
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Union
+from typing import IO, TYPE_CHECKING, Any, Literal, TypeVar, Union, overload
 
 from pydantic import ValidationError
 
@@ -53,8 +63,11 @@ __all__ = [
     "MIN_WORDS",
     "TEASER_WORDS",
     "TEXT_SUFFIXES",
+    "ArticleStream",
+    "FetchClient",
     "InputFailure",
     "ManyArticlesError",
+    "PendingFetch",
     "count_articles",
     "fetch_url",
     "load_articles",
@@ -391,25 +404,34 @@ def _new_client(timeout: float) -> httpx2.Client:
     )
 
 
-class _LazyClient:
-    """An httpx2.Client made on first use, so runs that never fetch never build one."""
+class FetchClient:
+    """One connection pool for fetching pages, made on first use (runs that never fetch never build one).
 
-    def __init__(self, timeout: float) -> None:
+    Safe to share between threads; :meth:`close` it when done. Pass it to
+    :meth:`PendingFetch.resolve`. ``timeout`` is only the default: each fetch
+    sets its own.
+    """
+
+    def __init__(self, timeout: float = 20.0) -> None:
         self._timeout = timeout
         self._client: httpx2.Client | None = None
+        self._lock = threading.Lock()
 
     def stream(self, method: str, url: str, **kwargs: Any) -> Any:
-        if self._client is None:
-            self._client = _new_client(self._timeout)
-        return self._client.stream(method, url, **kwargs)
+        with self._lock:
+            if self._client is None:
+                self._client = _new_client(self._timeout)
+            client = self._client
+        return client.stream(method, url, **kwargs)
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
 
 
-_Client = Union["httpx2.Client", _LazyClient]
+_Client = Union["httpx2.Client", FetchClient]
 
 
 def _http_get(url: str, *, timeout: float, client: _Client | None) -> _Response:
@@ -544,9 +566,62 @@ def _entry_text(entry: Any) -> str:
     return _html_fragment_to_text(summary) if summary else ""
 
 
+@dataclass(frozen=True)
+class PendingFetch:
+    """A feed entry that is only a teaser, whose page is still to be fetched.
+
+    ``load_articles(..., defer_fetch=True)`` yields one in the entry's place
+    instead of fetching the page there and then; :meth:`resolve` does the fetch,
+    from any thread. ``source``, ``id`` and ``url`` are those of the Article
+    (or InputFailure) it resolves to; ``text`` is the entry's own text.
+    """
+
+    source: str
+    id: str | None
+    url: str
+    title: str | None = None
+    published: str | None = None
+    text: str = field(default="", repr=False)
+    timeout: float = 20.0
+
+    def resolve(self, client: httpx2.Client | FetchClient | None = None) -> Article | InputFailure:
+        """Fetch the page: the Article, else the entry's own text if it has ``MIN_WORDS`` words, else an InputFailure.
+
+        Reading the entry's own text is logged as a warning on ``summarizer.inputs``.
+        ``client`` is a shared connection pool (a :class:`FetchClient` or an
+        ``httpx2.Client``); without one, a client is made for this fetch.
+        """
+        where, link = self.source, self.url
+        try:
+            try:
+                page = _article_from_response(_http_get(link, timeout=self.timeout, client=client), link)
+            except InputError as exc:
+                words = _count_words(self.text)
+                if words < MIN_WORDS:
+                    raise
+                # The page can't be had, but the entry's own text is enough to summarize.
+                log.warning(
+                    "%s: could not fetch the full article, so the feed's own text (%d words) is used: %s",
+                    where, words, exc.message,
+                )
+                return Article(
+                    text=_check_text(self.text, where), id=self.id, title=self.title, url=link,
+                    published=self.published, source=where,
+                )
+            return page.model_copy(update={
+                "id": self.id, "title": self.title or page.title, "published": self.published or page.published,
+                "url": link, "source": where,
+            })
+        except InputError as exc:
+            return InputFailure(where, self.id, link, exc.message)
+
+
+_Item = Article | InputFailure | PendingFetch
+
+
 def _feed_articles(
-    parsed: Any, src: str, *, fetch: bool, timeout: float, client: _Client | None
-) -> Iterator[Article | InputFailure]:
+    parsed: Any, src: str, *, fetch: bool, timeout: float, client: _Client | None, defer: bool = False,
+) -> Iterator[_Item]:
     import feedparser  # type: ignore[import-untyped]
 
     entries = parsed.get("entries") or []
@@ -561,10 +636,11 @@ def _feed_articles(
             yield InputFailure(src, None, src if _is_url(src) else None,
                                f"{src} is not an RSS/Atom feed; pass it as an article instead.")
         return
-    http = _LazyClient(timeout) if client is None else client
+    http = FetchClient(timeout) if client is None else client
     try:
         for index, entry in enumerate(entries, start=1):
-            yield _feed_entry(entry, f"{src}#{index}", fetch=fetch, timeout=timeout, client=http)
+            item = _feed_entry(entry, f"{src}#{index}", fetch=fetch, timeout=timeout)
+            yield item.resolve(http) if isinstance(item, PendingFetch) and not defer else item
     finally:
         if client is None:
             http.close()
@@ -578,7 +654,8 @@ def _feed_articles(
         )
 
 
-def _feed_entry(entry: Any, where: str, *, fetch: bool, timeout: float, client: _Client | None) -> Article | InputFailure:
+def _feed_entry(entry: Any, where: str, *, fetch: bool, timeout: float) -> _Item:
+    """The entry as an Article, or a PendingFetch when it is a teaser whose page is to be fetched."""
     link = entry.get("link") or None
     if link and not _is_url(link):
         # feedparser uses a <guid> as the link when there is none ("broken-3"); nothing to fetch there.
@@ -589,23 +666,9 @@ def _feed_entry(entry: Any, where: str, *, fetch: bool, timeout: float, client: 
     text = _entry_text(entry)
     has_content = any((c.get("value") or "").strip() for c in entry.get("content") or [])
     words = _count_words(text)
+    if fetch and link and words < (MIN_WORDS if has_content else TEASER_WORDS):
+        return PendingFetch(where, entry_id, link, title, published, text, timeout)
     try:
-        if fetch and link and words < (MIN_WORDS if has_content else TEASER_WORDS):
-            try:
-                page = _article_from_response(_http_get(link, timeout=timeout, client=client), link)
-            except InputError as exc:
-                if words < MIN_WORDS:
-                    raise
-                # The page can't be had, but the entry's own text is enough to summarize.
-                log.warning(
-                    "%s: could not fetch the full article, so the feed's own text (%d words) is used: %s",
-                    where, words, exc.message,
-                )
-            else:
-                return page.model_copy(update={
-                    "id": entry_id, "title": title or page.title, "published": published or page.published,
-                    "url": link, "source": where,
-                })
         if not text and not link:
             raise InputError(f"{where}: entry has no text and no link; the feed may be truncated.")
         if words < MIN_WORDS and link and not fetch:
@@ -643,10 +706,10 @@ def load_feed(
     >>> first.source
     'seeds/feed-sample.xml#1'
     """
-    return _load_feed(str(path_or_url), fetch=fetch, timeout=timeout, client=client)
+    return _load_feed(str(path_or_url), fetch=fetch, timeout=timeout, client=client)  # type: ignore[return-value]
 
 
-def _load_feed(src: str, *, fetch: bool, timeout: float, client: _Client | None) -> Iterator[Article | InputFailure]:
+def _load_feed(src: str, *, fetch: bool, timeout: float, client: _Client | None, defer: bool = False) -> Iterator[_Item]:
     url = src if _is_url(src) else None
     try:
         if url:
@@ -660,7 +723,7 @@ def _load_feed(src: str, *, fetch: bool, timeout: float, client: _Client | None)
     except InputError as exc:
         yield InputFailure(src, None, url, exc.message)
         return
-    yield from _feed_articles(parsed, src, fetch=fetch, timeout=timeout, client=client)
+    yield from _feed_articles(parsed, src, fetch=fetch, timeout=timeout, client=client, defer=defer)
 
 
 # ---------------------------------------------------------------------------
@@ -760,40 +823,101 @@ def _is_url_list(head: bytes) -> bool:
     return bool(lines) and all(_URL_LINE.match(s) for s in lines)
 
 
-def _load_url(url: str, *, fetch: bool, timeout: float, client: _Client | None) -> Iterator[Article | InputFailure]:
-    """A URL is fetched once; a feed is expanded into its entries, anything else is one article."""
+@dataclass(frozen=True)
+class _Feed:
+    parsed: Any  # feedparser's result
+
+
+def _read_url(url: str, *, timeout: float, client: _Client | None) -> Article | InputFailure | _Feed:
+    """Fetch ``url`` once: the feed it holds (parsed), else its article, or why neither."""
     try:
         resp = _http_get(url, timeout=timeout, client=client)
         if _looks_like_feed(resp.body[:_SNIFF_BYTES]):
-            parsed = _parse_feed_bytes(resp.body, resp.content_type, resp.url)
-        else:
-            yield _article_from_response(resp, url)
-            return
+            return _Feed(_parse_feed_bytes(resp.body, resp.content_type, resp.url))
+        return _article_from_response(resp, url)
     except InputError as exc:
-        yield InputFailure(url, url, url, exc.message)
+        return InputFailure(url, url, url, exc.message)
+
+
+def _url_items(
+    url: str, read: Article | InputFailure | _Feed, *, fetch: bool, timeout: float, client: _Client | None,
+    defer: bool,
+) -> Iterator[_Item]:
+    if isinstance(read, _Feed):
+        yield from _feed_articles(read.parsed, url, fetch=fetch, timeout=timeout, client=client, defer=defer)
+    else:
+        yield read
+
+
+def _load_url(
+    url: str, *, fetch: bool, timeout: float, client: _Client | None, defer: bool = False,
+) -> Iterator[_Item]:
+    """A URL is fetched once; a feed is expanded into its entries, anything else is one article."""
+    read = _read_url(url, timeout=timeout, client=client)
+    yield from _url_items(url, read, fetch=fetch, timeout=timeout, client=client, defer=defer)
+
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+def _ordered_map(fn: Callable[[_T], _R], items: Iterator[_T], workers: int) -> Iterator[_R]:
+    """``map(fn, items)`` with ``workers`` calls at once in threads; results in order, at most ``2 * workers`` ahead.
+
+    Lazy like map: an item is taken only when there is room ahead. Closing the
+    iterator drops what was fetched ahead (calls already running finish in their
+    threads, within their own timeout).
+    """
+    if workers <= 1:
+        yield from map(fn, items)
         return
-    yield from _feed_articles(parsed, url, fetch=fetch, timeout=timeout, client=client)
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="summarizer-fetch")
+    ahead: deque[Future[_R]] = deque()
+    try:
+        for item in items:
+            ahead.append(pool.submit(fn, item))
+            while len(ahead) >= 2 * workers or (ahead and ahead[0].done()):
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
+    finally:
+        for future in ahead:
+            future.cancel()
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _load_url_list(path: Path, *, fetch: bool, timeout: float, client: _Client | None) -> Iterator[Article | InputFailure]:
-    with path.open("rb") as handle:
-        for lineno, raw in enumerate(handle, start=1):
-            line = _decode(raw).strip()
-            if not line or line.startswith("#"):
-                continue
-            if not _URL_LINE.match(line):
-                where = f"{path}:{lineno}"
-                yield InputFailure(where, None, None, f"{where}: not an http(s) URL ({line[:80]}); fix or comment out the line.")
-                continue
-            yield from _load_url(line, fetch=fetch, timeout=timeout, client=client)
+def _load_url_list(
+    path: Path, *, fetch: bool, timeout: float, client: _Client | None, defer: bool = False, workers: int = 1,
+) -> Iterator[_Item]:
+    """One item per URL line (a feed's URL: one per entry), in order; ``workers`` pages are fetched at once."""
+
+    def lines() -> Iterator[tuple[int, str]]:
+        with path.open("rb") as handle:
+            for lineno, raw in enumerate(handle, start=1):
+                line = _decode(raw).strip()
+                if line and not line.startswith("#"):
+                    yield lineno, line
+
+    def get(numbered: tuple[int, str]) -> tuple[int, str, Article | InputFailure | _Feed | None]:
+        lineno, line = numbered  # fetched (and extracted) in a worker thread when workers > 1
+        return lineno, line, _read_url(line, timeout=timeout, client=client) if _URL_LINE.match(line) else None
+
+    for lineno, line, read in _ordered_map(get, lines(), workers):
+        if read is None:
+            where = f"{path}:{lineno}"
+            yield InputFailure(where, None, None, f"{where}: not an http(s) URL ({line[:80]}); fix or comment out the line.")
+        else:
+            yield from _url_items(line, read, fetch=fetch, timeout=timeout, client=client, defer=defer)
 
 
-def _load_one(source: str, *, fetch: bool, timeout: float, client: _Client | None) -> Iterator[Article | InputFailure]:
+def _load_one(
+    source: str, *, fetch: bool, timeout: float, client: _Client | None, defer: bool = False, workers: int = 1,
+) -> Iterator[_Item]:
     if source == "-":
         yield read_stdin()
         return
     if _is_url(source):
-        yield from _load_url(source, fetch=fetch, timeout=timeout, client=client)
+        yield from _load_url(source, fetch=fetch, timeout=timeout, client=client, defer=defer)
         return
     if _OTHER_SCHEME.match(source):
         raise InputError(f"{source}: only http:// and https:// URLs are supported; download the file and pass its path.")
@@ -812,9 +936,9 @@ def _load_one(source: str, *, fetch: bool, timeout: float, client: _Client | Non
             "convert it, e.g. with jq -c '.[]', and name it .jsonl."
         )
     elif kind == "feed":
-        yield from _load_feed(str(path), fetch=fetch, timeout=timeout, client=client)
+        yield from _load_feed(str(path), fetch=fetch, timeout=timeout, client=client, defer=defer)
     elif kind == "urls":
-        yield from _load_url_list(path, fetch=fetch, timeout=timeout, client=client)
+        yield from _load_url_list(path, fetch=fetch, timeout=timeout, client=client, defer=defer, workers=workers)
     else:
         yield _read_path(path)
 
@@ -906,28 +1030,135 @@ def _count_entries(path: Path) -> int:
     return count
 
 
+_ItemT_co = TypeVar("_ItemT_co", covariant=True)
+
+
+class ArticleStream(Iterator[_ItemT_co]):
+    """What :func:`load_articles` returns: a lazy iterator that remembers how it was asked for.
+
+    It reads nothing until the first item is asked for; :meth:`close` stops it
+    (and its connections). :func:`summarizer.batch.asummarize_many` turns an
+    unstarted stream into one that defers teaser fetches to its workers
+    (:meth:`with_deferred_fetch`).
+    """
+
+    def __init__(
+        self, inputs: Iterable[str | os.PathLike[str]], *, fetch: bool, timeout: float, defer_fetch: bool,
+        fetch_workers: int,
+    ) -> None:
+        if fetch_workers < 1:
+            raise ValueError("fetch_workers must be at least 1")
+        self._inputs = inputs
+        self.fetch, self.timeout, self.defer_fetch, self.fetch_workers = fetch, timeout, defer_fetch, fetch_workers
+        self._items: Iterator[_ItemT_co] | None = None
+
+    @property
+    def started(self) -> bool:
+        """Whether an item was asked for (or the stream was closed or handed on)."""
+        return self._items is not None
+
+    def __iter__(self) -> ArticleStream[_ItemT_co]:
+        return self
+
+    def __next__(self) -> _ItemT_co:
+        if self._items is None:
+            self._items = _load_all(  # type: ignore[assignment]
+                self._inputs, fetch=self.fetch, timeout=self.timeout, defer=self.defer_fetch,
+                workers=self.fetch_workers,
+            )
+        return next(self._items)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        """Stop reading; the connections are closed. Later calls to next() raise StopIteration."""
+        items, self._items = self._items, iter(())
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()
+
+    def with_deferred_fetch(self, fetch_workers: int | None = None) -> ArticleStream[Article | InputFailure | PendingFetch]:
+        """The same inputs, yielding a :class:`PendingFetch` for each teaser instead of fetching it.
+
+        Only for a stream not started yet (a started one is returned as it is):
+        its inputs move to the new stream, and this one yields nothing more.
+        ``fetch_workers`` (default: this stream's) is how many URL-list pages are fetched at once.
+        """
+        if self.started:
+            return self  # type: ignore[return-value]
+        self._items = iter(())
+        return ArticleStream(
+            self._inputs, fetch=self.fetch, timeout=self.timeout, defer_fetch=True,
+            fetch_workers=self.fetch_workers if fetch_workers is None else fetch_workers,
+        )
+
+    def __repr__(self) -> str:
+        state = "started" if self.started else "not started"
+        return f"<ArticleStream defer_fetch={self.defer_fetch} fetch_workers={self.fetch_workers} ({state})>"
+
+
+@overload
+def load_articles(
+    inputs: Iterable[str | os.PathLike[str]], *, fetch: bool = ..., timeout: float = ...,
+    defer_fetch: Literal[False] = ..., fetch_workers: int = ...,
+) -> ArticleStream[Article | InputFailure]: ...
+
+
+@overload
+def load_articles(
+    inputs: Iterable[str | os.PathLike[str]], *, fetch: bool = ..., timeout: float = ...,
+    defer_fetch: bool, fetch_workers: int = ...,
+) -> ArticleStream[Article | InputFailure | PendingFetch]: ...
+
+
 def load_articles(
     inputs: Iterable[str | os.PathLike[str]], *, fetch: bool = True, timeout: float = 20.0,
-) -> Iterator[Article | InputFailure]:
+    defer_fetch: bool = False, fetch_workers: int = 1,
+) -> ArticleStream[Any]:
     """Yield Articles (or InputFailures) from every input, lazily and in order.
 
     Each input may be ``-``, a URL (article or feed), a feed file, a JSONL file, a folder
     of .txt/.md/.html files, a file listing URLs, or one article file. A failing input,
     line or entry yields an InputFailure; the other inputs are still read.
 
+    Pages (the links of feed teasers, the lines of URL lists) are fetched one at a
+    time by default. ``fetch_workers=N`` fetches up to N at once, in threads, while
+    still yielding in order (at most ``2 * N`` items are read ahead).
+    ``defer_fetch=True`` yields a :class:`PendingFetch` in place of each teaser,
+    for the caller to resolve (URL lists are still fetched here: a listed URL may
+    be a feed of many entries).
+
     >>> items = list(load_articles(["seeds/articles.jsonl", "no/such/file.txt"]))
     >>> isinstance(items[-1], InputFailure)
     True
     """
-    client = _LazyClient(timeout)  # one connection pool for the whole run, made when first needed
+    return ArticleStream(inputs, fetch=fetch, timeout=timeout, defer_fetch=defer_fetch, fetch_workers=fetch_workers)
+
+
+def _load_all(
+    inputs: Iterable[str | os.PathLike[str]], *, fetch: bool, timeout: float, defer: bool, workers: int,
+) -> Iterator[_Item]:
+    client = FetchClient(timeout)  # one connection pool for the whole run, made when first needed
+    items = _load_inputs(inputs, fetch=fetch, timeout=timeout, client=client, defer=defer or workers > 1, workers=workers)
     try:
-        for item in inputs:
-            source = str(item)
-            try:
-                yield from _load_one(source, fetch=fetch, timeout=timeout, client=client)
-            except InputError as exc:
-                yield InputFailure(source, None, source if _is_url(source) else None, exc.message)
-            except OSError as exc:
-                yield InputFailure(source, None, None, f"{source}: cannot read ({_one_line(exc.strerror or exc)}).")
+        if defer or workers == 1:
+            yield from items
+        else:  # teasers are fetched in threads, and yielded in order
+            yield from _ordered_map(
+                lambda item: item.resolve(client) if isinstance(item, PendingFetch) else item, items, workers
+            )
     finally:
+        items.close()
         client.close()
+
+
+def _load_inputs(
+    inputs: Iterable[str | os.PathLike[str]], *, fetch: bool, timeout: float, client: _Client, defer: bool,
+    workers: int,
+) -> Generator[_Item, None, None]:
+    for item in inputs:
+        source = str(item)
+        try:
+            yield from _load_one(source, fetch=fetch, timeout=timeout, client=client, defer=defer, workers=workers)
+        except InputError as exc:
+            yield InputFailure(source, None, source if _is_url(source) else None, exc.message)
+        except OSError as exc:
+            yield InputFailure(source, None, None, f"{source}: cannot read ({_one_line(exc.strerror or exc)}).")

@@ -19,8 +19,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from click.testing import CliRunner
@@ -39,7 +41,7 @@ from summarizer.batch import (
     summarize_many,
     write_jsonl,
 )
-from summarizer.inputs import InputFailure, load_articles
+from summarizer.inputs import InputFailure, PendingFetch, load_articles
 from summarizer.schema import SECTIONS, Article, Summary
 from summarizer.store import Store
 
@@ -726,12 +728,14 @@ def test_cli_feed_entries_whose_pages_fail_are_summarized_from_the_feed_text(tmp
     assert "headline" in records[0] and "headline" in records[1]
     assert records[0]["url"] == f"{dead}/2025/05/24/kyiv-attack"
     assert records[2]["error"] == f"{feed}#3: entry has no text and no link; the feed may be truncated."
-    notes = result.stderr.splitlines()
-    assert notes[0] == (
+    # The pages are fetched by the workers, at once: the warnings come as each fetch fails, in any order.
+    warnings = sorted(n for n in result.stderr.splitlines() if n.startswith("summarizer: warning:"))
+    assert len(warnings) == 2
+    assert warnings[0] == (
         f"summarizer: warning: {feed}#1: could not fetch the full article, so the feed's own text (52 words) is used: "
         f"{dead}/2025/05/24/kyiv-attack refused the connection; check the URL and that the server is running."
     )
-    assert notes[1].startswith(f"summarizer: warning: {feed}#2: could not fetch the full article")
+    assert warnings[1].startswith(f"summarizer: warning: {feed}#2: could not fetch the full article")
     assert result.exit_code == 1  # broken-3 and the damaged XML
 
 
@@ -741,6 +745,174 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+# ---------------------------------------------------------------------------
+# Fetching pages: teasers and URL lists, at once, results in input order
+
+
+class _PageHandler(BaseHTTPRequestHandler):
+    """``/page/N?delay=S``: story(N) as plain text after S seconds; anything else: 404."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    hits: ClassVar[collections.Counter[str]] = collections.Counter()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        self.hits[url.path] += 1
+        time.sleep(float(parse_qs(url.query).get("delay", ["0"])[0]))
+        if url.path.startswith("/page/"):
+            status, body = 200, story(int(url.path.rsplit("/", 1)[1])).encode()
+        else:
+            status, body = 404, b"not found"
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except OSError:  # the client gave up
+            pass
+
+
+class _PageServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass
+
+
+@pytest.fixture
+def pages() -> Iterator[str]:
+    _PageHandler.hits.clear()
+    httpd = _PageServer(("127.0.0.1", 0), _PageHandler)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def teaser_feed(path: Path, links: list[str]) -> Path:
+    """An RSS feed of short teasers, entry ``t<i>`` linking to ``links[i]``: every page must be fetched."""
+    items = "".join(
+        f"<item><guid>t{i}</guid><title>Teaser {i}</title><link>{link}</link>"
+        f"<description>Teaser {i}: read the full story on our site.</description></item>"
+        for i, link in enumerate(links)
+    )
+    path.write_text(f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>')
+    return path
+
+
+def test_teaser_pages_are_fetched_at_once_and_results_keep_their_input_order(pages: str, tmp_path: Path) -> None:
+    feed = teaser_feed(tmp_path / "feed.xml", [f"{pages}/page/{i}?delay=0.5" for i in range(8)])
+    db = tmp_path / "s.db"
+    summarize_many([story(99)], backend="extractive")  # the backend's first start is not what is timed
+
+    start = time.monotonic()
+    batch = summarize_many(load_articles([feed], timeout=5), concurrency=8, store=db, backend="extractive")
+    elapsed = time.monotonic() - start
+
+    assert elapsed < 2.5  # one page at a time takes at least 8 x 0.5 s
+    assert [(r.seq, r.id, r.source) for r in batch] == [(i, f"t{i}", f"{feed}#{i + 1}") for i in range(8)]
+    assert all(r.ok and r.summary and r.summary.article.text == story(i) for i, r in enumerate(batch))
+    assert sorted(_PageHandler.hits.values()) == [1] * 8
+
+    # The work key comes from the page's text: a rerun fetches the pages again, and finds the summaries stored.
+    again = summarize_many(load_articles([feed], timeout=5), concurrency=8, store=db, backend="extractive")
+    assert all(r.cached for r in again) and sorted(_PageHandler.hits.values()) == [2] * 8
+
+
+def test_a_slow_page_holds_up_one_worker_not_the_feed(pages: str, tmp_path: Path) -> None:
+    links = [f"{pages}/page/{i}?delay={1.5 if i == 0 else 0}" for i in range(12)]
+    feed = teaser_feed(tmp_path / "feed.xml", links)
+
+    async def collect() -> list[str]:
+        return [r.id async for r in asummarize_many(load_articles([feed], timeout=5), concurrency=4, backend="extractive")]
+
+    ids = asyncio.run(collect())
+
+    assert sorted(ids) == sorted(f"t{i}" for i in range(12))
+    assert ids[-1] == "t0"  # the eleven others were fetched and summarized while t0's page loaded
+
+
+def test_cli_batch_fetches_a_feeds_teasers_and_a_url_list_at_once(pages: str, tmp_path: Path) -> None:
+    from summarizer.cli import cli
+
+    feed = teaser_feed(tmp_path / "feed.xml", [f"{pages}/page/{i}?delay=0.5" for i in range(8)])
+    listing = tmp_path / "urls.txt"
+    listing.write_text("".join(f"{pages}/page/{i}?delay=0.5\n" for i in range(8, 16)), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+
+    start = time.monotonic()
+    result = CliRunner().invoke(cli, ["batch", str(feed), str(listing), "-o", str(out), "--store", str(tmp_path / "s.db"),
+                                      "--backend", "extractive", "--concurrency", "8"], catch_exceptions=False)
+    elapsed = time.monotonic() - start
+
+    assert result.exit_code == 0, result.stderr
+    assert elapsed < 4  # one page at a time takes at least 16 x 0.5 s
+    records = lines(out)
+    assert [r["id"] for r in records] == [f"t{i}" for i in range(8)] + [f"{pages}/page/{i}?delay=0.5" for i in range(8, 16)]
+    assert all("headline" in r for r in records)
+
+
+def test_a_teaser_keeps_its_place_among_inputs_with_its_url(pages: str) -> None:
+    page, gone = f"{pages}/page/0?delay=0.3", f"{pages}/gone"
+    inputs: list[Any] = [
+        PendingFetch("feed.xml#1", "teaser", page, text="A teaser."),  # its page is fetched slowly
+        Article(text=story(50), id="same-url", url=page),  # read at once, but comes after the teaser
+        PendingFetch("feed.xml#2", "gone", gone, text="Another teaser."),  # its page is gone: an error
+        Article(text=story(60), id="gone-1", url=gone),  # so the first readable input with that URL is this one
+        Article(text=story(61), id="gone-2", url=gone),
+    ]
+
+    batch = summarize_many(inputs, concurrency=5, backend="extractive")
+
+    assert [r.id for r in batch] == ["teaser", "same-url", "gone", "gone-1", "gone-2"]
+    assert [r.duplicate for r in batch] == [False, True, False, False, True]
+    assert batch[1].key == batch[0].key and batch[1].summary and batch[1].summary.article.text == story(0)
+    assert batch[2].error == f"{gone} answered HTTP 404 Not Found." and batch[2].url == gone
+    assert batch[4].key == batch[3].key and batch[4].summary and batch[4].summary.article.text == story(60)
+
+
+def test_closing_the_iterator_does_not_wait_for_slow_pages(pages: str, tmp_path: Path) -> None:
+    links = [f"{pages}/page/{i}?delay={0 if i == 0 else 3}" for i in range(6)]
+    feed = teaser_feed(tmp_path / "feed.xml", links)
+    results = iter_summarize_many(load_articles([feed], timeout=10), concurrency=4, backend="extractive")
+
+    first = next(results)
+    start = time.monotonic()
+    results.close()
+
+    assert first.id == "t0"
+    assert time.monotonic() - start < 1.5  # the pages still loading are left to their threads
+
+
+def test_cli_batch_interrupted_while_pages_load_exits_at_once(pages: str, tmp_path: Path) -> None:
+    feed = teaser_feed(tmp_path / "feed.xml", [f"{pages}/page/{i}?delay=10" for i in range(4)])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZER_"))}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "summarizer", "batch", str(feed), "-o", str(tmp_path / "out.jsonl"),
+         "--store", str(tmp_path / "s.db"), "--backend", "extractive", "--timeout", "15"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 20
+    while sum(_PageHandler.hits.values()) < 4 and time.monotonic() < deadline:  # every page is loading
+        assert child.poll() is None, child.communicate()
+        time.sleep(0.05)
+
+    start = time.monotonic()
+    child.send_signal(signal.SIGINT)
+    _, stderr = child.communicate(timeout=30)
+
+    assert child.returncode == 130, stderr
+    assert time.monotonic() - start < 3  # not the 10 s the pages still take
+    assert "interrupted: 0 of 4 done" in stderr
 
 
 # ---------------------------------------------------------------------------

@@ -21,11 +21,15 @@ from typing import ClassVar
 import httpx2
 import pytest
 
+from summarizer import inputs as inputs_module
 from summarizer.errors import InputError
 from summarizer.inputs import (
     MIN_WORDS,
+    ArticleStream,
+    FetchClient,
     InputFailure,
     ManyArticlesError,
+    PendingFetch,
     count_articles,
     fetch_url,
     load_articles,
@@ -82,6 +86,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/slow":
             _RELEASE_SLOW.wait(5)
             self._send(200, ARTICLE_HTML, "text/html")
+        elif path.startswith("/delayed/"):  # a page that takes DELAY seconds: its own text, numbered
+            time.sleep(DELAY)
+            self._send(200, f"Page {path.rsplit('/', 1)[1]}. {LONG_TEXT}".encode(), "text/plain; charset=utf-8")
         elif path == "/feed-teasers.xml":
             body = (DATA / "feed-teasers.xml").read_text(encoding="utf-8").replace("BASE", base)
             self._send(200, body.encode("utf-8"), "application/rss+xml")
@@ -96,6 +103,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 _RELEASE_SLOW = threading.Event()
+DELAY = 0.5  # seconds each /delayed/ page takes: eight of them one at a time take at least 4 s
 
 
 class _Server(ThreadingHTTPServer):
@@ -129,6 +137,17 @@ def _free_port() -> int:
 
 def _split(items: list[Article | InputFailure]) -> tuple[list[Article], list[InputFailure]]:
     return [i for i in items if isinstance(i, Article)], [i for i in items if isinstance(i, InputFailure)]
+
+
+def teaser_feed(path: Path, links: list[str]) -> Path:
+    """An RSS feed of one short teaser (a link to follow) per link."""
+    items = "".join(
+        f"<item><guid>t{i}</guid><title>Teaser {i}</title><link>{link}</link>"
+        f"<description>Teaser {i}: read the full story on our site.</description></item>"
+        for i, link in enumerate(links)
+    )
+    path.write_text(f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>')
+    return path
 
 
 # ---------------------------------------------------------------------------
@@ -645,6 +664,140 @@ def test_relative_feed_links_resolve_against_the_feed_url(server, tmp_path):
     assert isinstance(article, Article)
     assert article.url == f"{server}/story/1"
     assert "regional administration" in article.text
+
+
+# ---------------------------------------------------------------------------
+# Fetching pages at once: deferred teasers, fetch_workers
+
+
+def test_deferred_teasers_are_pending_fetches_that_resolve_like_inline_ones(server, hits, tmp_path):
+    feed = tmp_path / "teasers.xml"
+    feed.write_text((DATA / "feed-teasers.xml").read_text().replace("BASE", server), encoding="utf-8")
+
+    pending = list(load_articles([str(feed)], timeout=5, defer_fetch=True))
+
+    assert [type(i) for i in pending] == [PendingFetch, PendingFetch]
+    assert sum(hits.values()) == 0  # nothing fetched yet
+    assert (pending[0].source, pending[0].id, pending[0].url) == (f"{feed}#1", "teaser-1", f"{server}/story/1")
+    client = FetchClient()
+    try:
+        resolved = [p.resolve(client) for p in pending]
+    finally:
+        client.close()
+    assert resolved == list(load_articles([str(feed)], timeout=5))
+    assert isinstance(resolved[0], Article) and "regional administration" in resolved[0].text
+    assert isinstance(resolved[1], InputFailure)
+    assert resolved[1].error == f"{server}/missing answered HTTP 404 Not Found."
+
+
+def test_a_deferred_teaser_whose_page_is_gone_resolves_to_its_own_text_with_a_warning(server, tmp_path, caplog):
+    feed = tmp_path / "broken.xml"
+    feed.write_text((DATA / "feed-broken.xml").read_text().replace("https://news.example.org", f"{server}/gone"))
+    first = next(load_articles([str(feed)], timeout=5, defer_fetch=True))
+    assert isinstance(first, PendingFetch)
+
+    with caplog.at_level("WARNING", logger="summarizer.inputs"):
+        article = first.resolve()  # no client: one is made for this fetch
+
+    assert isinstance(article, Article) and article.id == "broken-1" and article.source == f"{feed}#1"
+    assert article.text.startswith("Russia launched one of its largest combined missile and drone attacks")
+    assert [r.getMessage() for r in caplog.records] == [(
+        f"{feed}#1: could not fetch the full article, so the feed's own text (52 words) is used: "
+        f"{server}/gone/2025/05/24/kyiv-attack answered HTTP 404 Not Found."
+    )]
+
+
+def test_fetch_workers_fetch_teasers_at_once_and_yield_them_in_order(server, tmp_path):
+    feed = teaser_feed(tmp_path / "feed.xml", [f"{server}/delayed/{i}" for i in range(8)])
+
+    start = time.monotonic()
+    items = list(load_articles([str(feed)], timeout=5, fetch_workers=8))
+    elapsed = time.monotonic() - start
+
+    assert [i.source for i in items] == [f"{feed}#{n}" for n in range(1, 9)]
+    assert all(isinstance(i, Article) and i.text.startswith(f"Page {n}. ") for n, i in enumerate(items))
+    assert elapsed < 2.5  # one at a time: at least 8 x 0.5 s
+
+
+@pytest.mark.parametrize("defer", [False, True])
+def test_fetch_workers_fetch_a_url_list_at_once_and_expand_its_feeds_in_place(server, tmp_path, defer):
+    pages = [f"{server}/delayed/{i}" for i in range(8)]
+    listing = tmp_path / "urls.txt"
+    listing.write_text("\n".join([*pages[:4], f"{server}/feed-rss.xml", *pages[4:]]) + "\n", encoding="utf-8")
+
+    start = time.monotonic()
+    items = list(load_articles([str(listing)], timeout=5, fetch_workers=8, defer_fetch=defer))
+    elapsed = time.monotonic() - start
+
+    assert [i.source for i in items] == [*pages[:4], f"{server}/feed-rss.xml#1", f"{server}/feed-rss.xml#2", *pages[4:]]
+    assert all(isinstance(i, Article) for i in items)
+    assert elapsed < 2.5  # one at a time: at least 8 x 0.5 s
+
+
+def test_fetching_ahead_is_bounded_and_keeps_the_order():
+    taken: list[int] = []
+    running = [0, 0]  # now, most at once
+    lock = threading.Lock()
+
+    def source() -> Iterator[int]:
+        for i in range(60):
+            taken.append(i)
+            yield i
+
+    def work(i: int) -> int:
+        with lock:
+            running[0] += 1
+            running[1] = max(running)
+        time.sleep(0.002 * (i % 5))
+        with lock:
+            running[0] -= 1
+        return i * 2
+
+    out: list[int] = []
+    for value in inputs_module._ordered_map(work, source(), 4):
+        out.append(value)
+        assert len(taken) - len(out) <= 2 * 4  # never more read ahead than twice the workers
+
+    assert out == [i * 2 for i in range(60)]
+    assert 1 < running[1] <= 4
+
+
+def test_a_fetch_client_shared_by_threads_makes_one_connection_pool(monkeypatch):
+    made: list[float] = []
+    real = inputs_module._new_client
+
+    def slow_new_client(timeout: float) -> httpx2.Client:
+        made.append(timeout)
+        time.sleep(0.05)  # every thread arrives while the first is still making it
+        return real(timeout)
+
+    monkeypatch.setattr(inputs_module, "_new_client", slow_new_client)
+    client = FetchClient(5)
+    threads = [threading.Thread(target=client.stream, args=("GET", "http://127.0.0.1:9/")) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    client.close()
+    assert made == [5]
+
+
+def test_only_a_stream_not_started_is_switched_to_deferred_fetching():
+    stream = load_articles([str(DATA / "feed-rss.xml")], fetch_workers=2)
+    assert isinstance(stream, ArticleStream) and not stream.started
+
+    deferred = stream.with_deferred_fetch()
+
+    assert deferred is not stream and deferred.defer_fetch and deferred.fetch_workers == 2
+    assert list(stream) == []  # its inputs moved to the new stream
+    assert len(list(deferred)) == 2
+    started = load_articles([str(DATA / "feed-rss.xml")])
+    next(started)
+    assert started.with_deferred_fetch(8) is started
+    started.close()
+    assert list(started) == []
+    with pytest.raises(ValueError, match="fetch_workers"):
+        load_articles([], fetch_workers=0)
 
 
 def test_count_articles_counts_what_load_articles_yields(tmp_path):
