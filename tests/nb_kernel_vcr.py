@@ -68,7 +68,7 @@ _context, cassette = _activate()
 def report() -> dict[str, Any]:
     """What the cassette has seen so far."""
     return {
-        "cassette": str(cassette.path),
+        "cassette": str(getattr(cassette, "path", None) or cassette._path),  # vcrpy < 9 has only _path
         "record_mode": getattr(cassette.record_mode, "value", str(cassette.record_mode)),
         "interactions": len(cassette),
         "played": cassette.play_count,
