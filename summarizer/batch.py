@@ -608,8 +608,10 @@ class _Runner:
                 self.tasks.add(task)
                 task.add_done_callback(self.tasks.discard)
             self.stats.exhausted = True
-            while self.tasks:
-                await asyncio.gather(*list(self.tasks))
+            # Only this loop adds tasks, so one gather waits for all. (Not `while self.tasks`:
+            # on Python 3.12+ awaiting a gather of finished tasks need not yield to the loop,
+            # so the done-callbacks that empty the set never ran and it spun forever.)
+            await asyncio.gather(*list(self.tasks))
             await self.results.put(_END)
         except asyncio.CancelledError:
             raise
