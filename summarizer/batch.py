@@ -766,12 +766,14 @@ class _Runner:
         renew = asyncio.create_task(self._renew(p.key))
         summary: Summary | None = None
         error = ""
+        spent = 0  # tokens a failed summary cost
         try:
             summary = await self.summarizer.asummarize(article)
         except (AuthenticationError, NotFoundError):
             raise  # every item would fail the same way: stop (the item goes back to pending)
         except SummarizerError as exc:
             error = str(exc)
+            spent = exc.usage.total_tokens if exc.usage is not None else 0
         except Exception as exc:  # noqa: BLE001 - one article's surprise must not abort the batch
             error = f"{type(exc).__name__}: {exc}"
         finally:
@@ -779,10 +781,10 @@ class _Runner:
             with contextlib.suppress(asyncio.CancelledError):
                 await renew
         self.computed.add(p.key)
+        used = summary.meta.usage.total_tokens if summary is not None else spent
+        Throttle.settle(entry, used)
+        self.stats.tokens += used
         if summary is not None:
-            used = summary.meta.usage.total_tokens
-            Throttle.settle(entry, used)
-            self.stats.tokens += used
             written = await self._db(self.store.complete, p.key, self.owner, summary)
         else:
             written = await self._db(self.store.fail, p.key, self.owner, error)

@@ -1040,3 +1040,12 @@ def test_acceptance_40_item_feed_with_20pc_429_and_10pc_500(server: LLMServer, t
     _, stderr = third.communicate(timeout=60)
     assert third.returncode == 0 and "40 summarized (40 cached), 0 failed" in stderr
     assert len(server.chat_requests) == count
+
+
+def test_tokens_spent_on_a_failed_article_are_counted() -> None:
+    with LLMServer(responder=lambda req: Reply.raw("not json")) as failing:
+        stats = BatchStats()
+        batch = summarize_many(articles(1), concurrency=1, stats=stats, **options(failing, max_attempts=2))
+        answered = sum(r.json is not None for r in failing.chat_requests)
+    assert batch.failed and stats.failed == 1
+    assert answered == 2 and stats.tokens > 0  # both answers cost tokens, though neither was usable
