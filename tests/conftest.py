@@ -176,3 +176,14 @@ def _no_ambient_config(request: pytest.FixtureRequest, monkeypatch: pytest.Monke
         "SUMMARIZER_MODEL", "SUMMARIZER_MODE", "SUMMARIZER_BACKEND", "SUMMARIZER_PROMPTS",
     ):
         monkeypatch.delenv(var, raising=False)
+
+
+def teaser_feed(path: Path, links: list[str]) -> Path:
+    """An RSS feed of short teasers, entry ``t<i>`` linking to ``links[i]``: every page must be fetched."""
+    items = "".join(
+        f"<item><guid>t{i}</guid><title>Teaser {i}</title><link>{link}</link>"
+        f"<description>Teaser {i}: read the full story on our site.</description></item>"
+        for i, link in enumerate(links)
+    )
+    path.write_text(f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>')
+    return path

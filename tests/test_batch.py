@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, TEST_KEY, TEST_MODEL
+from conftest import ROOT, TEST_KEY, TEST_MODEL, teaser_feed
 from llm_server import LLMServer, RecordedRequest, Reply, article_from_request, flaky
 
 from summarizer.backends.extractive import ExtractiveBackend
@@ -796,17 +796,6 @@ def pages() -> Iterator[str]:
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
     httpd.server_close()
-
-
-def teaser_feed(path: Path, links: list[str]) -> Path:
-    """An RSS feed of short teasers, entry ``t<i>`` linking to ``links[i]``: every page must be fetched."""
-    items = "".join(
-        f"<item><guid>t{i}</guid><title>Teaser {i}</title><link>{link}</link>"
-        f"<description>Teaser {i}: read the full story on our site.</description></item>"
-        for i, link in enumerate(links)
-    )
-    path.write_text(f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>')
-    return path
 
 
 def test_teaser_pages_are_fetched_at_once_and_results_keep_their_input_order(pages: str, tmp_path: Path) -> None:

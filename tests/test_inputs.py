@@ -21,6 +21,8 @@ from typing import ClassVar
 import httpx2
 import pytest
 
+from conftest import teaser_feed
+
 from summarizer import inputs as inputs_module
 from summarizer.errors import InputError
 from summarizer.inputs import (
@@ -137,17 +139,6 @@ def _free_port() -> int:
 
 def _split(items: list[Article | InputFailure]) -> tuple[list[Article], list[InputFailure]]:
     return [i for i in items if isinstance(i, Article)], [i for i in items if isinstance(i, InputFailure)]
-
-
-def teaser_feed(path: Path, links: list[str]) -> Path:
-    """An RSS feed of one short teaser (a link to follow) per link."""
-    items = "".join(
-        f"<item><guid>t{i}</guid><title>Teaser {i}</title><link>{link}</link>"
-        f"<description>Teaser {i}: read the full story on our site.</description></item>"
-        for i, link in enumerate(links)
-    )
-    path.write_text(f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>')
-    return path
 
 
 # ---------------------------------------------------------------------------
