@@ -28,7 +28,6 @@ import instructor
 import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorError, InstructorRetryException
 from instructor.core.hooks import Hooks
-from instructor.v2.core.function_calls import response_schema
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, stop_after_delay
 from tenacity.wait import wait_base, wait_exponential_jitter
@@ -216,7 +215,12 @@ def translate(exc: BaseException, config: Config) -> errors.SummarizerError:
 @functools.lru_cache(maxsize=16)
 def _prepared(model: type[BaseModel]) -> type[BaseModel]:
     """instructor wraps the response model in a new class on every call, which defeats
-    its own schema cache; wrapping once here saves regenerating the JSON schema per request."""
+    its own schema cache; wrapping once here saves regenerating the JSON schema per request.
+    (An optimisation only: without that internal helper the model is passed as it is.)"""
+    try:
+        from instructor.v2.core.function_calls import response_schema
+    except ImportError:  # pragma: no cover - another instructor layout
+        return model
     return response_schema(model)
 
 
