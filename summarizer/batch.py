@@ -327,32 +327,13 @@ def estimate_tokens(article: Article, prompt_chars: int = PROMPT_OVERHEAD_CHARS)
 # Identity
 
 
-def _lexicon_version() -> str | None:
-    try:
-        from summarizer.backends.extractive import LEXICON_DIR
-    except ImportError:  # pragma: no cover
-        return None
-    digest = hashlib.sha256()
-    for path in sorted(Path(LEXICON_DIR).glob("*")):
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
 Identity = tuple[str | None, str | None]
 """(model, prompt version): with the content hash and the schema version, the key of a work item."""
 
 
 def backend_identity(summarizer: Summarizer) -> Identity:
-    """(model, prompt version) that key the store for this summarizer's backend."""
-    backend = summarizer.backend
-    if backend.name == "llm":
-        prompts = getattr(backend, "prompts", None)
-        return summarizer.config.model, getattr(prompts, "version", None)
-    version = getattr(backend, "version", None)
-    if version is None and backend.name == "extractive":
-        version = _lexicon_version()
-    return backend.name, version
+    """(model, version) that key the store for this summarizer's backend."""
+    return summarizer.backend.identity
 
 
 def config_identities(config: Config) -> list[Identity]:
@@ -363,9 +344,10 @@ def config_identities(config: Config) -> list[Identity]:
     configured now, and for ``backend="auto"`` also the extractive backend's,
     which an earlier run without an endpoint used.
     """
+    from summarizer.backends.extractive import lexicon_version
     from summarizer.prompts import Prompts
 
-    extractive = ("extractive", _lexicon_version())
+    extractive = ("extractive", lexicon_version())
     if config.backend == "extractive":
         return [extractive]
     llm = (config.model, Prompts.load(config.prompts_dir).version)

@@ -30,6 +30,7 @@ from instructor.core.exceptions import IncompleteOutputException, InstructorErro
 from instructor.core.hooks import Hooks
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, stop_after_delay
+from tenacity.stop import stop_base
 from tenacity.wait import wait_base, wait_exponential_jitter
 
 from summarizer import errors
@@ -81,12 +82,17 @@ def retry_after(exc: BaseException | None) -> float | None:
     return None
 
 
-def _stop_when_refused_again(retry_state: Any) -> bool:
+class _StopWhenRefusedAgain(stop_base):
     """A refused connection is retried once, not for the whole budget: a server that is
     not running (a stopped Ollama, a wrong port) will not start in the next seconds."""
-    exc = retry_state.outcome.exception() if retry_state.outcome else None
-    refused = isinstance(exc, openai.APIConnectionError) and not isinstance(exc, openai.APITimeoutError)
-    return refused and retry_state.attempt_number >= 2
+
+    def __call__(self, retry_state: Any) -> bool:
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        refused = isinstance(exc, openai.APIConnectionError) and not isinstance(exc, openai.APITimeoutError)
+        return refused and retry_state.attempt_number >= 2
+
+
+_stop_when_refused_again = _StopWhenRefusedAgain()
 
 
 class wait_retry_after(wait_base):
@@ -353,7 +359,7 @@ class LLMClient:
         hooks = Hooks()
         hooks.on("completion:response", on_response)
         hooks.on("parse:error", on_parse_error)
-        create = instructor.patch(create=send, mode=self.mode)
+        create: Any = instructor.patch(create=send, mode=self.mode)
         try:
             result = await create(
                 response_model=_prepared(response_model),

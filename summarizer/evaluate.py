@@ -92,7 +92,7 @@ class GoldFile:
                 f"Gold file {path or '<dict>'} has unknown keys: {', '.join(sorted(unknown))}.",
                 hint=f"Use only: {', '.join(sorted(_GOLD_KEYS))}.",
             )
-        facts = {s: list(data.get(s) or []) for s in SECTIONS}
+        facts: dict[str, list[dict[str, Any]]] = {s: list(data.get(s) or []) for s in SECTIONS}
         for s, items in facts.items():
             if not all(isinstance(f, dict) for f in items):
                 raise InputError(f"Gold file {path or '<dict>'}: every {s} fact must be a mapping.")

@@ -31,6 +31,7 @@ from summarizer.schema import (
     Attack,
     Diplomacy,
     Dropped,
+    Meta,
     Quote,
     Sanction,
     Section,
@@ -358,11 +359,11 @@ def ground_item(section: Section, index: int, item: Any, article: str) -> tuple[
     if section == "diplomacy":
         quotes: list[Quote] = []
         for k, q in enumerate(item.quotes):
-            span = find_span(article, q.text.strip(_QUOTE_MARKS))
-            if span is None:
+            quoted = find_span(article, q.text.strip(_QUOTE_MARKS))
+            if quoted is None:
                 problems.append(f'{where}.quotes[{k}] "{_short(q.text)}" ({q.speaker}) is not in the article; quote verbatim or omit it')
             else:
-                quotes.append(Quote(speaker=q.speaker, **span.model_dump()))
+                quotes.append(Quote(speaker=q.speaker, **quoted.model_dump()))
         data["quotes"] = quotes
     if section == "attacks":
         evidence_text = " \u2016 ".join(s.text for s in spans) if spans else " ".join(item.evidence)
@@ -467,7 +468,7 @@ def build_summary(
         summary=own_summary if "summary" in ungrounded else draft.summary,
         **grounded.sections,
         article=article,
-        meta={**meta, "content_hash": article.content_hash, "dropped": grounded.dropped},
+        meta=Meta(**{**meta, "content_hash": article.content_hash, "dropped": grounded.dropped}),
     )
 
 

@@ -16,6 +16,12 @@ class Backend(Protocol):
 
     name: str
 
+    @property
+    def identity(self) -> tuple[str | None, str | None]:
+        """(model, version) of what produces the summaries: with the article's content hash
+        and the schema version, the key under which batch caches a result."""
+        ...
+
     async def asummarize(self, article: Article) -> Summary:
         """Summarize one article. Raises a SummarizerError subclass on failure."""
         ...

@@ -20,6 +20,8 @@ described in ``docs/EVALUATION.md``.
 from __future__ import annotations
 
 import bisect
+import functools
+import hashlib
 import re
 import time
 from dataclasses import dataclass, field
@@ -579,9 +581,9 @@ def _quotes(text: str, sentences: list[Sentence], people: _People) -> list[tuple
             verbs = list(lex.speech.finditer(text, before_start, m.start()))
             if verbs:
                 v = verbs[-1]
-                named = [(s, n) for s, _, n in people.between(before_start, v.start())]
+                named_before = [(s, n) for s, _, n in people.between(before_start, v.start())]
                 prons = list(re.finditer(r"\b(?:[Hh]e|[Ss]he)\b", text[before_start : v.start()]))
-                cand_person = named[-1] if named else None
+                cand_person = named_before[-1] if named_before else None
                 cand_pron = prons[-1] if prons else None
                 if cand_pron and (cand_person is None or before_start + cand_pron.start() > cand_person[0]):
                     speaker = people.resolve(before_start + cand_pron.start())
@@ -947,13 +949,13 @@ def _territory(text: str, sentences: list[Sentence], people: _People) -> list[_I
             np = _object_np(t, m.end())
             if np is None:
                 continue
-            obj = t[np[0] : np[1]]
-            if not explicit and not re.search(rf"\b(?:{lex.region_words})\b", obj, re.IGNORECASE) and not any(
+            claimed = t[np[0] : np[1]]
+            if not explicit and not re.search(rf"\b(?:{lex.region_words})\b", claimed, re.IGNORECASE) and not any(
                 p.start >= np[0] and p.end <= np[1] for p in places if p.kind == "region"
             ):
                 continue
-            obj = re.sub(r"^the\s+", "", obj).rstrip()
-            add(sent, obj, "claimed", _subject(text, people, sent.start, sent.start + m.start()))
+            claimed = re.sub(r"^the\s+", "", claimed).rstrip()
+            add(sent, claimed, "claimed", _subject(text, people, sent.start, sent.start + m.start()))
         # demand rejected
         rej = lex.territory["demand_rejected"].search(t)
         if rej and lex.demand_terms.search(t):
@@ -1102,10 +1104,24 @@ def _summary_text(headline: str, content: list[Sentence], dipl: list[_Item], att
     return " ".join(out) or headline
 
 
+@functools.lru_cache(maxsize=1)
+def lexicon_version() -> str:
+    """A short hash of the lexicon files: changes whenever the rules' data changes."""
+    digest = hashlib.sha256()
+    for path in sorted(LEXICON_DIR.glob("*")):
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 class ExtractiveBackend:
     """Rule-based, deterministic, offline summaries. No model, no network."""
 
     name = "extractive"
+
+    @property
+    def identity(self) -> tuple[str | None, str | None]:
+        return "extractive", lexicon_version()
 
     def summarize(self, article: Article) -> Summary:
         """Summarize one article with lexicons and patterns."""

@@ -34,6 +34,10 @@ class LLMBackend:
         self.prompts = prompts or Prompts.load(config.prompts_dir)
         self.client = LLMClient(config)
 
+    @property
+    def identity(self) -> tuple[str | None, str | None]:
+        return self.config.model, self.prompts.version
+
     async def asummarize(self, article: Article) -> Summary:
         started = time.monotonic()
         messages = self.prompts.messages(article)
