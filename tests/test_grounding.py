@@ -92,7 +92,7 @@ def test_numbers_in_reads_digits_words_and_vagueness(text: str, values: list[tup
     ("value", "evidence", "ok"),
     [
         (9, "nine people died", True),
-        (1000, "1,000 prisoners", True),
+        (1000, "1,000 prisoners were exchanged", False),  # people, but not casualties
         (12, "a dozen were wounded", True),
         (None, "wound over a dozen", True),
         (12, "wound over a dozen", False),
