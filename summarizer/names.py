@@ -111,14 +111,14 @@ def names_in(text: str) -> list[str]:
     """Capitalised names in ``text``, as runs of capitalised words ("Joe Biden", "Sumy").
 
     Function words that open a sentence, titles, days and months are not names. A text in
-    title case (most words capitalised) gives only its all-capital acronyms.
+    title case (every word of four letters or more capitalised) gives only its all-capital acronyms.
 
     >>> names_in("Trump plans call with Putin as Russia's envoys meet on Monday")
     ['Trump', 'Putin', "Russia's"]
     """
     tokens = [(m.group(), m.start()) for m in _TOKEN.finditer(text)]
     long_words = [t for t, _ in tokens if len(t) > 3]
-    title_case = len(long_words) >= 4 and sum(t[0].isupper() for t in long_words) > 0.6 * len(long_words)
+    title_case = len(long_words) >= 4 and all(t[0].isupper() for t in long_words)
     names: list[str] = []
     run: list[str] = []
     prev_end = -1
