@@ -137,7 +137,7 @@ def _sentences(text: str) -> list[str]:
 def _strong(sentence: str) -> str | None:
     for label, pattern in _STRONG:
         m = pattern.search(sentence)
-        if not m or (label == "armed action" and _NOT_ARMED.search(m.group())):
+        if not m or (label == "armed action" and _NOT_ARMED.search(sentence)):
             continue
         if label == "attack" and _SPACE.search(sentence):
             continue
