@@ -22,7 +22,7 @@ from typing import Any
 from summarizer import grounding, language, relevance
 from summarizer.schema import Article, Meta, Relevance, Summary
 
-__all__ = ["with_language", "before", "after"]
+__all__ = ["after", "before", "with_language"]
 
 #: What each backend reads, when it does not say: ISO 639-1 codes, or None for any language.
 DEFAULT_LANGUAGES: dict[str, tuple[str, ...] | None] = {"extractive": (language.ENGLISH,), "llm": None}

@@ -289,16 +289,13 @@ def _numbers_in_normalized(lowered: str) -> list[NumberMention]:
     return mentions
 
 
-_CASUALTY_WORDS = {
+_CASUALTY_WORDS: dict[str | None, str] = {
     "killed": r"kill\w*|dead|deaths?|died|dies|dying|fatalit\w*|lives|bodies|death toll|toll|slain|perished|"
               r"lost their lives|murdered|executed",
     "injured": r"injur\w*|wound\w*|hurt|hospitali[sz]ed|casualt\w*",
 }
-_CASUALTY = {
-    role: re.compile(rf"\b(?:{words})\b") for role, words in {
-        **_CASUALTY_WORDS, None: "|".join(_CASUALTY_WORDS.values()),
-    }.items()
-}
+_CASUALTY_WORDS[None] = "|".join(w for w in _CASUALTY_WORDS.values())
+_CASUALTY = {role: re.compile(rf"\b(?:{words})\b") for role, words in _CASUALTY_WORDS.items()}
 # Where one clause ends: sentence punctuation, the evidence separator, and coordination.
 _CLAUSE_END = re.compile(r"[.;:!?\u2016()]|\s(?:and|but|while|whereas|as well as)\s|,\s(?:and|but)\s")
 # What right after a number makes it something other than a count of people.

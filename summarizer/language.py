@@ -38,8 +38,7 @@ MIN_PROBABILITY = 0.5
 #: At or above this share of English function words, the text is English.
 ENGLISH_SHARE = 0.2
 _ENGLISH_FUNCTION_WORDS = frozenset(
-    "the a an of and to in on at for with from by is are was were has have had be been "
-    "that this it its he she they said says would will not but or as after".split()
+    ["the", "a", "an", "of", "and", "to", "in", "on", "at", "for", "with", "from", "by", "is", "are", "was", "were", "has", "have", "had", "be", "been", "that", "this", "it", "its", "he", "she", "they", "said", "says", "would", "will", "not", "but", "or", "as", "after"]
 )
 _SAMPLE_CHARS = 8000
 

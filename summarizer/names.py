@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["names_in", "unnamed", "named_in", "speaker_tokens"]
+__all__ = ["named_in", "names_in", "speaker_tokens", "unnamed"]
 
 #: Demonyms and short forms whose stem differs from the name: each group is one name.
 _EQUIVALENT: tuple[frozenset[str], ...] = tuple(
@@ -54,16 +54,7 @@ _EQUIV_OF: dict[str, frozenset[str]] = {name: group for group in _EQUIVALENT for
 
 #: Capitalised words that are not names: function words that open a sentence, titles, days, months.
 _NOT_NAMES = frozenset(
-    """a an the this that these those it its in on at of for from to by with as after before
-    while when where why how what who which amid over under during since until and or but if
-    he she they we you i his her their our my there here some many most all both each several
-    no not one two three four five six seven eight nine ten first second third new more
-    mr mrs ms dr sir president prime minister secretary general gen col lt sgt chief head
-    foreign defence defense interior deputy spokesman spokeswoman spokesperson ambassador envoy
-    governor mayor king queen prince senator rep leader commander official officials
-    monday tuesday wednesday thursday friday saturday sunday
-    january february march april may june july august september october november december
-    breaking update live analysis explainer exclusive opinion""".split()
+    ["a", "an", "the", "this", "that", "these", "those", "it", "its", "in", "on", "at", "of", "for", "from", "to", "by", "with", "as", "after", "before", "while", "when", "where", "why", "how", "what", "who", "which", "amid", "over", "under", "during", "since", "until", "and", "or", "but", "if", "he", "she", "they", "we", "you", "i", "his", "her", "their", "our", "my", "there", "here", "some", "many", "most", "all", "both", "each", "several", "no", "not", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "first", "second", "third", "new", "more", "mr", "mrs", "ms", "dr", "sir", "president", "prime", "minister", "secretary", "general", "gen", "col", "lt", "sgt", "chief", "head", "foreign", "defence", "defense", "interior", "deputy", "spokesman", "spokeswoman", "spokesperson", "ambassador", "envoy", "governor", "mayor", "king", "queen", "prince", "senator", "rep", "leader", "commander", "official", "officials", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "breaking", "update", "live", "analysis", "explainer", "exclusive", "opinion"]
 )
 
 _TOKEN = re.compile(r"[^\W\d_](?:[\w\u2019'.&-]*\w)?")
@@ -72,6 +63,8 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?:;\"\u201c\u201d(\n]\s*|\s[-\u2013\u2014
 
 
 def _fold(word: str) -> str:
+    if "'" not in word and "\u2019" not in word:
+        return word.lower().rstrip(".")
     return _POSSESSIVE.sub("", word.replace("\u2019", "'")).lower().rstrip(".")
 
 
@@ -93,8 +86,8 @@ def _stem_match(a: str, b: str) -> bool:
 
 @lru_cache(maxsize=64)
 def _article_words(article: str) -> tuple[frozenset[str], str]:
-    words = frozenset(_fold(w) for w in _TOKEN.findall(article.replace("\u2019", "'")))
-    return words, " " + " ".join(_fold(w) for w in _TOKEN.findall(article.replace("\u2019", "'"))) + " "
+    folded = [_fold(w) for w in _TOKEN.findall(article)]
+    return frozenset(folded), " " + " ".join(folded) + " "
 
 
 def _word_in(word: str, words: frozenset[str], joined: str) -> bool:

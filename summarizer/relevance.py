@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Assessment", "assess", "RULES_VERSION"]
+__all__ = ["RULES_VERSION", "Assessment", "assess"]
 
 #: Bump when the vocabulary or the rule changes.
 RULES_VERSION = "1"
