@@ -328,15 +328,16 @@ def _clause(lowered: str, start: int, end: int) -> str:
     return lowered[begin:stop.start() if stop else len(lowered)]
 
 
-def is_casualty_count(lowered: str, m: NumberMention, role: str | None = None) -> bool:
+def is_casualty_count(lowered: str, m: NumberMention, role: str | None = None, *, english: bool = True) -> bool:
     """Whether mention ``m`` of normalised ``lowered`` counts people killed (``role``
-    "killed"), injured ("injured") or either (None): the same clause says so, and the
-    number is not a year, a percentage, money, a temperature, a measure or a count of things."""
+    "killed"), injured ("injured") or either (None): the number is not a year, a
+    percentage, money, a temperature, a measure or a count of things, and (in English
+    text, whose casualty words we know) the same clause says it counts casualties."""
     if _is_year(lowered, m) or _NOT_PEOPLE_AFTER.match(lowered, m.end):
         return False
     if _NOT_PEOPLE_BEFORE.search(lowered, 0, m.start):
         return False
-    return bool(_CASUALTY[role].search(_clause(lowered, m.start, m.end)))
+    return not english or bool(_CASUALTY[role].search(_clause(lowered, m.start, m.end)))
 
 
 def check_count(value: int | None, evidence: str, role: str | None = None) -> str | None:
@@ -349,7 +350,8 @@ def check_count(value: int | None, evidence: str, role: str | None = None) -> st
         return None
     mentions = [m for m in _numbers_in_normalized(lowered) if m.value == value]
     exact = [m for m in mentions if not m.vague]
-    if any(is_casualty_count(lowered, m, role) for m in exact):
+    english = english_share(lowered) >= ENGLISH_SHARE
+    if any(is_casualty_count(lowered, m, role, english=english) for m in exact):
         return None
     if exact:
         what = {"killed": "people killed", "injured": "people injured"}.get(role or "", "casualties")
@@ -474,6 +476,8 @@ def check_speaker(article: str, quote: Span, speaker: str | None) -> tuple[str |
     sentence or the sentences beside it (its attribution), else it becomes null."""
     if speaker is None or not speaker.strip():
         return None, None
+    if not names.speaker_tokens(speaker) and not _reads_english(article):
+        return speaker, None  # a description ("a local official") translated into English: can't be checked
     window = attribution_window(article, quote.start, quote.end)
     if speaker.rstrip().endswith(("'s", "\u2019s")) or not names.named_in(speaker, window):
         return None, (

@@ -8,9 +8,9 @@ import json
 from typing import Any
 
 import pytest
-
 from conftest import Endpoint
 from llm_server import Reply
+
 from summarizer.grounding import enforce, verify_summary
 from summarizer.pipeline import Summarizer
 from summarizer.render import to_markdown
@@ -226,3 +226,19 @@ def test_an_article_the_model_finds_off_topic_emits_no_items_and_a_note(
     assert summary.items() == [] and summary.off_topic
     assert summary.meta.notes == ["Not about armed conflict: It is about financial fraud, not armed conflict."]
     assert summary.headline == answer["headline"]
+
+
+@pytest.mark.parametrize(
+    ("evidence", "killed", "kept"),
+    [
+        ("2018 liegt die Zahl der Toten bei 322.", 322, True),  # not English: no clause rule, but...
+        ("2018 liegt die Zahl der Toten bei 322.", 2018, False),  # ...a year is never a toll
+        ("Bei 55 Grad starben am Montag Menschen.", 55, False),  # nor a temperature
+    ],
+)
+def test_evidence_in_another_language_keeps_its_counts_but_never_a_year_or_a_measure(
+    evidence: str, killed: int, kept: bool
+) -> None:
+    fixed = enforce(_with(evidence, killed=killed))
+
+    assert (fixed.attacks[0].killed == killed) is kept
