@@ -497,7 +497,7 @@ def _stated_numbers(article: str) -> frozenset[int]:
 
 #: Below this share of English function words, the article is not read as English, and the
 #: names in an (English) headline are not looked up in it: they may be translated.
-ENGLISH_SHARE = 0.15
+ENGLISH_SHARE = 0.2
 
 
 @lru_cache(maxsize=64)

@@ -60,3 +60,12 @@ def test_word_count_counts_scripts_without_spaces_by_characters(text: str, words
 def test_a_chinese_article_is_not_too_short_to_summarize() -> None:
     article = "俄罗斯无人机周六袭击了乌克兰苏梅地区一辆载有平民的小巴，造成九人死亡、五人受伤。" * 3
     assert word_count(article) > 50
+
+
+def test_a_plainly_english_article_is_told_without_loading_the_model(seed_text: str) -> None:
+    from summarizer import language
+
+    language._identifier.cache_clear()
+
+    assert detect_language(seed_text) == "en"
+    assert language._identifier.cache_info().currsize == 0  # the model takes about a second to load
