@@ -134,7 +134,13 @@ def _sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE_END.split(text) if s.strip()]
 
 
+# Every strong pattern needs one of these words: sentences without one are skipped quickly.
+_ANCHOR = re.compile(rf"\b(?:{_WEAPON}|{_ARMED}|sanctions)\b", re.IGNORECASE)
+
+
 def _strong(sentence: str) -> str | None:
+    if not _ANCHOR.search(sentence):
+        return None
     for label, pattern in _STRONG:
         m = pattern.search(sentence)
         if not m or (label == "armed action" and _NOT_ARMED.search(sentence)):
@@ -155,15 +161,13 @@ def assess(text: str) -> Assessment:
     """
     strong: list[str] = []
     labels: list[str] = []
-    terms: dict[str, None] = {}
     for sentence in _sentences(text):
         label = _strong(sentence)
-        if label:
+        if label:  # one is enough
             strong.append(sentence.strip())
             labels.append(label)
-        for name, pattern in _WAR.items():
-            if pattern.search(sentence):
-                terms[name] = None
+            break
+    terms = {name: None for name, pattern in _WAR.items() if pattern.search(text)}
     if strong:
         reason = f"It reports {_WHAT[labels[0]]}: \u201c{_clip(strong[0])}\u201d"
         return Assessment(True, reason, tuple(strong), tuple(terms))
