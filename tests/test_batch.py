@@ -29,6 +29,7 @@ from click.testing import CliRunner
 from conftest import ROOT, TEST_KEY, TEST_MODEL, teaser_feed
 from llm_server import LLMServer, RecordedRequest, Reply, article_from_request, flaky
 
+from summarizer import gates
 from summarizer.backends.extractive import ExtractiveBackend
 from summarizer.batch import (
     BatchResults,
@@ -68,7 +69,8 @@ def articles(n: int, start: int = 0) -> list[Article]:
 
 def to_draft(summary: Summary) -> dict[str, Any]:
     """A Summary back in the shape the LLM fills: evidence and quotes as plain strings."""
-    draft = summary.model_dump(mode="json", exclude={"article", "meta"})
+    relevance = summary.meta.relevance or gates.assess(summary.article)
+    draft = {"relevance": relevance.model_dump(), **summary.model_dump(mode="json", exclude={"article", "meta"})}
     for section in SECTIONS:
         for item in draft[section]:
             item["evidence"] = [span["text"] for span in item["evidence"]]
