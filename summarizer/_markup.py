@@ -53,7 +53,7 @@ def printable(text: str) -> str:
     return _CONTROLS.sub("", _TERMINAL_ESCAPES.sub("", text))
 
 
-_M = TypeVar("_M")
+_M = TypeVar("_M", bound=BaseModel)
 
 
 def _printable_value(value: Any) -> Any:
@@ -72,9 +72,8 @@ def _printable_value(value: Any) -> Any:
 
 def printable_copy(model: _M) -> _M:
     """A copy of a pydantic ``model`` with :func:`printable` applied to every string in it."""
-    assert isinstance(model, BaseModel)
     fields = type(model).model_fields
-    return model.model_copy(update={name: _printable_value(getattr(model, name)) for name in fields})  # type: ignore[return-value]
+    return model.model_copy(update={name: _printable_value(getattr(model, name)) for name in fields})
 
 
 

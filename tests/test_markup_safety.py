@@ -13,10 +13,10 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from factories import make_summary, seed_summary
 from markdown_it import MarkdownIt
 from rich.console import Console
 
-from factories import make_summary, seed_summary
 from summarizer import digest
 from summarizer.render import to_html, to_markdown, to_terminal
 from summarizer.schema import Article, Attack, Span, Summary

@@ -236,7 +236,7 @@ def test_template_syntax_in_the_article_reaches_the_server_verbatim(endpoint: En
     assert tricky in sent  # the whole article, byte for byte
 
 
-_FENCE_LINE = re.compile(r"^=====(BEGIN|END) (ARTICLE|METADATA) ([0-9a-f]+)=====$", re.M)
+_FENCE_LINE = re.compile(r"^=====(BEGIN|END) (ARTICLE|METADATA) ([0-9a-f]+)=====$", re.MULTILINE)
 
 
 def _fences(text: str) -> list[tuple[str, str, str]]:

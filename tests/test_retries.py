@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from conftest import TEST_KEY, TEST_MODEL, ServerWatch
 from llm_server import LLMServer, RecordedRequest, Reply
+
 from summarizer import errors
 from summarizer.batch import iter_summarize_many
 from summarizer.pipeline import Summarizer
