@@ -143,3 +143,9 @@ def test_a_password_in_the_base_url_echoed_as_a_basic_header_is_not_in_the_error
     assert "Unexpected credentials" in message
     assert password not in message
     assert not [d for d in _decoded_base64_tokens(message) if password in d]
+
+
+def test_a_stored_error_keeps_no_more_of_a_half_masked_key_than_our_mask() -> None:
+    remember(HALF_MASK_KEY)
+    stored = scrub_error(f"AuthenticationError: Incorrect API key provided: {HALF_MASK_KEY[:8]}...{HALF_MASK_KEY[-6:]}")
+    assert _longest_shared_run(HALF_MASK_KEY, stored) <= 4

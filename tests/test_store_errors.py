@@ -12,11 +12,13 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from factories import seed_summary
 
+from summarizer import store as store_module
 from summarizer.cli import cli
 from summarizer.errors import StoreError, StoreFullError
 from summarizer.schema import Article
@@ -200,3 +202,42 @@ def test_a_full_disk_on_any_write_is_a_store_error_with_a_fix(tmp_path: Path) ->
         with pytest.raises(StoreFullError, match="Free some space") as caught:
             _claimed(store, make_owner(), 50)
     assert "\n" not in str(caught.value)
+
+
+def test_a_batch_stops_at_the_first_answer_the_full_disk_refuses_with_one_line_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_complete, real_full = Store.complete, store_module._full
+    events: list[str] = []  # "stored" per answer written, "full" per write the full disk refused
+
+    def complete(self: Store, key: str, owner: str, summary: object) -> bool:
+        if events.count("stored") == 2:
+            _fill_disk(self)  # from now on the store may not grow: SQLite answers SQLITE_FULL
+        written = real_complete(self, key, owner, summary)  # type: ignore[arg-type]
+        events.append("stored")
+        return written
+
+    def full(*args: Any) -> StoreFullError:
+        events.append("full")
+        return real_full(*args)
+
+    monkeypatch.setattr(store_module, "_full", full)
+
+    monkeypatch.setattr(Store, "complete", complete)
+    feed = tmp_path / "in.jsonl"
+    body = "The regional governor said rescue teams worked through the night and more details would follow."
+    feed.write_text("".join(f'{{"id": "a{i}", "text": "{STORY} Report {i}. {body}"}}\n' for i in range(12)))
+    db = tmp_path / "s.db"
+
+    result = CliRunner().invoke(
+        cli, ["batch", str(feed), "-o", str(tmp_path / "out.jsonl"), "--store", str(db),
+              "--backend", "extractive", "--concurrency", "1"],
+    )
+
+    _one_line_exit_2(result, "is full", "Free some space")
+    assert "full" in events and "stored" not in events[events.index("full") :]  # nothing stored after it
+    with Store(db) as store:
+        assert store.stats()["done"] == events.count("stored") >= 2  # what was written is still there
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+    conn.close()
