@@ -84,11 +84,11 @@ def test_a_long_call_keeps_its_lease_so_no_other_worker_takes_the_article(tmp_pa
 
     def slow_answer(req: RecordedRequest) -> Reply:
         in_flight.set()
-        return Reply.delay(2.0, Reply.data(seed_draft))  # far longer than the 0.6 s lease
+        return Reply.delay(4.0, Reply.data(seed_draft))  # far longer than the 1.5 s lease
 
     def other_worker() -> None:
         in_flight.wait(10)
-        time.sleep(1.2)  # two lease lengths into the call
+        time.sleep(3.0)  # two lease lengths into the call
         with sqlite3.connect(db) as conn:
             keys.extend(row[0] for row in conn.execute("SELECT key FROM items WHERE status = 'running'"))
         conn.close()
@@ -99,7 +99,7 @@ def test_a_long_call_keeps_its_lease_so_no_other_worker_takes_the_article(tmp_pa
     with LLMServer(responder=slow_answer) as server:
         thief = threading.Thread(target=other_worker)
         thief.start()
-        [result] = list(iter_summarize_many([article], summarizer=_summarizer(server), store=db, lease_s=0.6))
+        [result] = list(iter_summarize_many([article], summarizer=_summarizer(server), store=db, lease_s=1.5))
         thief.join()
 
     assert len(keys) == 1, "the article was not running while its call was"
