@@ -34,6 +34,7 @@ from summarizer._markup import (
     md,
     md_table,
     muted,
+    printable_copy,
     where,
     words,
 )
@@ -477,6 +478,7 @@ def _fitting_table(section: Section, items: Sequence[Any], console: Console) -> 
 
 def to_terminal(summary: Summary, console: Console) -> None:
     """Print a readable rendering of ``summary`` on ``console`` (tables become lists when narrow)."""
+    summary = printable_copy(summary)  # no terminal escapes from the article or the model
     narrow = console.width < _NARROW
     console.print(Text(summary.headline, style="bold"))
     console.print(Text(summary.summary))
