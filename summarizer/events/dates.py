@@ -74,7 +74,7 @@ _RELATIVE = re.compile(r"\b(?:yesterday|today|tonight|last|ago|previous)\b", re.
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _FUTURE = re.compile(
     r"\b(?:will|would|shall|plans? to|planned|is to|are to|is set to|are set to|is expected to|are expected to|"
-    r"next|upcoming|scheduled)\b",
+    r"upcoming|scheduled|next (?:week|month|year))\b",
     re.IGNORECASE,
 )
 

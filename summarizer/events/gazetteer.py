@@ -79,6 +79,7 @@ class Subdivision:
         return _stem(self.name)
 
 
+@lru_cache(maxsize=8192)
 def _stem(name: str) -> str:
     words = [w for w in norm(name).split() if w not in _KIND_WORDS]
     return "".join(words)
@@ -140,7 +141,7 @@ def countries_in(text: str) -> list[str]:
         return []
     by_name = _countries()[1]
     counts: dict[str, int] = {}
-    for m in _country_pattern().finditer(norm(re.sub(r"['’]s\b", "", text))):
+    for m in _country_pattern().finditer(_fold(re.sub(r"['’]s\b", "", text))):
         code = by_name[m.group(1)]
         counts[code] = counts.get(code, 0) + 1
     return sorted(counts, key=lambda c: -counts[c])
@@ -172,11 +173,11 @@ def subdivisions_named(word: str, country_code: str) -> list[Subdivision]:
 # Towns
 
 
-_ASCII_FOLD = str.maketrans({"'": "", "`": "", "-": " ", ".": " ", ",": " ", "(": " ", ")": " "})
+_ASCII_FOLD = str.maketrans({"'": "", "`": "", **{c: " " for c in "-.,()!?;:\"/[]{}&*+=<>|~^%$#@"}})
 
 
 def _fold(name: str) -> str:
-    """:func:`norm`, fast for the ASCII names that are most of the gazetteer."""
+    """:func:`norm`, fast for ASCII text (most gazetteer names, most English articles)."""
     if name.isascii():
         return " ".join(name.lower().translate(_ASCII_FOLD).split())
     return norm(name)
@@ -208,12 +209,13 @@ def _cities() -> tuple[dict[str, list[Row]], dict[tuple[str, str], list[Row]]]:
 
 @lru_cache(maxsize=1)
 def _alternates() -> dict[str, list[Row]]:
-    """Towns by their other names (former, foreign, transliterated); built only when a main name fails."""
+    """Towns by their other names in Latin letters (former, foreign, transliterated); built only when a
+    main name fails (about a second)."""
     alternate: dict[str, list[Row]] = {}
     for rows in _cities()[0].values():
         for row in rows:
             own = _fold(row["name"])
-            for n in {_fold(n) for n in row.get("alternatenames") or () if len(n) > 2} - {own, ""}:
+            for n in {_fold(n) for n in row.get("alternatenames") or () if len(n) > 2 and n.isascii()} - {own, ""}:
                 alternate.setdefault(n, []).append(row)
     return alternate
 
@@ -256,7 +258,7 @@ def _bridge(country_code: str) -> dict[str, Subdivision]:
             continue
         for rank, city in enumerate(cities_in(cc, admin_code)[:3]):
             found = next(
-                (f for n in (norm(city.name), *(_fold(x) for x in city.other_names if x.isascii()))
+                (f for n in (_fold(city.name), *(_fold(x) for x in city.other_names if x.isascii()))
                  if len(f := subdivisions_named(n, cc)) == 1),
                 None,
             )
