@@ -49,7 +49,7 @@ _INDEPENDENT = re.compile(
     r"investigators?|journalists?|correspondents?|Reuters|AP|Associated Press|AFP|BBC|verified)\b"
 )
 _PARTY = re.compile(
-    r"\b(?:forces|troops|army|armed forces|military|militia|militants|rebels|insurgents|fighters|"
+    r"\b(?:forces|troops|army|armed forces|military(?! administration)|militia|militants|rebels|insurgents|fighters|"
     r"(?:defen[cs]e|war) ministry|ministry of (?:defen[cs]e|war)|general staff|high command|command|battalion|"
     r"brigade|regiment|commander|paramilitar\w*|guerrillas?)\b",
     re.IGNORECASE,
