@@ -169,6 +169,22 @@ def subdivisions_named(word: str, country_code: str) -> list[Subdivision]:
     return exact or [s for s in subdivisions(country_code) if stems_match(key, s.stem)]
 
 
+@lru_cache(maxsize=1024)
+def subdivisions_named_anywhere(word: str) -> tuple[Subdivision, ...]:
+    """The subdivisions of any country called ``word`` (exact names first: 'donetsk' → Donetska oblast)."""
+    import pycountry
+
+    key = word.replace(" ", "")
+    every = [s for c in pycountry.countries for s in subdivisions(c.alpha_2)]
+    exact = [s for s in every if s.stem == key]
+    # Stricter than within one country: one name must extend the other ('donetsk' → 'donetska').
+    return tuple(exact or [
+        s for s in every
+        if min(len(key), len(s.stem)) >= 4 and abs(len(key) - len(s.stem)) <= 3
+        and (s.stem.startswith(key) or key.startswith(s.stem))
+    ])
+
+
 # ---------------------------------------------------------------------------
 # Towns
 

@@ -70,12 +70,17 @@ def _country_names(codes: tuple[str, ...]) -> frozenset[str]:
 
 
 def _admin1(name: str, countries: tuple[str, ...]) -> gz.Subdivision | None:
+    """The subdivision called ``name`` in the first of ``countries`` that has one; with no country to go
+    by, the only subdivision of that name in the world (none when several countries have one)."""
     for cc in countries:
         found = gz.subdivisions_named(name, cc)
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
             return None  # ambiguous within the country: not guessed
+    if not countries:
+        anywhere = gz.subdivisions_named_anywhere(name)
+        return anywhere[0] if len(anywhere) == 1 else None
     return None
 
 
