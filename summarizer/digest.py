@@ -660,12 +660,18 @@ def _html_attacks(d: Digest) -> str:
 
 
 def _html_map(d: Digest) -> str:
-    """An inline SVG map of the attacks that have coordinates (none: no map)."""
-    points = [
-        Point(e.latitude, e.longitude, clip(e.place, 40), e.killed[0] if e.killed else None,
-              f"{e.place}: {e.date or e.when or 'undated'}, killed {_killed(e.killed)}")
-        for e in d.attacks if e.latitude is not None and e.longitude is not None
-    ]
+    """An inline SVG map of the attacks that have coordinates, one circle per place (none: no map)."""
+    at: dict[tuple[float, float], list[AttackEvent]] = {}
+    for e in d.attacks:
+        if e.latitude is not None and e.longitude is not None:
+            at.setdefault((e.latitude, e.longitude), []).append(e)
+    points = []
+    for (lat, lon), group in at.items():
+        place = clip(group[0].place, 40)
+        killed = sum(e.killed[0] for e in group if e.killed)
+        label = place if len(group) == 1 else f"{place} ({len(group)})"
+        title = "; ".join(f"{e.date or e.when or 'undated'}: killed {_killed(e.killed)}" for e in group[:10])
+        points.append(Point(lat, lon, label, killed or None, f"{place}: {title}"))
     return svg_map(points, css_class=f"{_P}-map")
 
 

@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"  # 3: items gained date, place and attribution fields (summarizer.events)
 
 
 class _Model(BaseModel):
