@@ -58,7 +58,11 @@ def _place_fields(item: Attack | Territory, prior: tuple[str, ...]) -> dict[str,
 def _attribution_fields(item: Attack | Territory, text: str) -> dict[str, Any]:
     has_claim = isinstance(item, Territory) or item.killed is not None or item.injured is not None
     # A toll may be attributed in the next sentence of its paragraph; a territorial claim only in its own.
-    found = attribution.attribute(text, item.evidence, paragraph=isinstance(item, Attack)) if has_claim else None
+    figures = [n for n in (getattr(item, "killed", None), getattr(item, "injured", None)) if n is not None]
+    found = (
+        attribution.attribute(text, item.evidence, paragraph=isinstance(item, Attack), figures=figures)
+        if has_claim else None
+    )
     return {"attribution": found.span if found else None, "claim": found.claim if found else None}
 
 

@@ -49,7 +49,7 @@ _INDEPENDENT = re.compile(
     r"investigators?|journalists?|correspondents?|Reuters|AP|Associated Press|AFP|BBC|verified)\b"
 )
 _PARTY = re.compile(
-    r"\b(?:forces|troops|army|armed forces|military(?! administration)|militia|militants|rebels|insurgents|fighters|"
+    r"\b(?:forces|troops|army|navy|air force|national guard|armed forces|military(?! administration)|militia|militants|rebels|insurgents|fighters|"
     r"(?:defen[cs]e|war) ministry|ministry of (?:defen[cs]e|war)|general staff|high command|command|battalion|"
     r"brigade|regiment|commander|paramilitar\w*|guerrillas?)\b",
     re.IGNORECASE,
@@ -61,8 +61,9 @@ _ACCORDING = re.compile(r"\b[Aa]ccording to [^,;:!?\"”]{2,100}?(?=[,;:!?\"”]
 _TRAILING = re.compile(rf"(?:^|[,;—–][\"”]?\s*|\band\s)((?:{_WORD}\s){{1,8}}?(?:{_VERBS})\b(?:\s(?:{_WORD}\s?){{0,3}})?)\s*[.!?\"”]*\s*$")
 # "… said Peskov." / "…, said the regional governor."
 _INVERTED = re.compile(r"[,\"”]\s*((?:said|says|told|added|wrote)\s[^.!?\"”]{2,120}?)\s*[.!?\"”]*\s*$")
-# "Russian forces said they had captured …" / "The UN confirmed …" (sentence-initial speaker)
-_LEADING = re.compile(rf"^[\"“]?((?:{_WORD}\s){{1,8}}?(?:{_VERBS}))\b")
+# "Russian forces said they had captured …" / "On Monday, Russia's defence ministry said …" /
+# "…, regional officials said, as …": a speaker and verb opening a clause
+_CLAUSE = re.compile(rf"(?:^|[,;:—–]\s*)[\"“]?((?:{_WORD}\s){{1,8}}?(?:{_VERBS}))\b")
 
 
 @dataclass(frozen=True)
@@ -132,19 +133,32 @@ def _in_sentence(text: str, start: int, end: int) -> tuple[int, int] | None:
     if m and _is_source(re.sub(r"^(?:said|says|told|added|wrote)\s", "", m.group(1))):
         clause = m.group(1).rstrip(" .!?\"”")
         return start + m.start(1), start + m.start(1) + len(clause)
-    m = _LEADING.search(sentence)
-    if m and _is_source(_speaker(m.group(1))):
-        return start + m.start(1), start + m.end(1)
+    for m in _CLAUSE.finditer(sentence):
+        if _is_source(_speaker(m.group(1))):
+            return start + m.start(1), start + m.end(1)
     return None
 
 
-def attribute(text: str, evidence: Sequence[Span], *, paragraph: bool = True) -> Attribution | None:
+def _states(sentence: str, figures: Sequence[int]) -> int:
+    """How many of ``figures`` the sentence states (digits or number words)."""
+    from summarizer.grounding import numbers_in
+
+    stated = {m.value for m in numbers_in(sentence)}
+    return sum(1 for f in figures if f in stated)
+
+
+def attribute(
+    text: str, evidence: Sequence[Span], *, paragraph: bool = True, figures: Sequence[int] = ()
+) -> Attribution | None:
     """The attribution of the item whose evidence is ``evidence``, or None when its sentences (and, with
-    ``paragraph``, the other sentences of their paragraphs) name no source."""
+    ``paragraph``, the other sentences of their paragraphs) name no source. With ``figures`` (the
+    item's casualty counts), the sentences that state more of them are searched first."""
     if not evidence:
         return None
     all_sentences = sentences(text)
     own = [s for s in all_sentences if any(s[0] < e.end and e.start < s[1] for e in evidence)]
+    if figures and len(own) > 1:
+        own.sort(key=lambda s: -_states(text[s[0]:s[1]], figures))
     paras = [p for p in paragraphs(text) if any(p[0] < e.end and e.start < p[1] for e in evidence)]
     anchor = evidence[0].start
     nearby = sorted(
