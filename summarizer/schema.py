@@ -114,6 +114,10 @@ _EVIDENCE_DRAFT = (
     "'...', or join passages."
 )
 _EVIDENCE_FINAL = "Verbatim passages of the article that state this item, with character offsets."
+_ATTRIBUTION_DRAFT = (
+    "Who the article says {what}, copied VERBATIM from the article with its verb (e.g. 'regional governor "
+    "Oleh Syniehubov said', 'According to officials', 'Russian forces said'); null if the article names no source."
+)
 
 
 # ---------------------------------------------------------------------------
@@ -263,6 +267,9 @@ class _AttackFields(_Model):
 class AttackDraft(_AttackFields):
     """One attack or strike: where, when, by whom, with what, against what, and its casualties."""
 
+    attribution: str | None = Field(
+        description=_ATTRIBUTION_DRAFT.format(what="gives the casualty figures (null when there are none)")
+    )
     evidence: list[str] = Field(min_length=1, description=_EVIDENCE_DRAFT + " Must contain the casualty numbers you report.")
 
 
@@ -285,6 +292,7 @@ class _TerritoryFields(_Model):
 class TerritoryDraft(_TerritoryFields):
     """A territorial change or claim."""
 
+    attribution: str | None = Field(description=_ATTRIBUTION_DRAFT.format(what="claims or reports this change"))
     evidence: list[str] = Field(min_length=1, description=_EVIDENCE_DRAFT)
 
 

@@ -77,6 +77,8 @@ def to_draft(summary: Summary) -> dict[str, Any]:
                           for item in draft[section]]
         for item in draft[section]:
             item["evidence"] = [span["text"] for span in item["evidence"]]
+            if "attribution" in item:
+                item["attribution"] = item["attribution"]["text"] if item["attribution"] else None
             if "quotes" in item:
                 item["quotes"] = [{"speaker": q["speaker"], "text": q["text"]} for q in item["quotes"]]
     return draft

@@ -340,3 +340,47 @@ def test_territory_is_exported_as_a_strategic_development_with_its_claim() -> No
     [row] = list(csv.DictReader(io.StringIO(to_csv([s]))))
     assert (row["event_type"], row["admin1"], row["claim"], row["attribution"]) == (
         "Strategic developments", "Donetska oblast", "claimed", "Russian forces said")
+
+
+# ---------------------------------------------------------------------------
+# The LLM names the attribution in its draft; grounding turns it into a span
+
+
+def _draft(attribution: str | None) -> Any:
+    from summarizer.schema import AttackDraft
+
+    return AttackDraft(place="Sumy", weapons=["missile"], killed=5, attribution=attribution,
+                       evidence=["A Russian missile hit a hospital in the city of Sumy on Saturday, killing five people"])
+
+
+def test_an_attribution_the_llm_copied_becomes_a_grounded_span_with_its_claim() -> None:
+    from summarizer.grounding import ground_item
+
+    attack, problems = ground_item("attacks", 0, _draft("regional governor Oleh Syniehubov said"), GOVERNOR)
+
+    assert problems == [] and attack is not None
+    assert attack.attribution.text == "regional governor Oleh Syniehubov said"
+    assert GOVERNOR[attack.attribution.start:attack.attribution.end] == attack.attribution.text
+    article = Article(text=GOVERNOR)
+    s = events.enrich(Summary(headline="h", summary="s", attacks=[attack], article=article,
+                              meta=Meta(backend="llm", content_hash=article.content_hash)))
+    assert s.attacks[0].attribution == attack.attribution and s.attacks[0].claim == "reported"
+
+
+def test_an_invented_attribution_is_a_problem_and_is_left_out() -> None:
+    from summarizer.grounding import ground_item
+
+    attack, problems = ground_item("attacks", 0, _draft("the UN confirmed"), GOVERNOR)
+
+    assert attack is not None and attack.attribution is None
+    assert problems == ['attacks[0].attribution "the UN confirmed" is not in the article; copy it verbatim or use null']
+
+
+def test_the_draft_attribution_is_required_and_nullable_for_strict_schemas() -> None:
+    from summarizer.schema import SummaryDraft
+
+    defs = SummaryDraft.model_json_schema()["$defs"]
+    for name in ("AttackDraft", "TerritoryDraft"):
+        assert "attribution" in defs[name]["required"]
+        assert defs[name]["properties"]["attribution"]["anyOf"] == [{"type": "string"}, {"type": "null"}]
+        assert "default" not in defs[name]["properties"]["attribution"]

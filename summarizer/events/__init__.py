@@ -56,6 +56,9 @@ def _place_fields(item: Attack | Territory, prior: tuple[str, ...]) -> dict[str,
 
 
 def _attribution_fields(item: Attack | Territory, text: str) -> dict[str, Any]:
+    if item.attribution is not None and text[item.attribution.start:item.attribution.end] == item.attribution.text:
+        # grounded already (the LLM named it, or an earlier pass found it): keep it, say what kind of claim
+        return {"claim": attribution.claim_of(item.attribution.text)}
     has_claim = isinstance(item, Territory) or item.killed is not None or item.injured is not None
     # A toll may be attributed in the next sentence of its paragraph; a territorial claim only in its own.
     figures = [n for n in (getattr(item, "killed", None), getattr(item, "injured", None)) if n is not None]
