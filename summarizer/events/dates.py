@@ -105,6 +105,17 @@ def _weekday(when: str) -> int | None:
     return found.pop() if len(found) == 1 else None
 
 
+def _parse(text: str, language: str | None, base: datetime, prefer: str) -> datetime | None:
+    """dateparser's reading of ``text`` with ``base`` as "now" (relative dates count back from it)."""
+    from dateparser import parse
+
+    settings = {"RELATIVE_BASE": base, "PREFER_DATES_FROM": prefer}
+    try:
+        return parse(text, languages=[language] if language else None, settings=settings)
+    except ValueError:  # a language dateparser does not know: let it detect one
+        return parse(text, settings=settings)
+
+
 @lru_cache(maxsize=4096)
 def resolve(when: str | None, published: date | None, language: str | None = None, future: bool = False) -> Resolved | None:
     """``when`` as a date, read against ``published``; None when either is missing or nothing names a date.
@@ -132,17 +143,13 @@ def resolve(when: str | None, published: date | None, language: str | None = Non
         return None
     base = datetime(published.year, published.month, published.day, 12)
     prefer = "future" if future else "past"
-    data = _parser(language).get_date_data(text)
-    if data is None or data.date_obj is None:
-        return None
-    # Re-parse with the publication date as the base for relative expressions.
-    from dateparser import parse
-
-    languages = [language] if language else None
     try:
-        found = parse(text, languages=languages, settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": prefer})
-    except ValueError:
-        found = parse(text, settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": prefer})
+        data = _parser(language).get_date_data(text)
+        if data is None or data.date_obj is None:
+            return None
+        found = _parse(text, language, base, prefer)
+    except (ValueError, OverflowError, TypeError, AttributeError):  # text dateparser cannot read: no date
+        return None
     if found is None:
         return None
     day = found.date()
