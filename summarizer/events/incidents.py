@@ -32,6 +32,8 @@ from summarizer.schema import Attack
 
 __all__ = ["Incident", "IncidentIndex", "Report", "same_place", "weapons_compatible"]
 
+Day = date  # (``Incident.date`` is a property: annotations inside the class use this name)
+
 S = TypeVar("S")
 
 MAX_DAYS_APART = 3
@@ -188,7 +190,7 @@ class Incident(Generic[S]):
         """True when the reports give different figures."""
         return any(r is not None and r[0] != r[1] for r in (self.killed_range, self.injured_range))
 
-    def accepts(self, attack: Attack, article: Hashable, published: date | None) -> bool:
+    def accepts(self, attack: Attack, article: Hashable, published: Day | None) -> bool:
         if article in self._articles:
             return False  # one article's separate items are separate attacks
         if not all(_same_time(r.attack, r.published, attack, published) for r in self.reports[:8]):
@@ -258,11 +260,11 @@ class IncidentIndex(Generic[S]):
                         incident.take(Report(source, attack, published), article)
                         self._file(incident, attack, keys)
                         return incident
-        incident: Incident[S] = Incident()
-        incident.take(Report(source, attack, published), article)
-        self.incidents.append(incident)
-        self._file(incident, attack, keys)
-        return incident
+        created: Incident[S] = Incident()
+        created.take(Report(source, attack, published), article)
+        self.incidents.append(created)
+        self._file(created, attack, keys)
+        return created
 
     def _file(self, incident: Incident[S], attack: Attack, keys: set[str]) -> None:
         times = self._times(attack, False)
