@@ -384,3 +384,12 @@ def test_the_draft_attribution_is_required_and_nullable_for_strict_schemas() -> 
         assert "attribution" in defs[name]["required"]
         assert defs[name]["properties"]["attribution"]["anyOf"] == [{"type": "string"}, {"type": "null"}]
         assert "default" not in defs[name]["properties"]["attribution"]
+
+
+def test_the_events_dataframe_has_one_row_per_incident_with_acled_columns() -> None:
+    from summarizer.events.export import to_dataframe
+
+    df = to_dataframe([report(1, 5), report(2, 7), report(3, 7)])
+
+    assert list(df.columns) == COLUMNS and len(df) == 1
+    assert int(df.fatalities[0]) == 5 and bool(df.disputed[0]) and df.admin1_code[0] == "UA-59"

@@ -34,7 +34,7 @@ from summarizer.events.dates import publication_date
 from summarizer.events.incidents import Incident, IncidentIndex
 from summarizer.schema import Summary, Territory
 
-__all__ = ["COLUMNS", "EventsBuilder", "EVENT_SUFFIXES", "to_csv", "to_geojson", "write_events"]
+__all__ = ["COLUMNS", "EventsBuilder", "EVENT_SUFFIXES", "to_csv", "to_dataframe", "to_geojson", "write_events"]
 
 EVENT_SUFFIXES = (".csv", ".geojson", ".json")
 
@@ -205,6 +205,21 @@ def to_geojson(summaries: Iterable[Summary] | EventsBuilder) -> dict[str, Any]:
         )
         features.append({"type": "Feature", "id": row["event_id"], "geometry": point, "properties": row})
     return {"type": "FeatureCollection", "features": features}
+
+
+def to_dataframe(summaries: Iterable[Summary] | EventsBuilder) -> Any:
+    """The events as a pandas DataFrame (columns :data:`COLUMNS`; nullable integer and float dtypes)."""
+    from summarizer.tables import _pandas
+
+    pd = _pandas()
+    df = pd.DataFrame(_build(summaries), columns=COLUMNS)
+    for col in ("time_precision", "geo_precision", "fatalities", "fatalities_low", "fatalities_high",
+                "injured_low", "injured_high"):
+        df[col] = df[col].astype("Int64")
+    for col in ("latitude", "longitude"):
+        df[col] = df[col].astype("Float64")
+    df["disputed"] = df["disputed"].astype("boolean")
+    return df
 
 
 def write_events(summaries: Iterable[Summary] | EventsBuilder, path: str | os.PathLike[str]) -> str:
