@@ -182,6 +182,7 @@ def test_a_toll_whose_sentence_and_paragraph_name_no_source_has_no_attribution()
          "said Ivan Fedorov, the head of the regional administration", "reported"),
         ("Twelve soldiers were killed, the army claimed.", "Twelve soldiers", "the army claimed", "claimed"),
         ("Three people died, he said.", "Three people died", None, None),
+        ("Two people were hurt, according to preliminary information.", "Two people", None, None),
     ],
 )
 def test_attributions_and_their_claims(text: str, needle: str, words: str | None, claim: str | None) -> None:

@@ -121,7 +121,7 @@ def _in_sentence(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The attribution's (start, end) inside one sentence, or None."""
     sentence = text[start:end]
     found = _ACCORDING.search(sentence)
-    if found:
+    if found and _is_source(found.group(0)[len("according to "):]):
         return start + found.start(), start + found.end()
     body = sentence.rstrip()
     m = _TRAILING.search(body)
