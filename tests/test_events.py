@@ -394,3 +394,36 @@ def test_the_events_dataframe_has_one_row_per_incident_with_acled_columns() -> N
 
     assert list(df.columns) == COLUMNS and len(df) == 1
     assert int(df.fatalities[0]) == 5 and bool(df.disputed[0]) and df.admin1_code[0] == "UA-59"
+
+
+def test_batch_writes_the_events_beside_the_jsonl_and_rebuilds_them_from_the_store(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from summarizer.cli import cli
+
+    feed = Path(__file__).resolve().parents[1] / "seeds" / "feed-40.xml"
+    common = ["-o", str(tmp_path / "out.jsonl"), "--store", str(tmp_path / "s.db"), "--backend", "extractive"]
+    first = CliRunner().invoke(cli, ["batch", str(feed), *common, "--events", str(tmp_path / "events.csv")],
+                               catch_exceptions=False)
+    again = CliRunner().invoke(cli, ["batch", "--from-store", *common, "--events", str(tmp_path / "events.geojson")],
+                               catch_exceptions=False)
+
+    assert first.exit_code == 0 and again.exit_code == 0, first.output + again.output
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "events.csv").read_text(encoding="utf-8"))))
+    features = json.loads((tmp_path / "events.geojson").read_text(encoding="utf-8"))["features"]
+    assert len(rows) == len(features) > 10
+    merged = next(r for r in rows if ";" in r["article_ids"])  # the feed reports one strike twice
+    assert merged["article_ids"] == "feed40-01; feed40-04" and merged["admin1_code"] == "UA-59"
+    assert "events.csv" in first.output.splitlines()[-1]
+
+
+def test_an_events_file_of_another_kind_is_refused_before_any_work(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from summarizer.cli import cli
+
+    result = CliRunner().invoke(cli, ["batch", "x.xml", "-o", str(tmp_path / "o.jsonl"), "--events", "ev.xlsx"])
+
+    assert result.exit_code == 2
+    assert "--events ev.xlsx: unknown extension '.xlsx'. Name it .csv, .geojson or .json." in result.output
+    assert not (tmp_path / "o.jsonl").exists()
