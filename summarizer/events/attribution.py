@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from summarizer.schema import Span
 
@@ -72,6 +73,7 @@ class Attribution:
     claim: str
 
 
+@lru_cache(maxsize=32)
 def sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence: split at . ! ? followed by a space, and at line breaks."""
     out = []
@@ -87,6 +89,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in out if text[a:b].strip()]
 
 
+@lru_cache(maxsize=32)
 def paragraphs(text: str) -> list[tuple[int, int]]:
     """(start, end) of each paragraph (a line, or lines between blank lines)."""
     out = []

@@ -43,10 +43,12 @@ _KIND_WORDS = frozenset({
 })
 
 
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def norm(text: str) -> str:
     """Lower case, no diacritics or apostrophes, hyphens as spaces, single spaces."""
-    t = unicodedata.normalize("NFKD", text)
-    t = "".join(c for c in t if not unicodedata.combining(c)).lower()
+    t = _COMBINING.sub("", unicodedata.normalize("NFKD", text)).lower()
     t = re.sub(r"[’'ʼ`ʹ]", "", t)
     t = re.sub(r"[^\w]+", " ", t)
     return " ".join(t.split())
