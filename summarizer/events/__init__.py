@@ -18,7 +18,7 @@ from typing import Any
 
 from summarizer.events import attribution, dates, places
 from summarizer.events import gazetteer as gz
-from summarizer.schema import Attack, Diplomacy, Summary, Territory
+from summarizer.schema import Attack, Summary, Territory
 
 __all__ = ["enrich"]
 
@@ -100,6 +100,3 @@ def enrich(summary: Summary, *, attribute: bool = True) -> Summary:
         update[name] = items
     return summary.model_copy(update=update)
 
-
-def is_dated(item: Diplomacy | Attack | Territory) -> bool:
-    return item.date is not None

@@ -83,8 +83,10 @@ def same_place(a: Attack, b: Attack) -> bool:
         return False
     if a.country_code and b.country_code and a.country_code != b.country_code:
         return False
-    if pa and pb:
-        return _nested(pa, pb) and (not _region_words(a) or not _region_words(b) or _nested(_region_words(a), _region_words(b)) or admin_a == admin_b is not None)
+    if pa and pb:  # two towns: the same name, and the same region when both name one
+        ra, rb = _region_words(a), _region_words(b)
+        same_region = not ra or not rb or _nested(ra, rb) or (admin_a is not None and admin_a == admin_b)
+        return _nested(pa, pb) and same_region
     if pa or pb:  # one names a town, the other only a region: the region must be the town's
         if admin_a and admin_b:
             return admin_a == admin_b
