@@ -1,0 +1,84 @@
+"""The diplomacy section: talks, calls, exchanges and statements, with anaphora joined to their event."""
+
+from __future__ import annotations
+
+import re
+
+from summarizer.backends.extractive.items import _Item
+from summarizer.backends.extractive.lexicon import _lexicon
+from summarizer.backends.extractive.people import _actors, _People
+from summarizer.backends.extractive.places import _when
+from summarizer.backends.extractive.sentences import Sentence
+
+_CONTINUES = re.compile(r"(?:[“\"]|(?:However|But|And|Also|In response),?\s+(?:it|he|she|they)\b|(?:It|He|She|They|The two)\b)")
+
+
+def _diplomacy(
+    text: str, sentences: list[Sentence], people: _People, sanction_sentences: frozenset[int] = frozenset()
+) -> list[_Item]:
+    lex = _lexicon()
+    items: list[_Item] = []
+    last_actors: list[str] = []
+    for sent in sentences:
+        if sent.heading:
+            continue
+        t = sent.text
+        kind = None
+        if lex.prisoners.search(t):
+            kind = "prisoner_exchange"
+        else:
+            for k, rx in lex.diplomacy.items():
+                if rx.search(t):
+                    kind = k
+                    break
+        actors = _actors(text, sent.start, sent.end, people, prev=last_actors)
+        if kind in ("proposal", "agreement", "statement") and sent.start in sanction_sentences:
+            kind = None  # a sanctions proposal belongs to the sanctions section
+        if kind is None:
+            if actors:
+                last_actors = actors
+            continue
+        target: _Item | None = None
+        ana = lex.anaphor.search(t)
+        if ana:
+            noun = ana.group("n").lower()
+            group = {
+                "call": {"call"}, "calls": {"call"}, "conversation": {"call"},
+                "talks": {"talks", "meeting"}, "meeting": {"talks", "meeting"}, "summit": {"talks", "meeting"},
+                "negotiations": {"talks", "meeting"},
+                "exchange": {"prisoner_exchange"}, "swap": {"prisoner_exchange"},
+                "agreement": {"agreement", "prisoner_exchange"}, "deal": {"agreement", "prisoner_exchange"},
+                "proposal": {"proposal"},
+            }[noun]
+            if kind == "prisoner_exchange":
+                group = {"prisoner_exchange"}
+            exact = "talks" if noun in ("talks", "negotiations") else None
+            target = next((it for it in reversed(items) if it.fields["kind"] == exact), None) or next(
+                (it for it in reversed(items) if it.fields["kind"] in group), None
+            )
+        if target is None and kind in ("talks", "prisoner_exchange"):
+            # an article usually reports one round of talks and one exchange
+            when = _when(t)
+            target = next(
+                (it for it in items if it.fields["kind"] == kind and (when is None or it.fields["when"] in (None, when))),
+                None,
+            )
+        para_item = next((it for it in reversed(items) if any(s.para == sent.para for s in it.sentences)), None)
+        if target is None and para_item is not None:
+            # 'However, it added ...' / '“...,” said Peskov.' continue the paragraph's event
+            if para_item.fields["kind"] == kind or _CONTINUES.match(t):
+                target = para_item
+        if target is not None:
+            target.sentences.append(sent)
+            for a in actors:
+                if a not in target.fields["actors"]:
+                    target.fields["actors"].append(a)
+            if target.fields["when"] is None:
+                target.fields["when"] = _when(t)
+        else:
+            if not actors and re.search(r"\b(?:both sides|the two sides|they)\b", t, re.IGNORECASE) and items:
+                actors = list(items[-1].fields["actors"])
+            items.append(_Item("diplomacy", {"kind": kind, "actors": list(actors), "when": _when(t)}, [sent], sent.para))
+        if actors:
+            last_actors = actors
+    return items

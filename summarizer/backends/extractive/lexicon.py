@@ -1,0 +1,176 @@
+"""The lexicons of ``backends/lexicons/extractive.yaml``, compiled once into patterns, and their version hash."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+LEXICON_DIR = Path(__file__).parent.parent / "lexicons"
+_VAGUE = -1  # sentinel: a count was given, but not an exact one
+
+
+def _alt(terms: list[str] | tuple[str, ...]) -> str:
+    """A regex alternation of literal phrases, longest first, spaces matching any whitespace."""
+    return _alt_cached(tuple(terms))
+
+
+@lru_cache(maxsize=256)
+def _alt_cached(terms: tuple[str, ...]) -> str:
+    parts = sorted(set(terms), key=lambda t: (-len(t), t))
+    return "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in parts)
+
+
+def _words(terms: list[str], flags: int = re.IGNORECASE) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w-])(?:{_alt(terms)})(?![\w-])", flags)
+
+
+@dataclass(frozen=True)
+class _Lex:
+    raw: dict[str, Any]
+    number_words: dict[str, int]
+    num: str
+    vague_before: re.Pattern[str]
+    vague_counts: tuple[re.Pattern[str], re.Pattern[str]]
+    killed_after: re.Pattern[str]
+    killed_before: re.Pattern[str]
+    attack_terms: re.Pattern[str]
+    reaction: re.Pattern[str]
+    weapons: dict[str, re.Pattern[str]]
+    civilian: re.Pattern[str]
+    military: re.Pattern[str]
+    diplomacy: dict[str, re.Pattern[str]]
+    prisoners: re.Pattern[str]
+    anaphor: re.Pattern[str]
+    territory: dict[str, re.Pattern[str]]
+    demand_terms: re.Pattern[str]
+    sanction_terms: re.Pattern[str]
+    sanction_status: dict[str, re.Pattern[str]]
+    person_titled: re.Pattern[str]
+    known_persons: re.Pattern[str]
+    actors: re.Pattern[str]
+    demonym_group: re.Pattern[str]
+    demonyms: dict[str, str]
+    speech: re.Pattern[str]
+    gazetteer: re.Pattern[str]
+    regions: frozenset[str]
+    settlements: frozenset[str]
+    region_words: str
+    settlement_words: str
+    directions: str
+    not_places: frozenset[str]
+    when: re.Pattern[str]
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> _Lex:
+    raw: dict[str, Any] = yaml.safe_load((LEXICON_DIR / "extractive.yaml").read_text(encoding="utf-8"))
+    nw: dict[str, int] = {k.lower(): int(v) for k, v in raw["number_words"].items()}
+    units = "one|two|three|four|five|six|seven|eight|nine"
+    tens = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+    num = (
+        r"(?:\d{1,3}(?:,\d{3})+|\d+"
+        rf"|(?:{tens})(?:[- ](?:{units}))?"
+        rf"|{_alt([w for w in nw if ' ' in w])}"
+        rf"|{_alt([w for w in nw if ' ' not in w])})"
+    )
+    filler = (
+        r"(?:other|others|more|people|persons|person|civilians|civilian|residents|children|child|"
+        r"soldiers|troops|men|women|passengers|workers|servicemen|police|officers|rescuers|"
+        r"were|was|have|has|had|been|being|are|is|reportedly|also|later|subsequently|all|"
+        r"seriously|critically|badly|lightly|severely|slightly|fatally|injured|wounded|and|"
+        r"including|of|them|a|the|elderly|local|Ukrainian|Russian)"
+    )
+    killed = _alt(raw["killed_terms"])
+    injured = _alt(raw["injured_terms"])
+    verb = rf"(?P<k>{killed})|(?P<i>{injured})"
+    killed_after = re.compile(
+        rf"(?<![\w,.-])(?<![Nn]o\s)(?P<num>{num})(?![\w-]|[.,]\d)(?:\s+(?:{filler}|(?!(?:and|or|but|while|as|after|in|on|at|to|from)\b)[a-z][\w-]*)){{0,5}}?\s+(?:{verb})(?!\w)", re.IGNORECASE
+    )
+    killed_before = re.compile(
+        rf"(?<!\w)(?:{verb})\s+(?:(?:at\s+least|a\s+total\s+of)\s+)?(?P<mod>(?:{_alt(raw['vague_modifiers'])})\s+)?(?P<num>{num})(?![\w-]|[.,]\d)",
+        re.IGNORECASE,
+    )
+    weapons = {w: _words(terms) for w, terms in raw["weapons"].items()}
+    diplomacy = {k: _words(terms) for k, terms in raw["diplomacy_kinds"].items()}
+    territory = {k: _words(terms) for k, terms in raw["territory_verbs"].items()}
+    status = {k: _words(terms) for k, terms in raw["sanction_status"].items()}
+    titles = _alt([t for t in raw["titles"]])
+    name = r"[A-Z][\w’'-]+(?:\s+(?:von\s+der\s+|de\s+)?[A-Z][\w’'-]+){0,2}"
+    gaz = raw["gazetteer"]
+    regions = frozenset(gaz["regions"])
+    settlements = frozenset(gaz["settlements"])
+    when_days = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+    months = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+    when = re.compile(
+        rf"\b(?:(?:[Oo]n|[Ll]ate\s+on|[Ee]arly\s+on|[Bb]y|[Ss]ince)\s+(?:{when_days}|{months}\s+\d{{1,2}}|\d{{1,2}}\s+{months})"
+        rf"(?:\s+(?:morning|evening|night|afternoon))?|(?:[Ll]ast|[Tt]his|[Nn]ext)\s+{when_days}|"
+        rf"(?:[Ii]n|[Ss]ince)\s+(?:(?:spring|summer|autumn|winter)\s+)?(?:19|20)\d\d|{_alt(raw['when_terms'])})\b"
+    )
+    return _Lex(
+        raw=raw,
+        number_words=nw,
+        num=num,
+        vague_before=re.compile(rf"(?:{_alt(raw['vague_modifiers'])})\s+$", re.IGNORECASE),
+        vague_counts=(
+            re.compile(
+                rf"(?<!\w)(?:{_alt(raw['vague_counts'])})(?:\s+of)?(?:\s+{filler}){{0,4}}?\s+(?:{verb})(?!\w)",
+                re.IGNORECASE,
+            ),
+            re.compile(rf"(?<!\w)(?:{verb})\s+(?:{_alt(raw['vague_counts'])})(?!\w)", re.IGNORECASE),
+        ),
+        killed_after=killed_after,
+        killed_before=killed_before,
+        attack_terms=_words(raw["attack_terms"]),
+        reaction=_words(raw["attack_reaction_terms"]),
+        weapons=weapons,
+        civilian=_words(raw["civilian_terms"]),
+        military=_words(raw["military_terms"]),
+        diplomacy=diplomacy,
+        prisoners=re.compile(
+            r"\b(?:exchange|exchanged|swap|swapped|release|released|returned)\b[^.;]{0,40}\b(?:prisoners|POWs|captives|soldiers)\b",
+            re.IGNORECASE,
+        ),
+        anaphor=re.compile(
+            r"\b(?:the|this|that|such\s+a|such|his|her|their|its|these|those)\s+(?:[\w-]+\s+){0,2}?"
+            r"(?P<n>call|calls|talks|meeting|exchange|swap|agreement|deal|proposal|summit|negotiations|conversation)\b",
+            re.IGNORECASE,
+        ),
+        territory=territory,
+        demand_terms=_words(raw["territory_demand_terms"]),
+        sanction_terms=_words(raw["sanction_terms"]),
+        sanction_status=status,
+        person_titled=re.compile(rf"(?<![\w-])(?:{titles})\s+(?P<name>{name})"),
+        known_persons=re.compile(rf"(?<![\w-])(?:[A-Z][\w’'-]+\s+)?(?:{_alt(raw['persons'])})(?![\w-])"),
+        actors=re.compile(rf"(?<![\w.-])(?:{_alt(raw['actors'])})(?![\w-])"),
+        demonym_group=re.compile(
+            rf"(?<![\w-])(?P<a>{_alt(list(raw['demonyms']))})(?:\s+and\s+(?P<b>{_alt(list(raw['demonyms']))}))?"
+            r"\s+(?:officials|delegation|delegations|negotiators|government|governments|side|sides|leaders|team|teams|authorities|diplomats|counterparts)\b"
+        ),
+        demonyms=dict(raw["demonyms"]),
+        speech=_words(raw["speech_verbs"]),
+        gazetteer=re.compile(rf"(?<![\w-])(?:{_alt(sorted(regions | settlements))})(?![\w-])"),
+        regions=regions,
+        settlements=settlements,
+        region_words=_alt(raw["region_words"]),
+        settlement_words=_alt(raw["settlement_words"]),
+        directions=_alt(raw["directions"]),
+        not_places=frozenset(raw["not_places"]) | frozenset(gaz["countries"]) | frozenset(raw["persons"]),
+        when=when,
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def lexicon_version() -> str:
+    """A short hash of the lexicon files: changes whenever the rules' data changes."""
+    digest = hashlib.sha256()
+    for path in sorted(LEXICON_DIR.glob("*")):
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
