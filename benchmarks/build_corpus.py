@@ -102,6 +102,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "pl-www.nytimes.com--recent": ("borderline", "Nikki Haley resigns as UN ambassador"),
     "pl-www.reddit.com--external-link": ("borderline", "Tolkien's son signing up for the British army"),
     "pl-www.theatlantic.com": ("borderline", "Push alert about the bombing suspect manhunt"),
+    "pl-www.investmentexecutive.com": ("borderline", "IMF dims its outlook for the global economy amid the Ukraine war"),
     "pl-www.ndtv.com": ("borderline", "Trump talks of retaliation if India rejects a drug export"),
     # adbar/trafilatura tests/cache
     "tf-dw.com.colonial": ("borderline", "Colonial history (Germany's colonial wars)"),

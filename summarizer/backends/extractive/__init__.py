@@ -7,6 +7,8 @@ ACLED categories), it
    headings and carry no content),
 2. classifies each sentence into diplomacy / attacks / territory / sanctions with
    the lexicons in ``summarizer/backends/lexicons/extractive.yaml``,
+   (first, :mod:`.gate` checks that the text is English and about armed conflict;
+   otherwise every section stays empty),
 3. pulls out places, actors, weapons, casualty counts, quotes with speakers,
    territorial claims and sanctions moves with small patterns,
 4. groups neighbouring sentences about the same event into one item.
@@ -23,6 +25,7 @@ import time
 
 from summarizer.backends.extractive.attacks import _attacks, _checked_counts
 from summarizer.backends.extractive.diplomacy import _diplomacy
+from summarizer.backends.extractive.gate import reason_to_skip
 from summarizer.backends.extractive.items import _attach_quotes, _describe
 from summarizer.backends.extractive.lexicon import LEXICON_DIR as LEXICON_DIR
 from summarizer.backends.extractive.lexicon import lexicon_version
@@ -44,7 +47,7 @@ from summarizer.schema import (
     Territory,
 )
 
-__all__ = ["ExtractiveBackend", "Sentence", "segment", "parse_count"]
+__all__ = ["ExtractiveBackend", "Sentence", "segment", "parse_count", "reason_to_skip"]
 
 
 class ExtractiveBackend:
@@ -65,12 +68,16 @@ class ExtractiveBackend:
         people = _find_people(text, sentences)
         content = [s for s in sentences if not s.heading]
 
-        sanctions = _sanctions(text, sentences, people)
-        in_sanctions = frozenset(s.start for it in sanctions for s in it.sentences)
-        dipl = _diplomacy(text, sentences, people, in_sanctions)
-        _attach_quotes(dipl, _quotes(text, sentences, people))
-        attacks = _attacks(text, sentences)
-        territory = _territory(text, sentences, people)
+        # Say nothing rather than invent: off-topic or non-English text gets empty sections.
+        if reason_to_skip(text, article.title) is not None:
+            sanctions, dipl, attacks, territory = [], [], [], []
+        else:
+            sanctions = _sanctions(text, sentences, people)
+            in_sanctions = frozenset(s.start for it in sanctions for s in it.sentences)
+            dipl = _diplomacy(text, sentences, people, in_sanctions)
+            _attach_quotes(dipl, _quotes(text, sentences, people))
+            attacks = _attacks(text, sentences)
+            territory = _territory(text, sentences, people)
 
         # The published title is the best headline; otherwise the first sentence, which
         # then opens the summary no more (it would only repeat the headline).

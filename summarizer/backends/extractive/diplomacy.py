@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
+from summarizer.backends.extractive.gate import conflict_terms_in
 from summarizer.backends.extractive.items import _Item
 from summarizer.backends.extractive.lexicon import _lexicon
-from summarizer.backends.extractive.people import _actors, _People
+from summarizer.backends.extractive.people import _actors, _People, political_actors
 from summarizer.backends.extractive.places import _when
 from summarizer.backends.extractive.sentences import Sentence
 
@@ -81,4 +82,17 @@ def _diplomacy(
             items.append(_Item("diplomacy", {"kind": kind, "actors": list(actors), "when": _when(t)}, [sent], sent.para))
         if actors:
             last_actors = actors
-    return items
+    return [it for it in items if _in_context(it, text, sentences)]
+
+
+def _in_context(item: _Item, text: str, sentences: list[Sentence]) -> bool:
+    """A diplomatic event has a political actor (a state, an international body, an office
+    holder) and is about a conflict: its paragraphs name one (war, troops, ceasefire,
+    sanctions, ...), or it is between two political actors. "Carlson was called into a
+    meeting with Fox's general counsel" is neither."""
+    political = political_actors(item.fields["actors"], text)
+    if len(political) >= 2:
+        return True
+    paras = {s.para for s in item.sentences}
+    context = " ".join(s.text for s in sentences if s.para in paras)
+    return bool(political) and bool(conflict_terms_in(context))

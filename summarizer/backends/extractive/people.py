@@ -135,3 +135,32 @@ def _actors(text: str, start: int, end: int, people: _People, prev: list[str] | 
         if n not in out:
             out.append(n)
     return out
+
+
+_POLITICAL_TITLES = re.compile(
+    r"(?<![\w-])(?:President|Prime\s+Minister|Foreign\s+Minister|Defen[cs]e\s+Minister|Minister|Secretary\s+of\s+State|"
+    r"Defen[cs]e\s+Secretary|Chancellor|[Ee]nvoy|[Aa]mbassador|[Nn]egotiator|Commissioner|High\s+Representative|"
+    r"King|Emir|Crown\s+Prince|Pope|Secretary-General|Secretary\s+General|Kremlin\s+spokesman|"
+    r"(?:foreign|defen[cs]e)\s+minister|(?:presidential|Kremlin)\s+aide|head\s+of\s+state)\s+(?:[A-Z][\w’'.-]+\s+){0,2}"
+)
+
+
+def political_actors(actors: list[str], text: str) -> list[str]:
+    """The actors that are states, international bodies or office holders: the lexicon's
+    actors and well-known people, demonyms' countries, and people named after a political
+    title ("Foreign Minister Andrii Sybiha") somewhere in ``text``."""
+    lex = _lexicon()
+    countries = set(lex.demonyms.values()) | set(lex.raw["gazetteer"]["countries"])
+    persons = set(lex.raw["persons"])
+    out = []
+    for a in actors:
+        last = a.split()[-1] if a.split() else a
+        if (
+            a in countries
+            or lex.actors.fullmatch(a)
+            or last in persons
+            or re.search(_POLITICAL_TITLES.pattern + r"(?:[A-Z][\w’'.-]+\s+)*" + re.escape(last) + r"\b", text)
+        ):
+            if a.lower() not in ("both sides", "the two sides", "officials", "senators", "lawmakers"):
+                out.append(a)
+    return out
