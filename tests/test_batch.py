@@ -571,7 +571,7 @@ def test_cli_progress_bar_knows_the_total_of_local_inputs(tmp_path: Path, monkey
             super().__init__(stats, True, total, console=Console(file=StringIO(), force_terminal=True, width=100))
             totals.append(self.progress.tasks[0].total)
 
-    monkeypatch.setattr(cli_module, "_BatchProgress", Bar)
+    monkeypatch.setattr("summarizer.cli.batch_cmd._BatchProgress", Bar)
     jsonl = write_articles_jsonl(tmp_path / "in.jsonl", articles(3))
     feed = ROOT / "seeds" / "feed-sample.xml"
     common = ["-o", str(tmp_path / "out.jsonl"), "--store", str(tmp_path / "s.db"), "--backend", "extractive"]
@@ -608,7 +608,7 @@ def test_cli_ctrl_c_clears_the_bar_and_says_how_far_it_got(tmp_path: Path, monke
             yield result
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli_module, "_BatchProgress", Bar)
+    monkeypatch.setattr("summarizer.cli.batch_cmd._BatchProgress", Bar)
     monkeypatch.setattr(batch_module, "iter_summarize_many", interrupted)
     feed = write_articles_jsonl(tmp_path / "in.jsonl", articles(5))
     out, db = tmp_path / "out.jsonl", tmp_path / "s.db"

@@ -762,7 +762,7 @@ def test_a_fetch_client_shared_by_threads_makes_one_connection_pool(monkeypatch)
         time.sleep(0.05)  # every thread arrives while the first is still making it
         return real(timeout)
 
-    monkeypatch.setattr(inputs_module, "_new_client", slow_new_client)
+    monkeypatch.setattr("summarizer.inputs.fetch._new_client", slow_new_client)
     client = FetchClient(5)
     threads = [threading.Thread(target=client.stream, args=("GET", "http://127.0.0.1:9/")) for _ in range(8)]
     for thread in threads:
@@ -802,7 +802,7 @@ def test_count_articles_counts_what_load_articles_yields(tmp_path):
 def test_count_articles_streams_a_feed_in_chunks(monkeypatch):
     feed = Path(__file__).parent.parent / "seeds" / "feed-40.xml"
     for chunk in (3, 7, 64, 1 << 20):  # tags cut at every possible place
-        monkeypatch.setattr("summarizer.inputs._COUNT_CHUNK", chunk)
+        monkeypatch.setattr("summarizer.inputs.count._COUNT_CHUNK", chunk)
         assert count_articles([feed]) == 40
 
 

@@ -1,0 +1,53 @@
+"""Results read back from the store (:func:`results_from_store`) and written as JSON Lines
+(:func:`write_jsonl`)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from summarizer.batch.results import BatchResult, _from_record, _Input, _shown_id
+from summarizer.store import ItemRecord, Occurrence, Store
+
+
+def results_from_store(store: Store, run_id: str | None = None) -> Iterator[BatchResult]:
+    """Every input of ``run_id`` (default: the latest run) with its stored outcome, in input order.
+
+    Makes no LLM call. An input whose item was never finished (an interrupted
+    run) comes back as an error saying so.
+    """
+    run = run_id or store.latest_run_id()
+    if run is None:
+        return
+    keys_seen: set[str] = set()
+    for occ, record in store.run_results(run):
+        yield _result_of_occurrence(occ, record, duplicate=occ.key in keys_seen)
+        keys_seen.add(occ.key)
+
+
+def _result_of_occurrence(occ: Occurrence, record: ItemRecord, *, duplicate: bool) -> BatchResult:
+    is_failure = record.article.text == ""
+    shown = _shown_id(occ.input_id, occ.url, occ.source, None if is_failure else record.content_hash)
+    p = _Input(occ.seq, shown, occ.url, occ.source, occ.input_id, occ.key, None if is_failure else record.article,
+               duplicate=duplicate)
+    return _from_record(p, record, cached=True)
+
+
+def write_jsonl(results: Iterable[BatchResult], path: str | os.PathLike[str]) -> int:
+    """Write one JSON line per result (atomically: a temp file renamed into place); return the count."""
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    count = 0
+    try:
+        with tmp.open("w", encoding="utf-8") as handle:
+            for result in results:
+                handle.write(json.dumps(result.to_record(), ensure_ascii=False) + "\n")
+                count += 1
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    return count

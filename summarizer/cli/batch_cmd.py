@@ -1,0 +1,209 @@
+"""``summarizer batch INPUT... -o OUT.jsonl``: many articles, concurrently and resumably, through the store."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from summarizer.cli.app import cli
+from summarizer.cli.messages import note
+from summarizer.cli.options import _fetch_timeout, make_summarizer, summarizer_options
+from summarizer.cli.output import (
+    BATCH_SUFFIXES,
+    DIGEST_SUFFIXES,
+    _check_output,
+    _check_suffix,
+)
+from summarizer.cli.progress import _BatchProgress, _expected, _warnings_as_notes
+
+#: Failures named on stderr while a batch runs; the others are counted at the end (all are in OUT).
+_NAMED_FAILURES = 20
+
+
+def _failed(failed: int, unfinished: int, from_store: bool) -> str:
+    """'N failed', with what to run to try them again (a plain rerun only repeats a stored failure)."""
+    if not failed:
+        return "0 failed"
+    if not from_store:
+        return f"{failed} failed (rerun with --retry-failed to try again)"
+    if unfinished == failed:
+        return f"{failed} failed (not summarized yet: run without --from-store to summarize them)"
+    return f"{failed} failed (run without --from-store, with --retry-failed, to try again)"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+@cli.command(
+    short_help="Summarize many articles concurrently into JSONL and a digest.",
+    epilog="""\b
+Examples:
+  summarizer batch feed.xml -o out.jsonl --digest digest.html
+  summarizer batch https://example.com/rss articles.jsonl stories/ urls.txt -o out.jsonl
+  summarizer batch feed.xml -o out.jsonl --concurrency 4 --rpm 500 --tpm 200000
+  summarizer batch feed.xml -o out.jsonl --retry-failed
+  summarizer batch --from-store -o out.jsonl --digest digest.md
+
+\b
+INPUT is an RSS/Atom feed (file or URL; teaser entries are fetched unless
+--no-fetch), a JSONL file ({id, title, url, published, text} per line), a
+folder of .txt/.md/.html files, a file listing URLs, or one article.
+Every input gets one line in OUT: its summary (with the input's id, url and
+source first) or an error record {"id", "url", "source", "error"}.
+The store remembers every article: a rerun summarizes only what is missing,
+a killed run resumes where it stopped, and --from-store rebuilds OUT (and the
+digest) without calling the LLM. Exit code 1 if any input failed.
+""",
+)
+@click.argument("inputs", nargs=-1, metavar="INPUT...")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, metavar="OUT.jsonl",
+    help="Write one JSON line per input here.",
+)
+@click.option(
+    "--concurrency", type=click.IntRange(min=1), default=8, show_default=True, metavar="N", help="Articles summarized at once.",
+)
+@click.option("--rpm", type=click.FloatRange(min=0, min_open=True), metavar="N", help="At most N requests per minute.")
+@click.option(
+    "--tpm", type=click.FloatRange(min=0, min_open=True), metavar="N",
+    help="At most about N tokens per minute (estimated as characters / 4 until the real usage is known).",
+)
+@click.option(
+    "--store", "store_path", type=click.Path(dir_okay=False, path_type=Path), default="summarizer.db",
+    show_default=True, metavar="FILE", help="SQLite store: the cache, the batch state and the results.",
+)
+@click.option("--retry-failed", is_flag=True, help="Try again the articles that failed in earlier runs.")
+@click.option(
+    "--from-store", is_flag=True,
+    help="Make no LLM call: rebuild OUT (and --digest) from the store, for INPUT... or, without INPUT, for the last run.",
+)
+@click.option(
+    "--digest", "digest_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.md|FILE.html",
+    help="Also write one brief across all articles: attacks (same event merged), diplomacy timeline, "
+    "territory, sanctions; every line links to its article.",
+)
+@click.option("--no-fetch", is_flag=True, help="Do not fetch the page of a feed entry that has only a teaser.")
+@summarizer_options
+def batch(
+    inputs: tuple[str, ...], output: Path, concurrency: int, rpm: float | None, tpm: float | None,
+    store_path: Path, retry_failed: bool, from_store: bool, digest_path: Path | None, no_fetch: bool,
+    overrides: dict[str, Any],
+) -> None:
+    """Summarize a whole feed (or many articles) concurrently and resumably; write JSONL and a digest."""
+    from summarizer.batch import (
+        BatchStats,
+        iter_summarize_many,
+        results_from_store,
+        write_jsonl,
+    )
+    from summarizer.errors import UsageError
+    from summarizer.inputs import count_articles, load_articles
+    from summarizer.store import Store
+
+    if not inputs and not from_store:
+        raise UsageError("No INPUT given.", hint="Pass a feed, JSONL file, folder or URL list (or --from-store).")
+    _check_suffix(output, "-o", BATCH_SUFFIXES, "OUT is JSON Lines")
+    if digest_path is not None:
+        _check_suffix(digest_path, "--digest", DIGEST_SUFFIXES)
+    for path in (output, digest_path):
+        if path is not None:
+            _check_output(path)
+    if from_store and not store_path.exists():
+        raise UsageError(f"The store {store_path} does not exist.", hint="Run the batch first, or pass --store.")
+    stats = BatchStats()
+    total: int | None = None  # inputs expected, counted up front for local files
+    written = False  # whether OUT was replaced
+    shown = unnamed = 0  # failures named on stderr while the batch runs, and those left to OUT
+    try:
+        with Store(store_path) as store:
+            run_id: str | None
+            if inputs:
+                if from_store:  # no backend (nor endpoint) needed: results are found by model and prompt version
+                    from summarizer.pipeline import Summarizer
+
+                    summarizer = Summarizer(**overrides)
+                else:
+                    summarizer = make_summarizer(overrides)
+                articles = load_articles(inputs, fetch=not no_fetch, timeout=_fetch_timeout(summarizer.config))
+                total = count_articles(inputs)  # None when a URL is among the inputs
+                with _BatchProgress(stats, sys.stderr.isatty(), total) as progress, _warnings_as_notes(progress.note):
+
+                    def on_result(result: Any) -> None:
+                        nonlocal shown, unnamed
+                        progress.update()
+                        if result.ok:
+                            return
+                        if shown == _NAMED_FAILURES:  # every failure is in OUT; the first ones are named here
+                            unnamed += 1
+                            return
+                        shown += 1
+                        error = result.error or "failed"
+                        progress.note(f"failed: {error}" if error.startswith(result.id) else f"failed: {result.id}: {error}")
+
+                    run_args = {
+                        "inputs": list(inputs), "output": str(output),
+                        "digest": str(digest_path) if digest_path else None, "from_store": from_store,
+                    }
+                    results = iter_summarize_many(
+                        articles, summarizer=summarizer, store=store, concurrency=concurrency, rpm=rpm, tpm=tpm,
+                        retry_failed=retry_failed, cached_only=from_store, stats=stats, on_result=on_result,
+                        run_args=run_args,
+                    )
+                    with contextlib.closing(results):  # on Ctrl-C: stopped, leases given back, before the bar goes
+                        for _ in results:
+                            pass
+                run_id = stats.run_id
+            else:
+                run_id = store.latest_run_id()
+                if run_id is None:
+                    raise UsageError(f"The store {store_path} has no runs yet.", hint="Run the batch with INPUT... first.")
+            # The outputs are rebuilt from the store, streamed: one pass, nothing held but the digest's rows.
+            from summarizer.digest import DigestBuilder, write_digest
+
+            digest = DigestBuilder()
+            ok = failed = unfinished = 0
+
+            def outcomes() -> Iterator[Any]:
+                nonlocal ok, failed, unfinished
+                for result in results_from_store(store, run_id):
+                    if result.summary is not None:
+                        ok += 1
+                        digest.add(result.summary)
+                    else:
+                        failed += 1
+                        unfinished += result.unfinished
+                        digest.add_failure(result)
+                    yield result
+
+            write_jsonl(outcomes(), output)  # atomic: an interrupted write leaves the old OUT
+            written = True
+        if digest_path is not None:
+            write_digest(digest.digest(), digest_path)
+    except KeyboardInterrupt:
+        # Nothing is lost: every finished article is in the store, and a rerun resumes. OUT is not
+        # written from a partial run (it has one line per input); --from-store writes what is done.
+        left = "" if written else f"; {output} was not written"
+        if inputs:
+            expected = _expected(stats, total)
+            of = f" of {expected}" if expected is not None else ""
+            note(f"interrupted: {stats.done}{of} done, kept in {store_path}{left}; rerun the same command to resume")
+        else:
+            note(f"interrupted{left}; rerun the same command")
+        click.get_current_context().exit(130)
+    if unnamed:
+        note(f"failed: … and {unnamed} more (see {output})")
+    if stats.retries:
+        note(f"{_plural(stats.retries, 'request')} retried ({_plural(stats.backoffs, 'rate limit')} paused the batch)")
+    cached = ok if not inputs else stats.cached
+    extra = f", {_plural(stats.duplicates, 'duplicate')}" if stats.duplicates else ""
+    also = f" and {digest_path}" if digest_path is not None else ""
+    # The totals line is always the last line on stderr.
+    note(f"{ok} summarized ({cached} cached{extra}), {_failed(failed, unfinished, from_store)} → {output}{also}")
+    if failed:
+        click.get_current_context().exit(1)

@@ -1,0 +1,59 @@
+"""HTML to text: whole pages through trafilatura (text, title, date), feed fragments through lxml."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+
+from summarizer.errors import InputError
+from summarizer.inputs.base import _one_line
+from summarizer.inputs.text import _check_text, _clean
+from summarizer.schema import Article
+
+
+def _extract_html(content: str | bytes, where: str, *, url: str | None = None) -> Article:
+    """Extract the main text, title and date of an HTML page with trafilatura."""
+    import trafilatura
+
+    try:
+        doc = trafilatura.bare_extraction(
+            content, url=url, with_metadata=True, include_comments=False, include_tables=True
+        )
+    except Exception as exc:  # trafilatura/lxml raise many kinds; one bad page must not abort a batch
+        raise InputError(f"{where}: could not extract the article from the HTML ({_one_line(exc)}).") from exc
+    text = getattr(doc, "text", None) if doc is not None else None
+    if not text or not text.strip():
+        raise InputError(f"{where}: no article text found in the HTML page; save the article text as a .txt file instead.")
+    return Article(
+        text=_check_text(text, where),
+        title=getattr(doc, "title", None) or None,
+        published=getattr(doc, "date", None) or None,
+        url=url,
+    )
+
+
+_BLOCK_TAGS = frozenset((
+    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
+    "tr", "table", "section", "article", "header", "footer", "figure", "figcaption", "hr",
+    "dd", "dt", "dl", "aside", "main",
+))
+
+
+def _html_fragment_to_text(fragment: str) -> str:
+    """Feed content (an HTML fragment) to plain text, one paragraph a line."""
+    if "<" not in fragment:
+        return _clean(html_lib.unescape(fragment))
+    import lxml.html  # type: ignore[import-untyped]
+    from lxml.etree import ParserError  # type: ignore[import-untyped]
+
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (ParserError, ValueError):
+        return _clean(html_lib.unescape(re.sub(r"<[^>]*>", " ", fragment)))
+    for bad in root.xpath(".//script|.//style"):
+        bad.drop_tree()
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.tag.lower() in _BLOCK_TAGS:
+            el.tail = "\n" + (el.tail or "")
+    lines = (" ".join(line.split()) for line in root.text_content().split("\n"))
+    return "\n".join(line for line in lines if line)
