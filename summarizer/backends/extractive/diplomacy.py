@@ -11,6 +11,9 @@ from summarizer.backends.extractive.people import _actors, _People, political_ac
 from summarizer.backends.extractive.places import _when
 from summarizer.backends.extractive.sentences import Sentence
 
+#: "will call Russian President Vladimir Putin": a call to a named person or office, not
+#: "asked a neighbour to call police".
+_CALL_SOMEONE = re.compile(r"\b(?:will|would|to|plans\s+to|planned\s+to)\s+call\s+(?-i:[A-Z])")
 _CONTINUES = re.compile(r"(?:[“\"]|(?:However|But|And|Also|In response),?\s+(?:it|he|she|they)\b|(?:It|He|She|They|The two)\b)")
 
 
@@ -32,6 +35,8 @@ def _diplomacy(
                 if rx.search(t):
                     kind = k
                     break
+            if kind is None and _CALL_SOMEONE.search(t):
+                kind = "call"
         actors = _actors(text, sent.start, sent.end, people, prev=last_actors)
         if kind in ("proposal", "agreement", "statement") and sent.start in sanction_sentences:
             kind = None  # a sanctions proposal belongs to the sanctions section

@@ -32,8 +32,8 @@ def _places_cached(text: str) -> tuple[_Place, ...]:
             return
         found.append(_Place(name, kind, start, end))
 
-    # "eastern Ukraine", "the south of Russia"
-    for m in re.finditer(rf"\b(?:{dr})\s+(?:Ukraine|Russia)\b", text, re.IGNORECASE):
+    # "eastern Ukraine", "northern Israel": a direction before a country of the gazetteer
+    for m in re.finditer(rf"\b(?:{dr})\s+(?:{lex.countries})\b", text, re.IGNORECASE):
         add(m.group(), "region", m.start(), m.end())
     # Known names, with a following region/settlement word.
     for m in lex.gazetteer.finditer(text):
