@@ -157,3 +157,29 @@ def test_he_said_far_from_any_named_person_credits_nobody() -> None:
         "Peace talks were due to resume in Istanbul on Friday. “We are ready,” he said."
     )
     assert quotes(run(text)).get("We are ready") is None
+
+
+# ---------------------------------------------------------------------------
+# Places are places
+
+
+def test_the_libyan_city_of_sirte_is_sirte() -> None:
+    s = run("Islamic State militants fought government troops in the war. They later seized the Libyan city of Sirte.")
+    assert [t.place for t in s.territory] == ["Sirte"]
+
+
+def test_a_group_or_an_adjective_is_not_a_place() -> None:
+    s = run(
+        "Gunmen attacked a museum in Tunis, killing 19 people, as militants stepped up the war. "
+        "The attack raised concerns of a crackdown on Islamists. "
+        "It was the deadliest attack in the North African nation in a decade."
+    )
+    assert {a.place for a in s.attacks} <= {"Tunis", None}
+
+
+def test_sanctions_target_stops_at_the_clause() -> None:
+    s = run(
+        "The war in Darfur went on as troops attacked villages. "
+        "In 1997, President Bill Clinton imposed a trade embargo against Sudan and blocked the assets of the government."
+    )
+    assert [x.target for x in s.sanctions] == ["Sudan"]

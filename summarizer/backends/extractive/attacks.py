@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from summarizer.backends.extractive.items import _Item
-from summarizer.backends.extractive.lexicon import _VAGUE, _lexicon
+from summarizer.backends.extractive.lexicon import _DEMONYM, _VAGUE, _lexicon
 from summarizer.backends.extractive.numbers import _casualties
 from summarizer.backends.extractive.places import _places, _when
 from summarizer.backends.extractive.sentences import Sentence
@@ -39,7 +39,7 @@ _SUB_EVENT = {
 
 #: "Russian drones", "Israeli forces", "Sudanese army": who attacked, for any demonym.
 _PERPETRATOR = re.compile(
-    r"\b(?P<d>[A-Z][a-z]+(?:an|ian|ese|ish|i))\s+(?P<n>forces|troops|army|military|drones?|missiles?|strikes?|"
+    rf"\b(?P<d>{_DEMONYM})\s+(?P<n>forces|troops|army|military|drones?|missiles?|strikes?|"
     r"shelling|attacks?|artillery|air\s+force|warplanes|jets|aircraft)\b"
 )
 _INTERCEPT = re.compile(r"\b(?:shot\s+down|intercepted|destroyed\s+\d[\d,]*)\b", re.IGNORECASE)

@@ -14,6 +14,8 @@ import yaml
 
 LEXICON_DIR = Path(__file__).parent.parent / "lexicons"
 _VAGUE = -1  # sentinel: a count was given, but not an exact one
+#: A demonym, for any country: "Russian", "Israeli", "Sudanese", "Turkish" (case-sensitive).
+_DEMONYM = r"(?-i:[A-Z][a-z]+(?:an|ian|ese|ish|i))"
 
 
 def _alt(terms: list[str] | tuple[str, ...]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from summarizer.backends.extractive.items import _Item
-from summarizer.backends.extractive.lexicon import _lexicon
+from summarizer.backends.extractive.lexicon import _DEMONYM, _lexicon
 from summarizer.backends.extractive.people import _actors, _People
 from summarizer.backends.extractive.sentences import Sentence
 
@@ -68,12 +68,11 @@ def _sanctions(text: str, sentences: list[Sentence], people: _People) -> list[_I
     return items
 
 
-_DEMONYM = r"(?:[A-Z][a-z]+(?:an|ian|ese|ish|i|ic))"
 _STOP = r"(?:on|in|at|by|for|from|over|after|before|since|that|which|who|to|and|or|as|with|until|amid|during|the\s+same)"
 _TARGET = re.compile(
     r"\b(?:against|on|targeting|over)\s+(?P<t>"
     r"the\s+Kremlin|North\s+Korea|"
-    rf"{_DEMONYM}\s+[a-z][\w-]+(?:\s+(?!{_STOP}\b)[a-z][\w-]+)?|"  # 'Russian oil', 'Iranian oil exports'
+    rf"{_DEMONYM}\s+(?!{_STOP}\b)[a-z][\w-]+(?:\s+(?!{_STOP}\b)[a-z][\w-]+)?|"  # 'Russian oil', 'Iranian oil exports'
     r"[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*|"  # 'Russia', 'Belarus', 'Saudi Arabia'
     rf"(?:\d[\d,]*\s+)?(?:more\s+|other\s+|new\s+)?[a-z][\w-]+(?:\s+(?!{_STOP}\b)[a-z][\w-]+){{0,3}}"  # '20 more shadow-fleet vessels'
     r")"
