@@ -169,7 +169,8 @@ def _lexicon() -> _Lex:
         actors=re.compile(rf"(?<![\w.-])(?:{_alt(raw['actors'])})(?![\w-])"),
         demonym_group=re.compile(
             rf"(?<![\w-])(?P<a>{_alt(list(raw['demonyms']))})(?:\s+and\s+(?P<b>{_alt(list(raw['demonyms']))}))?"
-            r"\s+(?:officials|delegation|delegations|negotiators|government|governments|side|sides|leaders|team|teams|authorities|diplomats|counterparts)\b"
+            r"\s+(?:officials|delegation|delegations|negotiators|government|governments|side|sides|leaders|team|teams|authorities|diplomats|counterparts|"
+            r"(?:defen[cs]e\s+|foreign\s+)?ministries|(?:defen[cs]e\s+|foreign\s+)?ministry)\b"
         ),
         demonyms=dict(raw["demonyms"]),
         speech=_words(raw["speech_verbs"]),
