@@ -183,3 +183,16 @@ def test_sanctions_target_stops_at_the_clause() -> None:
         "In 1997, President Bill Clinton imposed a trade embargo against Sudan and blocked the assets of the government."
     )
     assert [x.target for x in s.sanctions] == ["Sudan"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Python 2 is now officially dead, the developers said.",
+        "Drone footage showed the ruins, where 97,000 buildings were damaged and residents died.",
+        "The plague has killed 7,844 rabbits since 2018, officials said.",
+    ],
+)
+def test_the_false_tolls_reported_in_issue_10_stay_null(sentence: str) -> None:
+    s = run(WAR + sentence)
+    assert all(a.killed is None and a.injured is None for a in s.attacks), [(a.killed, a.injured) for a in s.attacks]
