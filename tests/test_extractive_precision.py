@@ -196,3 +196,15 @@ def test_sanctions_target_stops_at_the_clause() -> None:
 def test_the_false_tolls_reported_in_issue_10_stay_null(sentence: str) -> None:
     s = run(WAR + sentence)
     assert all(a.killed is None and a.injured is None for a in s.attacks), [(a.killed, a.injured) for a in s.attacks]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The Palestinian Authority, which has rejected Washington as a mediator if peace talks are ever revived, called for a vote.",
+        "The only two Arab states to have signed peace treaties with Israel criticised the shift.",
+    ],
+)
+def test_a_condition_or_a_description_is_not_a_diplomatic_event(sentence: str) -> None:
+    s = run("The war in Gaza went on as Israeli troops advanced and airstrikes hit the north. " + sentence)
+    assert [d.kind for d in s.diplomacy] == []

@@ -14,6 +14,9 @@ from summarizer.backends.extractive.sentences import Sentence
 #: "will call Russian President Vladimir Putin": a call to a named person or office, not
 #: "asked a neighbour to call police".
 _CALL_SOMEONE = re.compile(r"\b(?:will|would|to|plans\s+to|planned\s+to)\s+call\s+(?-i:[A-Z])")
+#: A trigger word in a condition or a description, not an event: "if peace talks are ever
+#: revived", "the only two states to have signed peace treaties with Israel".
+_HYPOTHETICAL = re.compile(r"(?:\bif\b[^,;.:()\u2014\u2013-]{0,60}|\bto\s+have\s+|\bwhether\s+(?:\w+\s+){0,4})$", re.IGNORECASE)
 _CONTINUES = re.compile(r"(?:[“\"]|(?:However|But|And|Also|In response),?\s+(?:it|he|she|they)\b|(?:It|He|She|They|The two)\b)")
 
 
@@ -32,7 +35,8 @@ def _diplomacy(
             kind = "prisoner_exchange"
         else:
             for k, rx in lex.diplomacy.items():
-                if rx.search(t):
+                hit = next((m for m in rx.finditer(t) if not _HYPOTHETICAL.search(t[: m.start()])), None)
+                if hit is not None:
                     kind = k
                     break
             if kind is None and _CALL_SOMEONE.search(t):
