@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from summarizer.backends.extractive import ExtractiveBackend, reason_to_skip
+from summarizer.pipeline import Summarizer
 from summarizer.schema import Article, Summary
 
 CORPUS = Path(__file__).resolve().parent / "data" / "corpus" / "corpus.jsonl"
@@ -29,9 +30,10 @@ RECORDS = _records()
 
 @pytest.fixture(scope="module")
 def summaries() -> dict[str, Summary]:
-    backend = ExtractiveBackend()
+    """What a user gets without a key: the pipeline (its gates) around the extractive backend."""
+    summarizer = Summarizer(backend="extractive")
     return {
-        r["id"]: backend.summarize(Article(text=r["text"], id=r["id"], title=r["title"], url=r["url"]))
+        r["id"]: summarizer.summarize(Article(text=r["text"], id=r["id"], title=r["title"], url=r["url"]))
         for r in RECORDS
         if r["label"] == "off_topic" or r["language"] != "en"
     }
@@ -71,3 +73,13 @@ def test_non_english_pages_are_skipped_with_a_reason_that_suggests_an_llm() -> N
 def test_most_conflict_pages_are_read() -> None:
     read = [r["id"] for r in RECORDS if r["label"] == "conflict" and reason_to_skip(r["text"], r["title"]) is None]
     assert len(read) >= 6, read
+
+
+def test_the_extractive_backend_alone_also_emits_nothing_on_off_topic_pages() -> None:
+    backend = ExtractiveBackend()
+    emitted = [
+        r["id"]
+        for r in RECORDS
+        if r["label"] == "off_topic" and backend.summarize(Article(text=r["text"], title=r["title"])).items()
+    ]
+    assert emitted == []

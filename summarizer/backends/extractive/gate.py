@@ -5,8 +5,9 @@ anything else they find "attacks" in sports reports, "casualties" in years and
 temperatures, and "talks" in business news. So before any rule runs, :func:`reason_to_skip`
 checks two things, and the backend returns empty sections when either fails:
 
-* **English.** Text in scripts without spaces (Chinese, Japanese, Korean), or whose words
-  are too rarely English function words ("the", "of", "and", ...), is not read: German "die"
+* **English.** The language as :mod:`summarizer.language` detects it (the pipeline has
+  usually checked it already; this covers direct calls), or, for a text too short to tell,
+  no CJK script and enough English function words ("the", "of", "and", ...). German "die"
   is not the verb "to die". An LLM backend reads any language.
 * **Conflict in context.** Phrases from ``conflict_terms`` in the lexicon (war, troops,
   missiles, ceasefire, sanctions, ... but not "attack", "strike" or "killed", which sport and
@@ -52,7 +53,13 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”’)]*\s+|\n+")
 
 
 def is_english(text: str) -> bool:
-    """True when ``text`` reads as English: few CJK characters, many English function words."""
+    """True when ``text`` is English: :func:`summarizer.language.detect_language` says so, or,
+    when it cannot tell (a short text), few CJK characters and many English function words."""
+    from summarizer.language import ENGLISH, detect_language
+
+    code = detect_language(text)
+    if code is not None:
+        return code == ENGLISH
     sample = text[:20000]
     letters = len(_LETTER.findall(sample))
     if not letters or len(_CJK.findall(sample)) / letters > CJK_SHARE:
