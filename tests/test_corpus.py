@@ -83,3 +83,17 @@ def test_the_extractive_backend_alone_also_emits_nothing_on_off_topic_pages() ->
         if r["label"] == "off_topic" and backend.summarize(Article(text=r["text"], title=r["title"])).items()
     ]
     assert emitted == []
+
+
+def test_every_off_topic_page_says_why_it_has_no_items(summaries: dict[str, Summary]) -> None:
+    silent = [r["id"] for r in RECORDS if r["label"] == "off_topic" and not summaries[r["id"]].meta.notes]
+    assert silent == []
+
+
+def test_an_english_page_the_backend_finds_off_topic_is_marked_off_topic_with_its_reason(
+    summaries: dict[str, Summary],
+) -> None:
+    # the pipeline's gate lets this page through (impeachment, martial law); the backend's does not
+    summary = summaries["rd-schema-org-context-object"]
+    assert summary.off_topic and summary.items() == []
+    assert summary.meta.notes and summary.meta.notes[0].startswith("Not about armed conflict")

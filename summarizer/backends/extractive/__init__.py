@@ -37,8 +37,10 @@ from summarizer.backends.extractive.sanctions import _sanctions
 from summarizer.backends.extractive.sentences import Sentence, segment
 from summarizer.backends.extractive.summary import _summary_text
 from summarizer.backends.extractive.territory import _territory
+from summarizer.grounding import off_topic_note
 from summarizer.schema import (
     Article,
+    Relevance,
     Attack,
     Diplomacy,
     Meta,
@@ -48,6 +50,23 @@ from summarizer.schema import (
 )
 
 __all__ = ["ExtractiveBackend", "Sentence", "segment", "parse_count", "reason_to_skip"]
+
+
+_OFF_TOPIC = "off-topic: "
+
+
+def _relevance(skip: str | None) -> Relevance | None:
+    """The backend's own verdict when its gate found the article off-topic (else the pipeline's stands)."""
+    if skip is None or not skip.startswith(_OFF_TOPIC):
+        return None
+    return Relevance(relevant=False, reason=skip[len(_OFF_TOPIC) :])
+
+
+def _note(skip: str) -> str:
+    relevance = _relevance(skip)
+    if relevance is not None:
+        return off_topic_note(relevance)
+    return "Not summarized: the extractive backend reads English only; use an LLM (set OPENAI_API_KEY or --base-url) to summarize it."
 
 
 class ExtractiveBackend:
@@ -69,7 +88,8 @@ class ExtractiveBackend:
         content = [s for s in sentences if not s.heading]
 
         # Say nothing rather than invent: off-topic or non-English text gets empty sections.
-        if reason_to_skip(text, article.title) is not None:
+        skip = reason_to_skip(text, article.title)
+        if skip is not None:
             sanctions, dipl, attacks, territory = [], [], [], []
         else:
             sanctions = _sanctions(text, sentences, people)
@@ -110,6 +130,8 @@ class ExtractiveBackend:
                 content_hash=article.content_hash,
                 prompt_version=None,
                 latency_s=0.0,
+                relevance=_relevance(skip),
+                notes=[_note(skip)] if skip else [],
             ),
         )
         summary.meta.latency_s = time.perf_counter() - t0
