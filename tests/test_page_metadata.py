@@ -41,6 +41,16 @@ def test_saved_page_keeps_its_title_and_date(saved_page: tuple[Path, dict[str, s
     assert article.published and article.published[:2] == "20"
 
 
+@pytest.mark.parametrize("name", ["nytimes-1", "lemonde-1"])
+def test_saved_page_keeps_its_byline_once(name: str, tmp_path: Path) -> None:
+    path = tmp_path / f"{name}.html"
+    path.write_bytes(gzip.decompress((HTML / f"{name}.html.gz").read_bytes()))
+    author = read_html_file(path).author
+    # the page's byline may list co-authors after the first; each name appears once
+    assert author is not None and EXPECTED[name]["byline"].startswith(author.split(";")[0])
+    assert len({a.strip().casefold() for a in author.split(";")}) == len(author.split(";"))
+
+
 def test_a_cms_placeholder_title_gives_way_to_the_pages_own_heading(tmp_path: Path) -> None:
     body = "<p>" + "Troops left the town on Monday after the talks. " * 20 + "</p>"
     page = tmp_path / "escenic.html"

@@ -28,9 +28,20 @@ def _extract_html(content: str | bytes, where: str, *, url: str | None = None) -
         text=_check_text(text, where),
         title=_page_title(getattr(doc, "title", None), content),
         published=getattr(doc, "date", None) or None,
+        author=_byline(getattr(doc, "author", None)),
         # a saved page has no address of its own: keep the canonical URL the page declares
         url=url or getattr(doc, "url", None) or None,
     )
+
+
+def _byline(found: str | None) -> str | None:
+    """trafilatura's author, each name once ("Jane Doe; JANE DOE" is one name)."""
+    names: dict[str, str] = {}
+    for name in (found or "").split(";"):
+        name = " ".join(name.split())
+        if name:
+            names.setdefault(name.casefold(), name)
+    return "; ".join(names.values()) or None
 
 
 #: Titles that content-management systems put where the page's title should be.
