@@ -180,13 +180,14 @@ def batch(
 
             digest = DigestBuilder()
             events = EventsBuilder() if events_path is not None else None
-            ok = failed = unfinished = 0
+            ok = failed = unfinished = off_topic = 0
 
             def outcomes() -> Iterator[Any]:
-                nonlocal ok, failed, unfinished
+                nonlocal ok, failed, unfinished, off_topic
                 for result in results_from_store(store, run_id):
                     if result.summary is not None:
                         ok += 1
+                        off_topic += result.summary.off_topic
                         digest.add(result.summary)
                         if events is not None:
                             events.add(result.summary)
@@ -219,6 +220,7 @@ def batch(
         note(f"{_plural(stats.retries, 'request')} retried ({_plural(stats.backoffs, 'rate limit')} paused the batch)")
     cached = ok if not inputs else stats.cached
     extra = f", {_plural(stats.duplicates, 'duplicate')}" if stats.duplicates else ""
+    extra += f", {off_topic} not about armed conflict" if off_topic else ""
     also = "".join(f" and {p}" for p in (digest_path, events_path) if p is not None)
     # The totals line is always the last line on stderr.
     note(f"{ok} summarized ({cached} cached{extra}), {_failed(failed, unfinished, from_store)} → {output}{also}")
