@@ -17,7 +17,7 @@ part of the JSON schema, so they are prompt text as much as documentation.
 from __future__ import annotations
 
 import hashlib
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
@@ -26,6 +26,23 @@ SCHEMA_VERSION = "1"
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def _strict_subset(schema: dict[str, Any]) -> None:
+    """Shape a draft model's JSON schema to OpenAI's strict Structured Outputs subset.
+
+    Every property is listed in ``required`` (optional ones are already nullable) and no
+    property carries a ``default``, which strict mode rejects. The Python models keep their
+    defaults, so an answer from a lenient server that leaves a field out still parses.
+    """
+    properties = schema.get("properties", {})
+    for prop in properties.values():
+        prop.pop("default", None)
+    schema["required"] = list(properties)
+
+
+#: The configuration of every model the LLM fills (tests/test_strict_schema.py checks the result).
+_DRAFT_CONFIG = ConfigDict(extra="forbid", json_schema_extra=_strict_subset)
 
 
 # ---------------------------------------------------------------------------
@@ -127,6 +144,8 @@ class Span(_Model):
 class QuoteDraft(_Model):
     """Something a named person or body said, copied verbatim from the article."""
 
+    model_config = _DRAFT_CONFIG
+
     speaker: str = Field(description="Who said it, as named in the article (e.g. 'Dmitry Peskov').")
     text: str = Field(
         description="The quoted words exactly as printed in the article, without the surrounding quotation marks."
@@ -157,6 +176,8 @@ class _DiplomacyFields(_Model):
 
 class DiplomacyDraft(_DiplomacyFields):
     """A diplomatic event: talks, a call, a meeting, a proposal, an agreement, a prisoner exchange or a statement."""
+
+    model_config = _DRAFT_CONFIG
 
     quotes: list[QuoteDraft] = Field(default_factory=list, description="Direct quotes made in this event.")
     evidence: list[str] = Field(min_length=1, description=_EVIDENCE_DRAFT)
@@ -203,6 +224,8 @@ class _AttackFields(_Model):
 class AttackDraft(_AttackFields):
     """One attack or strike: where, when, by whom, with what, against what, and its casualties."""
 
+    model_config = _DRAFT_CONFIG
+
     evidence: list[str] = Field(min_length=1, description=_EVIDENCE_DRAFT + " Must contain the casualty numbers you report.")
 
 
@@ -225,6 +248,8 @@ class _TerritoryFields(_Model):
 class TerritoryDraft(_TerritoryFields):
     """A territorial change or claim."""
 
+    model_config = _DRAFT_CONFIG
+
     evidence: list[str] = Field(min_length=1, description=_EVIDENCE_DRAFT)
 
 
@@ -243,6 +268,8 @@ class _SanctionFields(_Model):
 
 class SanctionDraft(_SanctionFields):
     """A sanctions move: proposed, urged, imposed, discussed, threatened or lifted."""
+
+    model_config = _DRAFT_CONFIG
 
     evidence: list[str] = Field(min_length=1, description=_EVIDENCE_DRAFT)
 
@@ -283,6 +310,8 @@ class SummaryDraft(_SummaryText):
     evidence copied verbatim from the article. Leave a section empty when the
     article has nothing for it.
     """
+
+    model_config = _DRAFT_CONFIG
 
     diplomacy: list[DiplomacyDraft] = Field(default_factory=list, description="Talks, calls, meetings, proposals, agreements, prisoner exchanges, statements.")
     attacks: list[AttackDraft] = Field(default_factory=list, description="Strikes, shelling, drone and missile attacks, clashes.")
