@@ -243,7 +243,7 @@ def translate(
         )
     elif status in (400, 422) or (status >= 500 and endpoints.says_request_is_invalid(message)):
         error = errors.BadRequestError(
-            f"{where} rejected the request as invalid (HTTP {status}: {_first_lines(message, 300)}).",
+            f"{where} rejected the request as invalid (HTTP {status}: {_first_lines(' '.join(message.split()), 300)}).",
             hint=_mode_hint(kind, mode, definite=endpoints.names_the_mode(message)),
         )
     elif status == 429:
@@ -443,7 +443,9 @@ class LLMClient:
         schema = response_model.model_json_schema()
 
         async def send(**kwargs: Any) -> Any:
-            return await self._send(stats, **endpoints.shape_request(info.kind, info.mode, kwargs, schema))
+            response = await self._send(stats, **endpoints.shape_request(info.kind, info.mode, kwargs, schema))
+            _mark_cut_off_tool_calls(response, kwargs.get("max_tokens"))
+            return response
 
         def on_response(response: Any) -> None:
             stats.attempts += 1
@@ -523,6 +525,16 @@ def detect_endpoint(config: Config) -> EndpointInfo:
     from summarizer.pipeline import run_sync
 
     return run_sync(adetect_endpoint(config))
+
+
+def _mark_cut_off_tool_calls(response: Any, max_tokens: int | None) -> None:
+    """llama-cpp-python reports ``finish_reason="tool_calls"`` even when the arguments were
+    cut off at ``max_tokens``; call it ``length`` so it is re-asked with a larger limit
+    instead of being sent back as invalid JSON."""
+    choices = getattr(response, "choices", None) or []
+    used = getattr(getattr(response, "usage", None), "completion_tokens", None)
+    if choices and max_tokens and used is not None and used >= max_tokens and choices[0].finish_reason == "tool_calls":
+        choices[0].finish_reason = "length"
 
 
 def _root_cause(exc: BaseException) -> BaseException | None:
