@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import IO
 
 from summarizer.errors import InputError, ManyArticlesError
-from summarizer.inputs.base import _OTHER_SCHEME, HTML_SUFFIXES, _is_url
+from summarizer.inputs.base import _OTHER_SCHEME, HTML_SUFFIXES, MAX_BYTES, _is_url
 from summarizer.inputs.extract import _extract_html
 from summarizer.inputs.fetch import fetch_url
 from summarizer.inputs.sniff import _MANY, _sniff
-from summarizer.inputs.text import _check_bytes, _check_text, _read_file_bytes
+from summarizer.inputs.text import _check_bytes, _check_text, _read_file_bytes, _too_large
 from summarizer.schema import Article
 
 
@@ -55,7 +55,10 @@ def read_stdin(stream: IO[str] | IO[bytes] | None = None) -> Article:
     where = "<stdin>"
     stream = sys.stdin if stream is None else stream
     buffer = getattr(stream, "buffer", None)
-    raw: str | bytes = buffer.read() if buffer is not None else stream.read()
+    # Read with a cap (stdin may be /dev/zero or an endless pipe): one byte more than MAX_BYTES says "too large".
+    raw: str | bytes = buffer.read(MAX_BYTES + 1) if buffer is not None else stream.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:
+        raise _too_large(where)
     if isinstance(raw, str):
         text = raw
         data = raw.encode("utf-8", errors="replace")
