@@ -357,7 +357,7 @@ class _Runner:
     async def _store_input_failure(self, p: _Input) -> BatchResult:
         if await self._db(self.store.claim, p.key, self.owner, self.lease_s, True):
             await self._db(self.store.fail, p.key, self.owner, p.error or "input could not be read")
-        return BatchResult(p.seq, p.id, p.url, p.source, error=p.error, key=p.key)
+        return BatchResult(p.seq, p.id, p.url, p.source, error=p.error, key=p.key, unreadable=True)
 
     async def _work(self, p: _Input, holding: list[bool]) -> BatchResult:
         """Claim the item and summarize it, or take the answer someone else stored."""

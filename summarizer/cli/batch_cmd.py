@@ -25,15 +25,34 @@ from summarizer.cli.progress import _BatchProgress, _expected, _warnings_as_note
 _NAMED_FAILURES = 20
 
 
-def _failed(failed: int, unfinished: int, from_store: bool) -> str:
-    """'N failed', with what to run to try them again (a plain rerun only repeats a stored failure)."""
+def _failed(failed: int, unfinished: int, from_store: bool, unreadable: int = 0) -> str:
+    """'N failed', with what to do: fix the inputs that could not be read; run what to try the others again
+    (a plain rerun only repeats a stored failure)."""
     if not failed:
         return "0 failed"
-    if not from_store:
-        return f"{failed} failed (rerun with --retry-failed to try again)"
-    if unfinished == failed:
-        return f"{failed} failed (not summarized yet: run without --from-store to summarize them)"
-    return f"{failed} failed (run without --from-store, with --retry-failed, to try again)"
+    hints = []
+    if unreadable:
+        hints.append(f"{_plural(unreadable, 'input')} could not be read: fix {'it' if unreadable == 1 else 'them'} and rerun")
+    rest = failed - unreadable
+    other = " other" if unreadable else ""
+    if not rest:
+        pass
+    elif not from_store:
+        hints.append(f"rerun with --retry-failed to try the{other} {rest} again" if unreadable else "rerun with --retry-failed to try again")
+    elif unfinished == rest:
+        hints.append("not summarized yet: run without --from-store to summarize them")
+    else:
+        hints.append("run without --from-store, with --retry-failed, to try again")
+    return f"{failed} failed ({'; '.join(hints)})"
+
+
+def _write_digest(digest: Any, path: Path) -> None:
+    """HTML for .html/.htm, else Markdown; written atomically (a full disk leaves the old digest as it was)."""
+    from summarizer import digest as d
+    from summarizer.atomic import write_text_atomic
+
+    render = d.to_html if path.suffix.lower() in (".html", ".htm") else d.to_markdown
+    write_text_atomic(path, render(digest))
 
 
 def _plural(n: int, word: str) -> str:
@@ -164,13 +183,13 @@ def batch(
                 if run_id is None:
                     raise UsageError(f"The store {store_path} has no runs yet.", hint="Run the batch with INPUT... first.")
             # The outputs are rebuilt from the store, streamed: one pass, nothing held but the digest's rows.
-            from summarizer.digest import DigestBuilder, write_digest
+            from summarizer.digest import DigestBuilder
 
             digest = DigestBuilder()
-            ok = failed = unfinished = 0
+            ok = failed = unfinished = unreadable = 0
 
             def outcomes() -> Iterator[Any]:
-                nonlocal ok, failed, unfinished
+                nonlocal ok, failed, unfinished, unreadable
                 for result in results_from_store(store, run_id):
                     if result.summary is not None:
                         ok += 1
@@ -178,13 +197,14 @@ def batch(
                     else:
                         failed += 1
                         unfinished += result.unfinished
+                        unreadable += result.unreadable
                         digest.add_failure(result)
                     yield result
 
             write_jsonl(outcomes(), output)  # atomic: an interrupted write leaves the old OUT
             written = True
         if digest_path is not None:
-            write_digest(digest.digest(), digest_path)
+            _write_digest(digest.digest(), digest_path)
     except KeyboardInterrupt:
         # Nothing is lost: every finished article is in the store, and a rerun resumes. OUT is not
         # written from a partial run (it has one line per input); --from-store writes what is done.
@@ -204,6 +224,6 @@ def batch(
     extra = f", {_plural(stats.duplicates, 'duplicate')}" if stats.duplicates else ""
     also = f" and {digest_path}" if digest_path is not None else ""
     # The totals line is always the last line on stderr.
-    note(f"{ok} summarized ({cached} cached{extra}), {_failed(failed, unfinished, from_store)} → {output}{also}")
+    note(f"{ok} summarized ({cached} cached{extra}), {_failed(failed, unfinished, from_store, unreadable)} → {output}{also}")
     if failed:
         click.get_current_context().exit(1)

@@ -1,0 +1,82 @@
+"""Batch under faults: inputs that can't be read (named, not sent to --retry-failed), a store that
+fills up while answers come in (kept and written again, or the batch stopped before more calls)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from llm_server import LLMServer, Reply
+from test_batch import articles, cli_env, grounded_responder, lines, write_articles_jsonl
+
+from summarizer.cli import cli
+
+pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
+
+
+def run(args: list[Any], server: LLMServer | None = None) -> Result:
+    env = cli_env(server) if server is not None else None
+    extra = [] if server is not None else ["--backend", "extractive"]
+    return CliRunner().invoke(cli, [str(a) for a in args] + extra, env=env, catch_exceptions=False)
+
+
+def test_a_mistyped_input_is_named_and_not_sent_to_retry_failed(tmp_path: Path) -> None:
+    good = write_articles_jsonl(tmp_path / "in.jsonl", articles(2))
+    typo = tmp_path / "fed.xml"
+    out = tmp_path / "out.jsonl"
+
+    result = run(["batch", good, typo, "-o", out, "--store", tmp_path / "s.db"])
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"summarizer: failed: {typo}: no such file or folder; check the path.",
+        f"summarizer: 2 summarized (0 cached), 1 failed (1 input could not be read: fix it and rerun) → {out}",
+    ]
+
+
+def test_failures_of_both_kinds_say_what_helps_each(tmp_path: Path) -> None:
+    def responder(req: Any) -> Reply:
+        return Reply.error(400) if "report number 1 " in (req.article or "") else grounded_responder(req)
+
+    with LLMServer(responder=responder) as server:
+        good = write_articles_jsonl(tmp_path / "in.jsonl", articles(2))
+        out = tmp_path / "out.jsonl"
+        result = run(["batch", good, tmp_path / "gone.txt", "-o", out, "--store", tmp_path / "s.db"], server)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"summarizer: 1 summarized (0 cached), 2 failed (1 input could not be read: fix it and rerun; "
+        f"rerun with --retry-failed to try the other 1 again) → {out}"
+    )
+    assert len(lines(out)) == 3
+
+
+def test_a_feed_read_whole_despite_an_undefined_entity_exits_0_with_a_warning(tmp_path: Path) -> None:
+    feed = tmp_path / "nbsp.xml"
+    seeds = Path(__file__).parent.parent / "seeds"
+    feed.write_bytes((seeds / "feed-sample.xml").read_bytes().replace(b"</title>", b"&nbsp;</title>", 1))
+    out = tmp_path / "out.jsonl"
+
+    result = run(["batch", feed, "-o", out, "--store", tmp_path / "s.db"])
+
+    assert result.exit_code == 0
+    notes = result.stderr.splitlines()
+    assert notes[0].startswith(f"summarizer: warning: {feed} has an XML error at line ")
+    assert notes[-1].endswith(f", 0 failed → {out}")
+    assert all("headline" in r for r in lines(out))
+
+
+def test_an_empty_feed_is_an_error_record_counted_in_the_totals(tmp_path: Path) -> None:
+    feed = tmp_path / "empty.xml"
+    feed.write_text('<rss version="2.0"><channel><title>Quiet</title></channel></rss>', encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+
+    result = run(["batch", feed, "-o", out, "--store", tmp_path / "s.db"])
+
+    assert result.exit_code == 1
+    assert lines(out) == [{"id": str(feed), "url": None, "source": str(feed),
+                           "error": f"{feed} is an RSS/Atom feed with no entries; check that it is the right feed."}]
+    assert "0 summarized (0 cached), 1 failed (1 input could not be read" in result.stderr.splitlines()[-1]
