@@ -80,3 +80,68 @@ def test_an_empty_feed_is_an_error_record_counted_in_the_totals(tmp_path: Path) 
     assert lines(out) == [{"id": str(feed), "url": None, "source": str(feed),
                            "error": f"{feed} is an RSS/Atom feed with no entries; check that it is the right feed."}]
     assert "0 summarized (0 cached), 1 failed (1 input could not be read" in result.stderr.splitlines()[-1]
+
+
+# ---------------------------------------------------------------------------
+# A full disk under the store
+
+
+@pytest.fixture
+def store_full(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """store_full(times): the next ``times`` writes of a finished summary fail as SQLite does on a full disk
+    (None: every one); the batch tries a write again after 0.05 s, four times."""
+    from summarizer.store import Store
+
+    monkeypatch.setattr("summarizer.batch.runner.STORE_RETRY_DELAYS", (0.05,) * 4, raising=False)
+    real = Store.complete
+    left: list[int | None] = [0]
+
+    def complete(self: Store, *args: Any) -> bool:
+        if left[0] is None or left[0] > 0:
+            if left[0] is not None:
+                left[0] -= 1
+            raise sqlite3.OperationalError("database or disk is full")
+        return real(self, *args)
+
+    monkeypatch.setattr(Store, "complete", complete)
+
+    def arm(times: int | None) -> None:
+        left[0] = times
+
+    return arm
+
+
+def test_answers_that_could_not_be_stored_on_a_full_disk_are_written_again_not_lost(tmp_path: Path, store_full) -> None:  # type: ignore[no-untyped-def]
+    store_full(3)
+    with LLMServer(responder=grounded_responder) as server:
+        feed = write_articles_jsonl(tmp_path / "in.jsonl", articles(5))
+        out = tmp_path / "out.jsonl"
+        result = run(["batch", feed, "-o", out, "--store", tmp_path / "s.db", "--concurrency", "2"], server)
+        asked = len(server.chat_requests)
+
+    assert result.exit_code == 0, result.stderr
+    assert all("headline" in r for r in lines(out)) and len(lines(out)) == 5
+    assert asked == 5  # each article asked once: no answer was thrown away
+
+
+def test_a_store_that_stays_full_stops_the_batch_before_more_calls_in_one_line(tmp_path: Path, store_full) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    store_full(None)
+    with LLMServer(responder=grounded_responder) as server:
+        feed = write_articles_jsonl(tmp_path / "in.jsonl", articles(8))
+        out, db = tmp_path / "out.jsonl", tmp_path / "s.db"
+        result = run(["batch", feed, "-o", out, "--store", db, "--concurrency", "2"], server)
+        asked = len(server.chat_requests)
+
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    match = re.fullmatch(
+        rf"summarizer: error: The disk holding the store {re.escape(str(db))} is full; the batch stopped before "
+        r"making more calls, and (\d) finished answers? could not be saved \((?:they are|it is) asked again on the "
+        r"next run\)\. Free some space, then run the same command again: what is stored is kept\.",
+        line,
+    )
+    assert match, line
+    assert 1 <= asked <= 2 and int(match.group(1)) == asked  # only the calls already in flight were made
+    assert not out.exists()
