@@ -145,3 +145,28 @@ def test_a_store_that_stays_full_stops_the_batch_before_more_calls_in_one_line(t
     assert match, line
     assert 1 <= asked <= 2 and int(match.group(1)) == asked  # only the calls already in flight were made
     assert not out.exists()
+
+
+# ---------------------------------------------------------------------------
+# Every fault at once (the benchmark's server, smaller)
+
+
+def test_a_batch_under_every_fault_at_once_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+    from bench_faults import FaultyResponder, story
+
+    responder = FaultyResponder(seed=3, latency=0.0)
+    ids = [f"a{i:02}" for i in range(30)]
+    feed = tmp_path / "in.jsonl"
+    feed.write_text("".join(f'{{"id": "{i}", "text": "{story(n)}"}}\n' for n, i in enumerate(ids)), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    with LLMServer(responder=responder) as server:
+        result = run(["batch", feed, "-o", out, "--store", tmp_path / "s.db", "--concurrency", "4"], server)
+
+    records = lines(out)
+    assert sorted(r["id"] for r in records) == ids  # each input exactly once: none lost, none duplicated
+    assert sum("headline" in r for r in records) + sum("error" in r for r in records) == 30
+    assert sum(responder.answers[k] for k in ("429", "500", "malformed", "truncated", "dropped")) > 0
+    assert result.exit_code == (1 if any("error" in r for r in records) else 0)

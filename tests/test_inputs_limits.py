@@ -240,3 +240,17 @@ def test_a_feed_with_no_entries_is_one_error_record(tmp_path):
     assert isinstance(failure, InputFailure)
     assert failure.error == f"{path} is an RSS/Atom feed with no entries; check that it is the right feed."
     assert count_articles([str(path)]) == 1
+
+
+def test_summarize_shows_an_input_warning_as_one_prefixed_line(tmp_path):
+    from click.testing import CliRunner
+
+    from summarizer.cli import cli
+
+    path = tmp_path / "bad-byte.txt"
+    path.write_bytes("\u201cWe will not give up,\u201d he said.\n".encode() + b"\xff\n" + LONG_TEXT.encode())
+    result = CliRunner().invoke(cli, ["summarize", str(path), "--backend", "extractive", "--format", "json"])
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        f"summarizer: warning: {path}: 1 byte not valid UTF-8, replaced with U+FFFD; re-save the file as UTF-8 to keep them."
+    ]
