@@ -61,8 +61,8 @@ ROWS: tuple[Row, ...] = (
         (LIMITS + "test_endless_stdin_is_read_only_up_to_the_size_cap",), "stdin_zero"),
     Row("`mkfifo f.txt; summarizer batch f.txt -o o.jsonl`: a named pipe nobody writes to",
         "Waits for a writer like `cat` would, but at most 20 s of silence; then an error record naming the pipe "
-        "(`… is a named pipe and nothing was written to it for 20 s; start the program that writes to it, or pass "
-        "a regular file.`). Counting inputs for the progress bar never reads a pipe. Exit 1.",
+        "(`… is a named pipe and nothing was written to it for 20 s; start the program that writes to it first, "
+        "raise --timeout, or pass a regular file.`). Counting inputs for the progress bar never reads a pipe. Exit 1.",
         (LIMITS + "test_a_named_pipe_nobody_writes_to_is_given_up_with_a_message",
          LIMITS + "test_a_batch_of_a_named_pipe_nobody_writes_to_ends_with_one_error_record",
          LIMITS + "test_counting_never_reads_a_named_pipe"), "fifo_silent"),

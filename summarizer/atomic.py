@@ -25,12 +25,13 @@ def _open_temp(fd: int, name: str) -> IO[str]:
 def atomic_writer(path: str | os.PathLike[str]) -> Iterator[IO[str]]:
     """A text handle whose content replaces ``path`` when the block ends without an error.
 
-    >>> import tempfile, pathlib
-    >>> target = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
-    >>> with atomic_writer(target) as handle:
-    ...     _ = handle.write("whole or nothing\\n")
-    >>> target.read_text()
-    'whole or nothing\\n'
+    >>> import pathlib
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     target = pathlib.Path(folder) / "out.txt"
+    ...     with atomic_writer(target) as handle:
+    ...         _ = handle.write("whole or nothing")
+    ...     print(target.read_text())
+    whole or nothing
     """
     target = Path(path)
     try:

@@ -31,7 +31,7 @@ needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes n
 
 @pytest.fixture
 def fifo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A named pipe that nobody writes to (readers give up after 0.2 s of silence)."""
+    """A named pipe that nobody writes to (readers that are not told otherwise give up after 0.2 s of silence)."""
     monkeypatch.setattr("summarizer.inputs.text.PIPE_IDLE_S", 0.2, raising=False)
     path = tmp_path / "f.txt"
     os.mkfifo(path)
@@ -75,17 +75,17 @@ def _write_later(path: Path, data: bytes, after: float = 0.05) -> threading.Thre
 
 @needs_fifo
 def test_a_named_pipe_nobody_writes_to_is_given_up_with_a_message(fifo):
-    error = _within(5, read_source, str(fifo))
+    error = _within(5, lambda: read_source(str(fifo), timeout=0.2))
     assert isinstance(error, InputError)
     assert str(error) == (
         f"{fifo} is a named pipe and nothing was written to it for 0.2 s; "
-        "start the program that writes to it, or pass a regular file."
+        "start the program that writes to it first, raise --timeout, or pass a regular file."
     )
 
 
 @needs_fifo
 def test_a_batch_of_a_named_pipe_nobody_writes_to_ends_with_one_error_record(fifo):
-    (failure,) = _within(5, lambda: list(load_articles([str(fifo)])))
+    (failure,) = _within(5, lambda: list(load_articles([str(fifo)], timeout=0.2)))
     assert isinstance(failure, InputFailure) and "is a named pipe and nothing was written to it" in failure.error
 
 

@@ -77,11 +77,13 @@ def read_stdin(stream: IO[str] | IO[bytes] | None = None) -> Article:
     return Article(text=_check_text(text, where), source=where)
 
 
-def _read_path(path: Path) -> Article:
-    """One article file, read by its content: HTML is extracted (whatever the extension), many articles refused."""
+def _read_path(path: Path, idle_s: float | None = None) -> Article:
+    """One article file, read by its content: HTML is extracted (whatever the extension), many articles refused.
+    A pipe is given up after ``idle_s`` seconds without data."""
+    data = _read_file_bytes(path, idle_s)
     if path.suffix.lower() in HTML_SUFFIXES:
-        return read_html_file(path)
-    data = _read_file_bytes(path)
+        _check_bytes(data, str(path))
+        return _html_article(path, data)
     text = _check_bytes(data, str(path))
     kind = _sniff(data)
     if kind in _MANY:
@@ -103,4 +105,4 @@ def read_source(source: str, *, timeout: float = 20.0) -> Article:
         return fetch_url(source, timeout=timeout)
     if _OTHER_SCHEME.match(source):
         raise InputError(f"{source}: only http:// and https:// URLs are supported; download the file and pass its path.")
-    return _read_path(Path(source))
+    return _read_path(Path(source), timeout)

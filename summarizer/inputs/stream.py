@@ -39,7 +39,7 @@ def _load_one(
     if not path.exists():
         raise InputError(f"{source}: no such file or folder; check the path.")
     if not path.is_file():  # a named pipe or a device can be read only once: read it whole (capped), then look
-        yield from _load_bytes(path, _read_file_bytes(path), fetch=fetch, timeout=timeout, client=client, defer=defer,
+        yield from _load_bytes(path, _read_file_bytes(path, timeout), fetch=fetch, timeout=timeout, client=client, defer=defer,
                                workers=workers)
         return
     kind = _file_kind(path)

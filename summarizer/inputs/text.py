@@ -113,16 +113,18 @@ def _check_bytes(data: bytes, where: str) -> str:
 
 
 PIPE_IDLE_S = 20.0
-"""How long a named pipe or a device given as an input may stay silent (before its first byte, or between two)."""
+"""How long a named pipe or a device given as an input may stay silent (before its first byte, or between two),
+unless the caller says (``read_source(..., timeout=)``, ``load_articles(..., timeout=)``, ``--timeout``)."""
 
 
 def _too_large(where: str) -> InputError:
     return InputError(f"{where} is larger than {MAX_BYTES // (1024 * 1024)} MB, too large for one article; split it.")
 
 
-def _read_file_bytes(path: Path) -> bytes:
+def _read_file_bytes(path: Path, idle_s: float | None = None) -> bytes:
     """The whole file, at most ``MAX_BYTES``: a regular file, or a named pipe or character device (``<(cmd)``,
-    ``/dev/stdin``), read like stdin but given up after ``PIPE_IDLE_S`` seconds of silence. Other kinds are refused."""
+    ``/dev/stdin``), read like stdin but given up after ``idle_s`` (default ``PIPE_IDLE_S``) seconds of silence.
+    Other kinds are refused."""
     where = str(path)
     try:
         info = path.stat()
@@ -142,7 +144,7 @@ def _read_file_bytes(path: Path) -> bytes:
             with path.open("rb") as handle:
                 data = handle.read(MAX_BYTES + 1)  # the file may have grown since stat()
         else:
-            data = _read_pipe(path)
+            data = _read_pipe(path, PIPE_IDLE_S if idle_s is None else idle_s)
     except OSError as exc:
         raise InputError(f"{where}: cannot read ({exc.strerror or exc}).") from exc
     if len(data) > MAX_BYTES:
@@ -161,8 +163,8 @@ def _file_type(mode: int) -> str:
     return "not a regular file"
 
 
-def _read_pipe(path: Path) -> bytes:
-    """At most ``MAX_BYTES + 1`` bytes of a named pipe or a device; InputError after ``PIPE_IDLE_S`` s without data."""
+def _read_pipe(path: Path, idle_s: float) -> bytes:
+    """At most ``MAX_BYTES + 1`` bytes of a named pipe or a device; InputError after ``idle_s`` s without data."""
     import select
 
     where = str(path)
@@ -176,11 +178,11 @@ def _read_pipe(path: Path) -> bytes:
         chunks: list[bytes] = []
         size = 0
         while size <= MAX_BYTES:
-            if not poller.poll(PIPE_IDLE_S * 1000):
+            if not poller.poll(idle_s * 1000):
                 what = "nothing was written to it" if not size else "it stopped sending"
                 raise InputError(
-                    f"{where} is {_file_type(os.fstat(fd).st_mode)} and {what} for {PIPE_IDLE_S:g} s; "
-                    "start the program that writes to it, or pass a regular file."
+                    f"{where} is {_file_type(os.fstat(fd).st_mode)} and {what} for {idle_s:g} s; "
+                    "start the program that writes to it first, raise --timeout, or pass a regular file."
                 )
             try:
                 chunk = os.read(fd, min(1 << 16, MAX_BYTES + 1 - size))
