@@ -1,9 +1,15 @@
 """Escaping, tables and page chrome shared by :mod:`summarizer.render` and :mod:`summarizer.digest`.
 
+Plain text: :func:`printable` drops terminal escape sequences and control
+characters from article-derived text, for the terminal, ``.txt`` and Markdown
+(:func:`printable_copy` does it to every string of a summary).
+
 Markdown: :func:`md` escapes inline text; :func:`md_table` builds a pipe table
 from cells that are already Markdown and escapes every ``|`` in them (GFM
 splits rows on pipes before it parses links or code spans, so a pipe in a
-link's URL or in a code span needs the escape too).
+link's URL or in a code span needs the escape too). :func:`md_link` links only
+``http(s)`` URLs, percent-encoding anything that could end the destination;
+:func:`md_code` is a one-line code span.
 
 HTML: :func:`esc` escapes text and attributes; :func:`html_table`,
 :func:`base_css` and :func:`html_page` take the CSS class prefix of their
@@ -16,6 +22,10 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Collection, Iterable, Sequence
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from pydantic import BaseModel
 
 from summarizer.schema import Attack, Territory
 
@@ -24,6 +34,47 @@ DASH = "—"  # shown for unknown values; a null number is never shown as 0
 
 # ---------------------------------------------------------------------------
 # Plain text
+
+_TERMINAL_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves, clear screen
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # the same, 8-bit
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC (title, clipboard, links), DCS, SOS, PM, APC
+    r"|\x1b[ -/]*[0-~]"  # any other escape
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` without terminal escape sequences or control characters (newlines and tabs stay).
+
+    >>> printable("Kyiv\\x1b[2J\\x1b]52;c;ZXZpbA==\\x07 shelled\\x07\\r")
+    'Kyiv shelled'
+    """
+    return _CONTROLS.sub("", _TERMINAL_ESCAPES.sub("", text))
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _printable_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, BaseModel):
+        return printable_copy(value)
+    if isinstance(value, list):
+        return [_printable_value(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_printable_value(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _printable_value(v) for k, v in value.items()}
+    return value
+
+
+def printable_copy(model: _M) -> _M:
+    """A copy of a pydantic ``model`` with :func:`printable` applied to every string in it."""
+    fields = type(model).model_fields
+    return model.model_copy(update={name: _printable_value(getattr(model, name)) for name in fields})
+
 
 
 def words(value: str) -> str:
@@ -50,11 +101,43 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#])")
 
 
 def md(text: str) -> str:
-    """Escape model or article text for inline Markdown: one line, no raw HTML, no accidental emphasis.
+    """Escape model or article text for inline Markdown: one line, no raw HTML, no accidental emphasis,
+    no terminal escapes.
 
     Pipes are left alone here; :func:`md_table` escapes them in table cells.
     """
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(printable(str(text)).split()))
+
+
+#: Characters kept as they are in a linked URL; everything else (space, ``<>()[]"'`\\|``,
+#: controls, non-ASCII) is percent-encoded, so nothing can end the link destination.
+_URL_SAFE = "-._~:/?#@!$&*+,;=%"
+_HTTP = re.compile(r"https?://[^/?#\s]", re.IGNORECASE)
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` percent-encoded for a Markdown link destination, or None unless it is http(s).
+
+    >>> safe_url("https://example.org/a b)<img src=x>")
+    'https://example.org/a%20b%29%3Cimg%20src=x%3E'
+    >>> safe_url("javascript:alert(1)") is None
+    True
+    """
+    if not url or not _HTTP.match(url):
+        return None
+    return quote(url, safe=_URL_SAFE)
+
+
+def md_link(label: str, url: str | None) -> str:
+    """``[label](url)`` when ``url`` is http(s) (``label`` is Markdown already), else just ``label``."""
+    href = safe_url(url)
+    return f"[{label}]({href})" if href else label
+
+
+def md_code(text: str) -> str:
+    """``text`` as a one-line inline code span (backticks and control characters dropped)."""
+    body = " ".join(printable(str(text)).replace("`", "").split())
+    return f"`{body}`" if body else DASH
 
 
 def md_table(headers: Sequence[str], rows: Iterable[Sequence[str]], right: Collection[int] = ()) -> list[str]:

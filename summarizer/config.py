@@ -29,7 +29,7 @@ from typing import Any, Literal
 from urllib.parse import urlparse
 
 from summarizer.errors import UsageError
-from summarizer.redact import display_url, mask, remember
+from summarizer.redact import display_url, mask, remember, remember_url
 
 Mode = Literal["tools", "json", "json_schema", "md_json"]
 MODES: tuple[str, ...] = ("tools", "json", "json_schema", "md_json")
@@ -112,6 +112,7 @@ class Config:
         config = cls(**_coerce(values), sources=sources)
         config.validate()
         remember(config.api_key)  # masked in every message from now on
+        remember_url(config.base_url)  # and a password in the URL, also base64-encoded
         return config
 
     def validate(self) -> None:

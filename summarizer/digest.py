@@ -49,8 +49,11 @@ from summarizer._markup import (
     html_page,
     html_table,
     md,
+    md_code,
+    md_link,
     md_table,
     muted,
+    safe_url,
     where,
     words,
 )
@@ -519,14 +522,11 @@ def _title(d: Digest) -> tuple[str, str]:
 # Markdown
 
 
-def _md_url(url: str) -> str:
-    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
-
-
 def _md_source(s: Source) -> str:
-    if s.url:
-        return f"[{md(s.label)}]({_md_url(s.url)})"
-    return f"{md(s.label)} (`{s.id.replace('`', '')}`)" if s.title else f"`{s.id.replace('`', '')}`"
+    """A link to the article when its URL is http(s); else its label and id (never a link)."""
+    if safe_url(s.url):
+        return md_link(md(s.label), s.url)
+    return f"{md(s.label)} ({md_code(s.id)})" if s.title else md_code(s.id)
 
 
 def _more(sources: Sequence[Source]) -> str:
@@ -612,12 +612,12 @@ def to_markdown(summaries: Iterable[Summary] | Digest, *, failures: Iterable[Any
     out += ["", "## Sources", ""]
     for s in d.sources:
         published = f" — {md(s.published)}" if s.published else ""
-        link = f" — <{s.url}>" if s.url else ""
-        out.append(f"{s.n}. {md(s.title or s.id)} (`{s.id.replace('`', '')}`){published}{link}")
+        link = f" — {md_link(md(s.url), s.url)}" if s.url else ""
+        out.append(f"{s.n}. {md(s.title or s.id)} ({md_code(s.id)}){published}{link}")
     if d.failures:
         out += ["", f"## Failed inputs ({len(d.failures)})", ""]
         for fid, url, error in d.failures[:_SHOWN_FAILURES]:
-            link = f"[{md(fid)}]({_md_url(url)})" if url else f"`{fid.replace('`', '')}`"
+            link = md_link(md(fid), url) if url else md_code(fid)
             out.append(f"- {link}: {md(clip(error, 200))}")
         if len(d.failures) > _SHOWN_FAILURES:
             out.append(f"- … and {len(d.failures) - _SHOWN_FAILURES} more (see the JSONL output)")

@@ -2,7 +2,9 @@
 
     SummarizerError                 base class; ``exit_code`` is what the CLI exits with
     ├── UsageError                  bad configuration or options (exit 2)
-    │   └── NoEndpointError         no API key and no base URL configured
+    │   ├── NoEndpointError         no API key and no base URL configured
+    │   └── StoreError              the store can't be used: read-only, damaged, another program's, disk full
+    │       └── StoreFullError      a write failed for lack of space (finished answers are kept in memory)
     ├── InputError                  the article can't be read or is not an article (exit 2)
     │   └── ManyArticlesError       one article expected, but the input is a feed, JSONL, URL list or folder
     ├── OutputError                 an output file (-o, OUT.jsonl, the digest) can't be written; the old one is kept (exit 2)
@@ -56,6 +58,25 @@ class NoEndpointError(UsageError):
             "No LLM endpoint configured: set OPENAI_API_KEY, or pass "
             "--base-url http://localhost:11434/v1 for Ollama.",
         )
+
+
+class StoreError(UsageError):
+    """Raised when the SQLite store can't be opened or written: a read-only file or folder, a damaged
+    file, another program's database, or a full disk. The file is left as it was."""
+
+
+class StoreFullError(StoreError):
+    """Raised when a write to the store failed for lack of space.
+
+    ``unsaved`` counts the finished summaries the store holds in memory because they could
+    not be written; :meth:`summarizer.store.Store.flush` retries them.
+    """
+
+    detail = ""  # SQLite's own words
+
+    def __init__(self, message: str, *, hint: str | None = None, unsaved: int = 0) -> None:
+        self.unsaved = unsaved
+        super().__init__(message, hint=hint)
 
 
 class InputError(SummarizerError):

@@ -4,7 +4,11 @@ Pure functions, no I/O. The LLM copies passages as plain strings; this module
 finds them in the article (tolerating whitespace, curly versus straight quotes,
 dashes, ellipses and case), returns offsets such that
 ``article[start:end] == span.text``, and checks that casualty numbers appear in
-their evidence, as digits ("1,000") or words ("nine", "a dozen").
+their evidence, as digits ("1,000") or words ("nine", "a dozen"), in a clause
+about people killed or injured (never a year, an age, a percentage, money, a
+temperature or a count of things). A quote's speaker must be named in the
+quote's sentence or beside it; names in the headline and summary must be named
+in the article (:mod:`summarizer.names`).
 
 Used in two places:
 
@@ -24,7 +28,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from summarizer import names
 from summarizer._markup import clip
+from summarizer.language import english_share
 from summarizer.schema import (
     SECTIONS,
     Article,
@@ -33,6 +39,7 @@ from summarizer.schema import (
     Dropped,
     Meta,
     Quote,
+    Relevance,
     Sanction,
     Section,
     Span,
@@ -282,15 +289,73 @@ def _numbers_in_normalized(lowered: str) -> list[NumberMention]:
     return mentions
 
 
-def check_count(value: int | None, evidence: str) -> str | None:
-    """None if ``value`` is null or stated exactly in ``evidence``; else the problem."""
+_CASUALTY_WORDS: dict[str | None, str] = {
+    "killed": r"kill\w*|dead|deaths?|died|dies|dying|fatalit\w*|lives|bodies|death toll|toll|slain|perished|"
+              r"lost their lives|murdered|executed",
+    "injured": r"injur\w*|wound\w*|hurt|hospitali[sz]ed|casualt\w*",
+}
+_CASUALTY_WORDS[None] = "|".join(w for w in _CASUALTY_WORDS.values())
+_CASUALTY = {role: re.compile(rf"\b(?:{words})\b") for role, words in _CASUALTY_WORDS.items()}
+# Where one clause ends: sentence punctuation, the evidence separator, and coordination.
+_CLAUSE_END = re.compile(r"[.;:!?\u2016()]|\s(?:and|but|while|whereas|as well as)\s|,\s(?:and|but)\s")
+# What right after a number makes it something other than a count of people.
+_NOT_PEOPLE_AFTER = re.compile(
+    r"\s?(?:%|percent\b|per cent\b|degrees?\b|\u00b0|grad\b|celsius\b|fahrenheit\b|"
+    r"(?:thousand |million |billion )?(?:dollars|euros?|pounds|rubles?|roubles|hryvnias?|yuan|usd|eur)\b|"
+    r"(?:km|kilomet\w+|miles?|met(?:re|er)s?|tonnes?|tons?|kg|kilograms?|hectares?|square)\b|"
+    r"(?:drones?|missiles?|rockets?|shells?|bombs?|tanks?|vehicles?|buildings?|homes?|houses?|"
+    r"apartments?|cars?|trucks?|ships?|vessels?|aircraft|planes?|sorties|strikes?|attacks?|times|"
+    r"cases|doses|votes|seats|points|goals|items?|copies|units)\b)"
+)
+_NOT_PEOPLE_BEFORE = re.compile(r"(?:[$\u20ac\u00a3\u20bd\u20b4]|\b(?:usd|eur|us\$|aged|age|of age)\s?)$")
+_PEOPLE_AFTER = re.compile(
+    r"\s(?:people|persons|civilians|soldiers|troops|children|residents|others|men|women|servicemen|"
+    r"fighters|militants|members|workers|patients|passengers|employees|police|officers|were|have|had)\b"
+)
+
+
+def _is_year(lowered: str, m: NumberMention) -> bool:
+    token = lowered[m.start:m.end]
+    return (
+        token.isdigit() and len(token) == 4 and 1800 <= m.value <= 2100
+        and not _PEOPLE_AFTER.match(lowered, m.end)
+    )
+
+
+def _clause(lowered: str, start: int, end: int) -> str:
+    begin = max((c.end() for c in _CLAUSE_END.finditer(lowered, 0, start)), default=0)
+    stop = _CLAUSE_END.search(lowered, end)
+    return lowered[begin:stop.start() if stop else len(lowered)]
+
+
+def is_casualty_count(lowered: str, m: NumberMention, role: str | None = None, *, english: bool = True) -> bool:
+    """Whether mention ``m`` of normalised ``lowered`` counts people killed (``role``
+    "killed"), injured ("injured") or either (None): the number is not a year, a
+    percentage, money, a temperature, a measure or a count of things, and (in English
+    text, whose casualty words we know) the same clause says it counts casualties."""
+    if _is_year(lowered, m) or _NOT_PEOPLE_AFTER.match(lowered, m.end):
+        return False
+    if _NOT_PEOPLE_BEFORE.search(lowered, 0, m.start):
+        return False
+    return not english or bool(_CASUALTY[role].search(_clause(lowered, m.start, m.end)))
+
+
+def check_count(value: int | None, evidence: str, role: str | None = None) -> str | None:
+    """None if ``value`` is null or stated exactly in ``evidence`` as a count of people
+    killed (``role`` "killed"), injured ("injured") or either (None); else the problem."""
     if value is None:
         return None
-    if value == 0 and _NONE_PHRASES.search(normalize(evidence).text):
+    lowered = normalize(evidence).text
+    if value == 0 and _NONE_PHRASES.search(lowered):
         return None
-    mentions = [m for m in numbers_in(evidence) if m.value == value]
-    if any(not m.vague for m in mentions):
+    mentions = [m for m in _numbers_in_normalized(lowered) if m.value == value]
+    exact = [m for m in mentions if not m.vague]
+    english = english_share(lowered) >= ENGLISH_SHARE
+    if any(is_casualty_count(lowered, m, role, english=english) for m in exact):
         return None
+    if exact:
+        what = {"killed": "people killed", "injured": "people injured"}.get(role or "", "casualties")
+        return f"{value} in its evidence is not a count of {what} (a year, an age, money, a measure or things?); use null"
     if mentions:
         return f"{value} is only a vague count in its evidence; use null"
     return f"{value} does not appear in its evidence; use null unless the evidence states it"
@@ -362,19 +427,64 @@ def ground_item(section: Section, index: int, item: Any, article: str) -> tuple[
             quoted = find_span(article, q.text.strip(_QUOTE_MARKS))
             if quoted is None:
                 problems.append(f'{where}.quotes[{k}] "{_short(q.text)}" ({q.speaker}) is not in the article; quote verbatim or omit it')
-            else:
-                quotes.append(Quote(speaker=q.speaker, **quoted.model_dump()))
+                continue
+            speaker, problem = check_speaker(article, quoted, q.speaker)
+            if problem:
+                problems.append(f"{where}.quotes[{k}] {problem}")
+            quotes.append(Quote(speaker=speaker, **quoted.model_dump()))
         data["quotes"] = quotes
     if section == "attacks":
         evidence_text = " \u2016 ".join(s.text for s in spans) if spans else " ".join(item.evidence)
         for name in ("killed", "injured"):
-            problem = check_count(getattr(item, name), evidence_text)
+            problem = check_count(getattr(item, name), evidence_text, name)
             if problem:
                 problems.append(f"{where}.{name} = {getattr(item, name)}: {problem}")
                 data[name] = None
     if not spans:
         return None, problems
     return _FINAL[section](**data, evidence=spans), problems
+
+
+_SENTENCE_BREAK = re.compile(r"[.!?]+[\"'\u201d\u2019)]*\s+(?=[\"'\u201c\u2018(]?[A-Z0-9])|\n+")
+
+
+@lru_cache(maxsize=64)
+def _sentence_starts(article: str) -> tuple[int, ...]:
+    return (0, *(m.end() for m in _SENTENCE_BREAK.finditer(article)))
+
+
+_PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
+
+
+def attribution_window(article: str, start: int, end: int) -> str:
+    """The text where a quote at ``start:end`` can be attributed: its sentence(s) and the
+    sentences just before and after; when that attribution is a pronoun ("he wrote"), back
+    to the start of the paragraph, where the person it stands for is named."""
+    starts = _sentence_starts(article)
+    first = bisect.bisect_right(starts, start) - 1
+    last = bisect.bisect_right(starts, max(start, end - 1)) - 1
+    lo = starts[max(0, first - 1)]
+    hi = starts[last + 2] if last + 2 < len(starts) else len(article)
+    own = article[starts[first]:hi]
+    if _PRONOUN.search(own.replace(article[start:end], " ")):
+        lo = min(lo, article.rfind("\n", 0, start) + 1)
+    return article[lo:hi]
+
+
+def check_speaker(article: str, quote: Span, speaker: str | None) -> tuple[str | None, str | None]:
+    """(speaker to keep, problem): the speaker is kept when it is named in the quote's
+    sentence or the sentences beside it (its attribution), else it becomes null."""
+    if speaker is None or not speaker.strip():
+        return None, None
+    if not names.speaker_tokens(speaker) and not _reads_english(article):
+        return speaker, None  # a description ("a local official") translated into English: can't be checked
+    window = attribution_window(article, quote.start, quote.end)
+    if speaker.rstrip().endswith(("'s", "\u2019s")) or not names.named_in(speaker, window):
+        return None, (
+            f'speaker "{_short(speaker)}" is not named in the quote\'s sentence or its attribution; '
+            "give the speaker the article names for this quote, or null"
+        )
+    return speaker, None
 
 
 _QUOTED = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{3,}?)[\"\u201d]")
@@ -385,10 +495,26 @@ def _stated_numbers(article: str) -> frozenset[int]:
     return frozenset(m.value for m in _numbers_in_normalized(_index(article).text) if not m.vague)
 
 
+#: Below this share of English function words, the article is not read as English, and the
+#: names in an (English) headline are not looked up in it: they may be translated.
+ENGLISH_SHARE = 0.2
+
+
+@lru_cache(maxsize=64)
+def _reads_english(article: str) -> bool:
+    return english_share(article) >= ENGLISH_SHARE
+
+
 def check_text(field_name: str, text: str, article: str) -> list[str]:
-    """Problems with free text (headline, summary): exact figures the article does not
-    state, and quotations that are not in the article."""
+    """Problems with free text (headline, summary): names (people, places, organisations),
+    exact figures and quotations that the article does not contain."""
     problems: list[str] = []
+    if _reads_english(article):
+        for name in names.unnamed(_QUOTED.sub(" ", text), article):  # quotations are checked below
+            problems.append(
+                f'{field_name}: "{_short(name)}" is not named in the article; name only people, places '
+                "and organisations the article names"
+            )
     stated = _stated_numbers(article)
     for m in numbers_in(text):
         if not m.vague and m.value not in stated:
@@ -400,12 +526,18 @@ def check_text(field_name: str, text: str, article: str) -> list[str]:
 
 
 def ground(draft: SummaryDraft, article: str) -> Grounded:
-    """Convert a draft into final items; what can't be grounded is listed in ``dropped``."""
+    """Convert a draft into final items; what can't be grounded is listed in ``dropped``.
+
+    A draft that says the article is not about armed conflict keeps no items: they are
+    neither grounded nor emitted."""
     result = Grounded()
     for name in ("headline", "summary"):
         problems = check_text(name, getattr(draft, name), article)
         if problems:
             result.dropped.append(Dropped(section=name, item={"text": getattr(draft, name)}, reasons=problems))
+    if not draft.relevance.relevant:
+        result.sections = {section: [] for section in SECTIONS}
+        return result
     for section in SECTIONS:
         kept = []
         for index, item in enumerate(getattr(draft, section)):
@@ -432,9 +564,10 @@ def check_draft(draft: SummaryDraft) -> None:
     if problems:
         raise ValueError(
             "Some content is not grounded in the article. Every evidence passage and quote must be "
-            "copied verbatim from the article, killed/injured must be exact numbers stated in the "
-            "evidence (null otherwise), and the headline and summary may only use figures and "
-            "quotations the article contains. Fix or remove these:\n- " + "\n- ".join(problems)
+            "copied verbatim from the article, killed/injured must be exact numbers of people stated in the "
+            "evidence (null otherwise), a quote's speaker must be named beside the quote (null otherwise), "
+            "and the headline and summary may only use names, figures and quotations the article contains. "
+            "Fix or remove these:\n- " + "\n- ".join(problems)
         )
 
 
@@ -463,13 +596,25 @@ def build_summary(
     grounded = grounded or ground(draft, article.text)
     ungrounded = {d.section for d in grounded.dropped}
     own_headline, own_summary = lead(article)
+    relevance = Relevance.model_validate(draft.relevance.model_dump())
+    notes = list(meta.pop("notes", []))
+    if not relevance.relevant:
+        notes.append(off_topic_note(relevance))
     return Summary(
         headline=own_headline if "headline" in ungrounded else draft.headline,
         summary=own_summary if "summary" in ungrounded else draft.summary,
         **grounded.sections,
         article=article,
-        meta=Meta(**{**meta, "content_hash": article.content_hash, "dropped": grounded.dropped}),
+        meta=Meta(**{
+            **meta, "content_hash": article.content_hash, "dropped": grounded.dropped,
+            "relevance": relevance, "notes": notes,
+        }),
     )
+
+
+def off_topic_note(relevance: Relevance) -> str:
+    """The one-line note of an off-topic summary."""
+    return "Not about armed conflict: " + " ".join(relevance.reason.split())
 
 
 def verify_summary(summary: Summary) -> list[str]:
@@ -482,10 +627,55 @@ def verify_summary(summary: Summary) -> list[str]:
         for span in spans:
             if text[span.start:span.end] != span.text:
                 problems.append(f"{section}: span {span.start}:{span.end} does not slice back to {span.text!r}")
+        for quote in getattr(item, "quotes", []):
+            _, problem = check_speaker(text, quote, quote.speaker)
+            if problem:
+                problems.append(f"{section}: quote {quote.text[:40]!r}: {problem}")
         if isinstance(item, Attack):
             evidence = " \u2016 ".join(s.text for s in item.evidence)
             for name in ("killed", "injured"):
-                problem = check_count(getattr(item, name), evidence)
+                problem = check_count(getattr(item, name), evidence, name)
                 if problem:
                     problems.append(f"{section}: {name} {problem}")
     return problems
+
+
+def enforce(summary: Summary) -> Summary:
+    """Apply the grounding rules to a final Summary made without a draft (the extractive
+    backend): a count that is not stated as a count of people killed or injured becomes
+    null, and a speaker not named beside the quote becomes null. What changed is listed in
+    ``meta.dropped`` (``kept`` true). A summary that already follows the rules is returned as is."""
+    text = summary.article.text
+    dropped: list[Dropped] = []
+    updates: dict[str, list[Any]] = {}
+    for section in SECTIONS:
+        items = []
+        for index, item in enumerate(getattr(summary, section)):
+            fixed: dict[str, Any] = {}
+            reasons: list[str] = []
+            if isinstance(item, Attack):
+                evidence = " \u2016 ".join(s.text for s in item.evidence)
+                for name in ("killed", "injured"):
+                    problem = check_count(getattr(item, name), evidence, name)
+                    if problem:
+                        reasons.append(f"{section}[{index}].{name} = {getattr(item, name)}: {problem}")
+                        fixed[name] = None
+            if isinstance(item, Diplomacy) and item.quotes:
+                quotes = []
+                for k, quote in enumerate(item.quotes):
+                    speaker, problem = check_speaker(text, quote, quote.speaker)
+                    if problem:
+                        reasons.append(f"{section}[{index}].quotes[{k}] {problem}")
+                        quote = quote.model_copy(update={"speaker": speaker})
+                    quotes.append(quote)
+                if reasons:
+                    fixed["quotes"] = quotes
+            if reasons:
+                dropped.append(Dropped(section=section, item=item.model_dump(mode="json"), reasons=reasons, kept=True))
+                item = item.model_copy(update=fixed)
+            items.append(item)
+        updates[section] = items
+    if not dropped:
+        return summary
+    meta = summary.meta.model_copy(update={"dropped": [*summary.meta.dropped, *dropped]})
+    return summary.model_copy(update={**updates, "meta": meta})

@@ -12,6 +12,7 @@ import concurrent.futures
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+from summarizer import gates
 from summarizer.backends import Backend
 from summarizer.config import Config
 from summarizer.errors import InputError, NoEndpointError
@@ -82,8 +83,17 @@ class Summarizer:
         return ExtractiveBackend()
 
     async def asummarize(self, article: Article | str) -> Summary:
-        """Summarize one article (or plain text) asynchronously."""
-        return await self.backend.asummarize(as_article(article))
+        """Summarize one article (or plain text) asynchronously.
+
+        Around the backend: the article's language is recorded, a backend that can't read
+        the article (its language, or off-topic for the extractive gate) is not run, and the
+        grounding rules are enforced on the result (:mod:`summarizer.gates`)."""
+        backend = self.backend
+        source = gates.with_language(as_article(article))
+        early = gates.before(backend, source)
+        if early is not None:
+            return early
+        return gates.after(backend, source, await backend.asummarize(source))
 
     def summarize(self, article: Article | str) -> Summary:
         """Summarize one article (or plain text); safe to call inside a running event loop."""

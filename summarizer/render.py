@@ -34,6 +34,7 @@ from summarizer._markup import (
     md,
     md_table,
     muted,
+    printable_copy,
     where,
     words,
 )
@@ -255,7 +256,7 @@ def _md_diplomacy(items: list[Diplomacy]) -> list[str]:
             head += f" ({md(d.when)})"
         lines.append(f"{head}: {md(d.what)}")
         for q in d.quotes:
-            lines.append(f"  - “{md(q.text)}” — {md(q.speaker)}")
+            lines.append(f"  - “{md(q.text)}” — {md(speaker(q))}")
     return lines
 
 
@@ -300,6 +301,19 @@ _MD_SECTIONS: dict[Section, Callable[[Any], list[str]]] = {
 
 #: Shown when every section is empty, so an empty result is not mistaken for a rendering fault.
 NOTHING_FOUND = "No diplomacy, attacks, territorial changes or sanctions were found in this article."
+#: Shown for a quote whose speaker the article does not name beside it.
+UNATTRIBUTED = "unattributed"
+
+
+def speaker(q: Quote) -> str:
+    """Who said a quote, or "unattributed"."""
+    return q.speaker or UNATTRIBUTED
+
+
+def empty_message(summary: Summary) -> str:
+    """Why every section is empty: the summary's notes (off-topic, language not read), one a
+    line, or :data:`NOTHING_FOUND`."""
+    return "\n".join(summary.meta.notes) or NOTHING_FOUND
 
 
 def to_markdown(summary: Summary) -> str:
@@ -313,7 +327,7 @@ def to_markdown(summary: Summary) -> str:
         lines += _MD_SECTIONS[section](items)
         lines.append("")
     if not summary.items():
-        lines += [f"*{NOTHING_FOUND}*", ""]
+        lines += [f"*{md(line)}*" for line in empty_message(summary).splitlines()] + [""]
     if summary.meta.dropped:
         lines += [f"## {_dropped_heading(summary.meta.dropped)}", ""]
         for d in summary.meta.dropped:
@@ -440,7 +454,7 @@ _RICH_LINES: dict[Section, Callable[[Any], Text]] = {
 
 def _quote_line(q: Quote) -> Text:
     t = Text("“" + " ".join(q.text.split()) + "”", style="italic")
-    t.append(" — " + q.speaker)
+    t.append(" — " + speaker(q))
     return t
 
 
@@ -464,12 +478,13 @@ def _fitting_table(section: Section, items: Sequence[Any], console: Console) -> 
 
 def to_terminal(summary: Summary, console: Console) -> None:
     """Print a readable rendering of ``summary`` on ``console`` (tables become lists when narrow)."""
+    summary = printable_copy(summary)  # no terminal escapes from the article or the model
     narrow = console.width < _NARROW
     console.print(Text(summary.headline, style="bold"))
     console.print(Text(summary.summary))
     if not summary.items():
         console.print()
-        console.print(Text(NOTHING_FOUND, style="dim italic"))
+        console.print(Text(empty_message(summary), style="dim italic"))
 
     for section in SECTIONS:
         items = getattr(summary, section)
@@ -532,7 +547,7 @@ def _collect_marks(summary: Summary) -> tuple[list[_Mark], int]:
         for i, item in enumerate(getattr(summary, section), 1):
             label = describe_item(section, item, i)
             spans: list[tuple[Span, str]] = [(s, label) for s in item.evidence]
-            spans += [(q, f"{label} (quote: {q.speaker})") for q in getattr(item, "quotes", [])]
+            spans += [(q, f"{label} (quote: {speaker(q)})") for q in getattr(item, "quotes", [])]
             for s, lab in spans:
                 if not (0 <= s.start < s.end <= len(text)) or text[s.start : s.end] != s.text:
                     skipped += 1
@@ -623,7 +638,7 @@ def _html_num(value: int | None) -> str:
 
 def _html_quotes(d: Diplomacy) -> str:
     quotes = "".join(
-        f'<q class="{_P}-quote">{esc(q.text)}</q> {muted(_P, "— " + q.speaker)}<br>' for q in d.quotes
+        f'<q class="{_P}-quote">{esc(q.text)}</q> {muted(_P, "— " + speaker(q))}<br>' for q in d.quotes
     )
     return quotes or muted(_P)
 
@@ -731,6 +746,8 @@ def to_html_fragment(summary: Summary, *, evidence_view: bool = True) -> str:
         items = getattr(summary, section)
         if items:
             out.append(_html_section(section, items))
+    if not summary.items() and summary.meta.notes:
+        out.append("".join(f'<p class="{_P}-summary"><i>{esc(n)}</i></p>' for n in summary.meta.notes))
     if summary.meta.dropped:
         lis = "".join(
             f"<li><b>{esc(d.section)}</b>: {esc(_describe_dropped(d))} — {esc(_verdict(d))}:"

@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 
 class _Model(BaseModel):
@@ -47,6 +47,10 @@ class Article(_Model):
     url: str | None = Field(default=None, description="Where the article was published, when known.")
     published: str | None = Field(default=None, description="Publication date as given by the source.")
     source: str | None = Field(default=None, description="Where it was read from (path, URL, feed).")
+    language: str | None = Field(
+        default=None,
+        description="ISO 639-1 code of the article's language ('en', 'de', 'zh'), detected when summarized; null if unknown.",
+    )
 
     @computed_field(description="sha256 of the whitespace-normalised text.")  # type: ignore[prop-decorator]
     @property
@@ -127,7 +131,10 @@ class Span(_Model):
 class QuoteDraft(_Model):
     """Something a named person or body said, copied verbatim from the article."""
 
-    speaker: str = Field(description="Who said it, as named in the article (e.g. 'Dmitry Peskov').")
+    speaker: str | None = Field(
+        description="Who said it, as named in the sentence of the quote or in the attribution the article gives "
+        "for it (e.g. 'Dmitry Peskov'); null if the article does not say who said it."
+    )
     text: str = Field(
         description="The quoted words exactly as printed in the article, without the surrounding quotation marks."
     )
@@ -136,7 +143,10 @@ class QuoteDraft(_Model):
 class Quote(Span):
     """A grounded quote: a verbatim span of the article plus its speaker."""
 
-    speaker: str = Field(description="Who said it, as named in the article.")
+    speaker: str | None = Field(
+        default=None,
+        description="Who said it, as named in the quote's sentence or its attribution; null if the article does not say.",
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -271,18 +281,44 @@ ITEM_MODELS: dict[Section, type[_Model]] = {
 # The whole summary
 
 
+_HEADLINE = "One sentence headline of the article's main news."
+_SUMMARY = "A neutral summary of the article in 2 to 4 sentences."
+_GROUNDED_TEXT = (
+    " Name only people, places and organisations the article names, and use only its figures and quotations."
+)
+
+
 class _SummaryText(_Model):
-    headline: str = Field(description="One sentence headline of the article's main news.")
-    summary: str = Field(description="A neutral summary of the article in 2 to 4 sentences.")
+    headline: str = Field(description=_HEADLINE)
+    summary: str = Field(description=_SUMMARY)
 
 
-class SummaryDraft(_SummaryText):
+class Relevance(_Model):
+    """Whether the article reports on armed conflict, its diplomacy or sanctions."""
+
+    relevant: bool = Field(
+        description="True if the article reports on armed conflict (attacks, fighting, territory), its diplomacy "
+        "(talks, ceasefires, prisoner exchanges) or sanctions; false for anything else (crime, health, sport, "
+        "business, science, software, recipes), even when it uses words like 'shell', 'attack' or 'killed'."
+    )
+    reason: str = Field(description="One sentence saying why.")
+
+
+class SummaryDraft(_Model):
     """Structured summary of a news article about armed conflict.
 
-    Fill each section only with what the article states. Every item needs
-    evidence copied verbatim from the article. Leave a section empty when the
-    article has nothing for it.
+    First say whether the article is about armed conflict at all (relevance);
+    if it is not, leave every section empty. Fill each section only with what
+    the article states. Every item needs evidence copied verbatim from the
+    article. Leave a section empty when the article has nothing for it.
     """
+
+    relevance: Relevance = Field(
+        description="Answer this first: does the article report on armed conflict, its diplomacy or sanctions? "
+        "If not, leave every section empty."
+    )
+    headline: str = Field(description=_HEADLINE + _GROUNDED_TEXT)
+    summary: str = Field(description=_SUMMARY + _GROUNDED_TEXT)
 
     diplomacy: list[DiplomacyDraft] = Field(default_factory=list, description="Talks, calls, meetings, proposals, agreements, prisoner exchanges, statements.")
     attacks: list[AttackDraft] = Field(default_factory=list, description="Strikes, shelling, drone and missile attacks, clashes.")
@@ -349,6 +385,14 @@ class Meta(_Model):
     schema_version: str = Field(default=SCHEMA_VERSION, description="Version of this output schema.")
     content_hash: str = Field(description="sha256 of the article text (whitespace-normalised).")
     dropped: list[Dropped] = Field(default_factory=list, description="Items removed because they could not be grounded.")
+    relevance: Relevance | None = Field(
+        default=None,
+        description="Whether the article is about armed conflict, and why; null when it was not assessed.",
+    )
+    notes: list[str] = Field(
+        default_factory=list,
+        description="One-line notes on how the article was read (off-topic, language not supported).",
+    )
 
 
 class Summary(_SummaryText):
@@ -364,6 +408,11 @@ class Summary(_SummaryText):
     def items(self) -> list[tuple[Section, _Model]]:
         """Every item with its section name, in section order."""
         return [(name, item) for name in SECTIONS for item in getattr(self, name)]
+
+    @property
+    def off_topic(self) -> bool:
+        """True when the article was judged not to be about armed conflict."""
+        return self.meta.relevance is not None and not self.meta.relevance.relevant
 
     # -- Notebooks and tables: thin wrappers, imported lazily (render needs rich, DataFrames pandas).
 

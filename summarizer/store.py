@@ -18,6 +18,15 @@ Life of an item::
   write everything in one transaction: a crash (even ``kill -9``) leaves at
   worst an expired lease, never a half-written result.
 
+Before anything is written, an existing file is checked read-only: it must be
+writable, in a writable folder, intact (``PRAGMA quick_check``) and a
+summarizer store (or empty). Otherwise :class:`~summarizer.errors.StoreError`
+says what is wrong and the file is left byte for byte as it was. A write that
+fails for lack of space raises :class:`~summarizer.errors.StoreFullError`; a
+finished summary that could not be written is kept in memory and written again
+by the next write or :meth:`Store.flush`, so an answer already paid for is not
+lost while the process lives.
+
 The database runs in WAL mode. Every method is a short synchronous call;
 asyncio callers may wrap them in :func:`asyncio.to_thread`. A :class:`Store`
 may be shared between threads. Each process should open its own (after a
@@ -40,8 +49,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote
 
-from summarizer.errors import UsageError
+from summarizer.errors import StoreError, StoreFullError, UsageError
 from summarizer.redact import scrub
 from summarizer.schema import Article, Summary, Usage
 
@@ -226,6 +236,127 @@ def _record(row: sqlite3.Row | tuple[Any, ...]) -> ItemRecord:
 # The store
 
 
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _store_error(path: Path, exc: sqlite3.Error, *, unsaved: int = 0) -> StoreError:
+    """The one-line error for an SQLite failure on the store at ``path``."""
+    text = str(exc)
+    lowered = text.lower()
+    if "full" in lowered:
+        return _full(path, text, unsaved)
+    if "readonly" in lowered or "read-only" in lowered:
+        return _read_only(path)
+    if "unable to open" in lowered or "disk i/o" in lowered:
+        return _folder_not_writable(path)
+    if "malformed" in lowered or "not a database" in lowered or "corrupt" in lowered:
+        return _damaged(path, text)
+    return StoreError(f"The store {path} could not be used: {text}.", hint="Check the file, or pass another --store path.")
+
+
+def _full(path: Path, detail: str, unsaved: int) -> StoreFullError:
+    kept = f" {unsaved} finished summar{'y is' if unsaved == 1 else 'ies are'} kept in memory." if unsaved else ""
+    error = StoreFullError(
+        f"The disk holding the store {path} is full ({detail}).{kept}",
+        hint="Free some space, then run the same command again: what is stored is kept.",
+        unsaved=unsaved,
+    )
+    error.detail = detail
+    return error
+
+
+def _read_only(path: Path) -> StoreError:
+    return StoreError(
+        f"The store {path} is read-only.",
+        hint=f"Make it writable (chmod u+w {path}), or pass another --store path.",
+    )
+
+
+def _folder_not_writable(path: Path) -> StoreError:
+    folder = path.parent if str(path.parent) else Path(".")
+    return StoreError(
+        f"Can't write in {folder}, the folder of the store {path} (SQLite keeps its journal files beside it).",
+        hint="Make the folder writable, or pass a --store path in a writable folder.",
+    )
+
+
+def _damaged(path: Path, detail: str) -> StoreError:
+    return StoreError(
+        f"The store {path} is damaged ({detail}); summarizer does not write into a damaged store.",
+        hint="Restore it from a backup or move it away, then run again (finished work is summarized again).",
+    )
+
+
+def _preflight(path: Path) -> None:
+    """Check an existing store without changing it: raise :class:`StoreError` if it can't be used."""
+    if str(path) == ":memory:" or str(path).startswith("file:"):
+        return
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.exists():
+        if not path.is_file():
+            raise StoreError(f"The store {path} is not a file.", hint="Pass the path of a file as --store.")
+        try:
+            with path.open("rb") as f:
+                header = f.read(len(_SQLITE_HEADER))
+        except OSError as e:
+            raise StoreError(f"Can't read the store {path}: {e.strerror}.", hint="Check its permissions.") from e
+        if header and header != _SQLITE_HEADER:
+            raise StoreError(
+                f"{path} is not an SQLite database, so not a summarizer store.",
+                hint="Pass another --store path; summarizer does not write into other files.",
+            )
+        if not os.access(path, os.W_OK):
+            raise _read_only(path)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise _folder_not_writable(path)
+    if path.exists() and path.stat().st_size > 0:
+        _inspect(path)
+
+
+def _inspect(path: Path) -> None:
+    """Open ``path`` read-only: refuse a damaged file, another program's database or a newer store."""
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    with path.open("rb") as f:
+        wal_mode = f.read(20)[18:20] == b"\x02\x02"
+    if wal_mode and not Path(f"{path}-wal").exists():
+        # A WAL store nobody has open (its -wal file goes with the last connection): read the
+        # file as it is, so the check does not leave -wal/-shm files behind.
+        uri += "&immutable=1"
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=30)
+    except sqlite3.Error as e:
+        raise _store_error(path, e) from e
+    try:
+        conn.execute("PRAGMA busy_timeout = 30000")
+        check = [row[0] for row in conn.execute("PRAGMA quick_check(3)")]
+        if check != ["ok"]:
+            raise _damaged(path, "; ".join(check))
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    except sqlite3.Error as e:
+        raise _store_error(path, e) from e
+    finally:
+        conn.close()
+    if version == 0 and tables:
+        raise _foreign(path, tables)
+    if version > STORE_VERSION:
+        raise _too_new(path, version)
+
+
+def _foreign(path: Path, tables: list[str]) -> StoreError:
+    return StoreError(
+        f"{path} is an SQLite database of something else (tables: {', '.join(tables[:5])}).",
+        hint="Pass a new --store path; summarizer does not write into other databases.",
+    )
+
+
+def _too_new(path: Path, version: int) -> StoreError:
+    return StoreError(
+        f"The store {path} has version {version}; this summarizer only knows up to {STORE_VERSION}.",
+        hint="Upgrade summarizer, or use another --store path.",
+    )
+
+
 def _set_wal(conn: sqlite3.Connection, wait_s: float = 30.0) -> None:
     """Switch to WAL. Unlike other statements this pragma does not wait out busy_timeout
     when another connection is creating the same new file, so retry it here."""
@@ -257,20 +388,20 @@ class Store:
         self._clock = clock
         self._pid = os.getpid()
         self._rlock = threading.RLock()
+        #: Finished summaries a write could not store (disk full), by key: (lease owner, summary).
+        self._unsaved: dict[str, tuple[str, Summary]] = {}
         self._conn: sqlite3.Connection | None = self._open()
 
     # -- connection ---------------------------------------------------------
 
     def _open(self) -> sqlite3.Connection:
+        _preflight(self.path)
         try:
             conn = sqlite3.connect(
                 self.path, timeout=30, isolation_level=None, check_same_thread=False
             )
         except sqlite3.Error as e:
-            raise UsageError(
-                f"Can't open the store {self.path}: {e}.",
-                hint="Check the --store path.",
-            ) from e
+            raise _store_error(self.path, e) from e
         try:
             conn.execute("PRAGMA busy_timeout = 30000")
             _set_wal(conn)
@@ -282,10 +413,7 @@ class Store:
             raise
         except sqlite3.DatabaseError as e:
             conn.close()
-            raise UsageError(
-                f"{self.path} is not a usable summarizer store: {e}.",
-                hint="Pass another --store path, or move this file away.",
-            ) from e
+            raise _store_error(self.path, e) from e
         return conn
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
@@ -293,20 +421,14 @@ class Store:
         if version == STORE_VERSION:
             return
         if version > STORE_VERSION:
-            raise UsageError(
-                f"The store {self.path} has version {version}; this summarizer only knows up to {STORE_VERSION}.",
-                hint="Upgrade summarizer, or use another --store path.",
-            )
+            raise _too_new(self.path, version)
         with _transaction(conn):
             # Re-read under the write lock: another process may have just created it.
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version == 0:
                 others = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-                if others:
-                    raise UsageError(
-                        f"{self.path} is an SQLite database of something else (tables: {', '.join(others[:5])}).",
-                        hint="Pass a new --store path; summarizer does not write into other databases.",
-                    )
+                if others:  # checked before opening too; this catches one created meanwhile
+                    raise _foreign(self.path, others)
                 # Not executescript(): it would COMMIT before user_version is set.
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
@@ -331,11 +453,51 @@ class Store:
             raise UsageError(f"The store {self.path} is closed.")
         return self._conn
 
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """An IMMEDIATE transaction under the lock; SQLite failures become :class:`StoreError`.
+
+        Summaries kept in memory by an earlier failed write are written first.
+        """
+        with self._lock:
+            if self._unsaved:
+                self._flush_unsaved()
+            try:
+                with _transaction(self._db) as db:
+                    yield db
+            except sqlite3.Error as e:
+                raise _store_error(self.path, e, unsaved=len(self._unsaved)) from e
+
     def _write(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one write statement in its own IMMEDIATE transaction; return the rows changed."""
-        with self._lock, _transaction(self._db) as db:
+        with self._writing() as db:
             changed: int = db.execute(sql, tuple(params)).rowcount
         return changed
+
+    @property
+    def unsaved(self) -> list[Summary]:
+        """Finished summaries a write could not store (disk full), still waiting in memory."""
+        with self._lock:
+            return [summary for _, summary in self._unsaved.values()]
+
+    def flush(self) -> int:
+        """Try again to write the summaries kept in memory; return how many are still unsaved.
+
+        Raises :class:`StoreFullError` if the disk is still full.
+        """
+        with self._lock:
+            if self._unsaved:
+                self._flush_unsaved()
+            return len(self._unsaved)
+
+    def _flush_unsaved(self) -> None:
+        for key, (owner, summary) in list(self._unsaved.items()):
+            try:
+                with _transaction(self._db) as db:
+                    db.execute(_COMPLETE, _complete_params(key, owner, summary, self._clock()))
+            except sqlite3.Error as e:
+                raise _store_error(self.path, e, unsaved=len(self._unsaved)) from e
+            del self._unsaved[key]  # written, or the lease was lost and the store holds another answer
 
     def close(self) -> None:
         """Close the connection. Further calls raise :class:`UsageError`."""
@@ -392,7 +554,7 @@ class Store:
         """
         now = self._clock()
         article_json = article.model_dump_json()
-        with self._lock, _transaction(self._db) as db:
+        with self._writing() as db:
             db.execute(
                 "INSERT OR IGNORE INTO runs (run_id, started_at) VALUES (?, ?)",
                 (run_id, now),
@@ -481,27 +643,17 @@ class Store:
     # -- results ------------------------------------------------------------
 
     def complete(self, key: str, owner: str, summary: Summary) -> bool:
-        """Store ``summary`` and mark ``key`` done, if ``owner`` still holds it; True iff written."""
-        usage = summary.meta.usage
-        summary_json = summary.model_dump_json()
-        return (
-            self._write(
-                "UPDATE items SET status = 'done', summary_json = ?, error = NULL,"
-                " prompt_tokens = ?, completion_tokens = ?, total_tokens = ?,"
-                " attempts = attempts + 1, lease_owner = NULL, lease_expires = NULL, updated_at = ?"
-                " WHERE key = ? AND status = 'running' AND lease_owner = ?",
-                (
-                    summary_json,
-                    usage.prompt_tokens,
-                    usage.completion_tokens,
-                    usage.total_tokens,
-                    self._clock(),
-                    key,
-                    owner,
-                ),
-            )
-            == 1
-        )
+        """Store ``summary`` and mark ``key`` done, if ``owner`` still holds it; True iff written.
+
+        If the disk is full, ``summary`` is kept in memory (see :attr:`unsaved`), written again by
+        the next write or :meth:`flush`, and :class:`StoreFullError` is raised: stop making calls.
+        """
+        with self._lock:
+            try:
+                return self._write(_COMPLETE, _complete_params(key, owner, summary, self._clock())) == 1
+            except StoreFullError as e:
+                self._unsaved[key] = (owner, summary)
+                raise _full(self.path, e.detail, len(self._unsaved)) from e.__cause__
 
     def fail(self, key: str, owner: str, error: str | BaseException) -> bool:
         """Mark ``key`` failed with a scrubbed one-line ``error``, if ``owner`` still holds it; True iff written."""
@@ -569,6 +721,21 @@ class Store:
         counts: dict[str, int] = dict.fromkeys(STATUSES, 0)
         counts.update(dict(rows))
         return counts
+
+
+_COMPLETE = (
+    "UPDATE items SET status = 'done', summary_json = ?, error = NULL,"
+    " prompt_tokens = ?, completion_tokens = ?, total_tokens = ?,"
+    " attempts = attempts + 1, lease_owner = NULL, lease_expires = NULL, updated_at = ?"
+    " WHERE key = ? AND status = 'running' AND lease_owner = ?"
+)
+
+
+def _complete_params(key: str, owner: str, summary: Summary, now: float) -> tuple[Any, ...]:
+    usage = summary.meta.usage
+    return (
+        summary.model_dump_json(), usage.prompt_tokens, usage.completion_tokens, usage.total_tokens, now, key, owner,
+    )
 
 
 @contextmanager

@@ -51,7 +51,7 @@ def _flat(value: Any) -> Any:
     """Lists joined with ``"; "`` (quotes as ``speaker: text``); scalars unchanged."""
     if isinstance(value, list):
         return LIST_SEPARATOR.join(
-            f"{v.speaker}: {v.text}" if isinstance(v, Quote) else str(v) for v in value
+            f"{v.speaker or 'unattributed'}: {v.text}" if isinstance(v, Quote) else str(v) for v in value
         )
     return value
 

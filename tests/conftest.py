@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from typing import Any
 
 import pytest
 
+import llm_server as llm_server_module
 from llm_server import LLMServer, Reply
 from summarizer.redact import scrub
 
@@ -74,11 +76,16 @@ def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
+#: The fence lines around the article carry a random nonce per request (summarizer.prompts).
+_FENCE_NONCE = re.compile(r"(=====(?:BEGIN|END) [A-Z]+ )[0-9a-f]{16}(=====)")
+
+
 def _json_body(r1: Any, r2: Any) -> None:
-    """Match request bodies as JSON, so key order and whitespace don't matter."""
+    """Match request bodies as JSON, so key order and whitespace don't matter, nor the fence nonce."""
 
     def load(r: Any) -> Any:
         body = r.body.decode("utf-8") if isinstance(r.body, bytes) else (r.body or "")
+        body = _FENCE_NONCE.sub(r"\1NONCE\2", body)
         try:
             return json.loads(body) if body else None
         except ValueError:
@@ -107,6 +114,43 @@ def pytest_recording_configure(config: Any, vcr: Any) -> None:
 @pytest.fixture(scope="module")
 def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
     return str(ROOT / "cassettes" / request.module.__name__.split(".")[-1])
+
+
+@dataclass
+class ServerWatch:
+    """The test servers a test started, and the handler crashes seen meanwhile."""
+
+    started: list[LLMServer]
+    crashes: list[BaseException]
+
+    def raised(self) -> list[BaseException]:
+        """What the test servers raised: responder errors and crashed request handlers."""
+        return [e for server in self.started for e in server.errors] + self.crashes
+
+
+@pytest.fixture(autouse=True)
+def test_server_watch(monkeypatch: pytest.MonkeyPatch) -> Iterator[ServerWatch]:
+    """Every ``LLMServer`` a test starts must raise nothing itself: a responder error is
+    answered with a 500 that a retrying client would quietly hide."""
+    watch = ServerWatch([], [])
+    real_start, real_handle_error = LLMServer.start, llm_server_module._HTTPServer.handle_error
+
+    def start(self: LLMServer) -> LLMServer:
+        if self not in watch.started:
+            watch.started.append(self)
+        return real_start(self)
+
+    def handle_error(self: Any, request: Any, client_address: Any) -> None:
+        exc = sys.exc_info()[1]
+        if exc is not None and not isinstance(exc, (ConnectionResetError, BrokenPipeError)):
+            watch.crashes.append(exc)
+        real_handle_error(self, request, client_address)
+
+    monkeypatch.setattr(LLMServer, "start", start)
+    monkeypatch.setattr(llm_server_module._HTTPServer, "handle_error", handle_error)
+    yield watch
+    raised = watch.raised()
+    assert not raised, f"the test server raised: {raised!r}"
 
 
 @pytest.fixture
@@ -152,6 +196,15 @@ def endpoint(request: pytest.FixtureRequest, llm_server: LLMServer) -> Endpoint:
             server=None,
         )
     return Endpoint(base_url=llm_server.base_url, api_key=TEST_KEY, model=TEST_MODEL, server=llm_server)
+
+
+@pytest.fixture
+def fixed_fence(monkeypatch: pytest.MonkeyPatch) -> str:
+    """One fence nonce for every request, for tests whose server draws its faults from the request
+    body (``llm_server.flaky``): with a fresh random nonce the draws would change from run to run."""
+    nonce = "f" * 16
+    monkeypatch.setattr("summarizer.prompts.new_fence", lambda *texts: nonce)
+    return nonce
 
 
 @pytest.fixture

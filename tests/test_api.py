@@ -30,7 +30,7 @@ PUBLIC_NAMES = [
     # errors
     "SummarizerError", "UsageError", "NoEndpointError", "InputError", "ManyArticlesError", "LLMError", "AuthenticationError",
     "NotFoundError", "BadRequestError", "RateLimitError", "EndpointUnavailableError", "OutputTruncatedError",
-    "SummaryError", "GroundingError",
+    "SummaryError", "GroundingError", "StoreError", "StoreFullError",
 ]
 
 #: Public functions whose owners have yet to add a ``>>>`` example to the docstring.

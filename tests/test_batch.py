@@ -29,6 +29,7 @@ from click.testing import CliRunner
 from conftest import ROOT, TEST_KEY, TEST_MODEL, teaser_feed
 from llm_server import LLMServer, RecordedRequest, Reply, article_from_request, flaky
 
+from summarizer import gates
 from summarizer.backends.extractive import ExtractiveBackend
 from summarizer.batch import (
     BatchResults,
@@ -68,7 +69,8 @@ def articles(n: int, start: int = 0) -> list[Article]:
 
 def to_draft(summary: Summary) -> dict[str, Any]:
     """A Summary back in the shape the LLM fills: evidence and quotes as plain strings."""
-    draft = summary.model_dump(mode="json", exclude={"article", "meta"})
+    relevance = summary.meta.relevance or gates.assess(summary.article)
+    draft = {"relevance": relevance.model_dump(), **summary.model_dump(mode="json", exclude={"article", "meta"})}
     for section in SECTIONS:
         for item in draft[section]:
             item["evidence"] = [span["text"] for span in item["evidence"]]
@@ -248,8 +250,9 @@ def test_closing_the_iterator_early_stops_the_batch(server: LLMServer, tmp_path:
 # Retries, rate limits and the shared backoff
 
 
+@pytest.mark.usefixtures("fixed_fence")  # flaky() draws faults from the request body
 def test_a_429_storm_ends_with_every_article_summarized(server: LLMServer) -> None:
-    server.responder = flaky(grounded_responder, p429=0.5, seed=3, retry_after_ms=5, max_failures=3)
+    server.responder = flaky(grounded_responder, p429=0.5, seed=5, retry_after_ms=5, max_failures=3)
     stats = BatchStats()
 
     batch = summarize_many(articles(12), concurrency=6, stats=stats, **options(server))
@@ -544,6 +547,7 @@ def test_cli_batch_names_the_first_20_failures_and_counts_the_rest(tmp_path: Pat
     assert len(lines(out)) == 23
 
 
+@pytest.mark.usefixtures("fixed_fence")  # flaky() draws faults from the request body
 def test_cli_batch_totals_are_the_last_line_after_retries(server: LLMServer, tmp_path: Path) -> None:
     server.responder = flaky(grounded_responder, p429=1.0, retry_after_ms=5, max_failures=1)
     feed = write_articles_jsonl(tmp_path / "in.jsonl", articles(2))
@@ -908,8 +912,15 @@ def test_cli_batch_interrupted_while_pages_load_exits_at_once(pages: str, tmp_pa
 # Processes: kill -9 and resume, two batches on one store
 
 
-def start_cli(feed: Path, out: Path, db: Path, server: LLMServer, *extra: str) -> subprocess.Popen[str]:
-    args = [sys.executable, "-m", "summarizer", "batch", str(feed), "-o", str(out), "--store", str(db), *extra]
+#: ``python -m summarizer`` with one fence nonce for every request (see conftest.fixed_fence).
+_FIXED_FENCE_MAIN = "import summarizer.prompts as p; p.new_fence = lambda *t: 'f' * 16; from summarizer.cli import main; main()"
+
+
+def start_cli(
+    feed: Path, out: Path, db: Path, server: LLMServer, *extra: str, fixed_fence: bool = False
+) -> subprocess.Popen[str]:
+    main = ["-c", _FIXED_FENCE_MAIN] if fixed_fence else ["-m", "summarizer"]
+    args = [sys.executable, *main, "batch", str(feed), "-o", str(out), "--store", str(db), *extra]
     return subprocess.Popen(args, env=cli_env(server), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -1003,13 +1014,13 @@ def test_acceptance_40_item_feed_with_20pc_429_and_10pc_500(server: LLMServer, t
     feed = ROOT / "seeds" / "feed-40.xml"
     db, out = tmp_path / "s.db", tmp_path / "out.jsonl"
 
-    child = start_cli(feed, out, db, server, "--concurrency", "8")
+    child = start_cli(feed, out, db, server, "--concurrency", "8", fixed_fence=True)
     wait_for_done(db, 20, child, timeout=60)
     os.kill(child.pid, signal.SIGKILL)
     child.communicate(timeout=10)
     sent_before = len(server.chat_requests)
 
-    rerun = start_cli(feed, out, db, server, "--concurrency", "8", "--digest", str(tmp_path / "digest.md"))
+    rerun = start_cli(feed, out, db, server, "--concurrency", "8", "--digest", str(tmp_path / "digest.md"), fixed_fence=True)
     _, stderr = rerun.communicate(timeout=120)
     assert rerun.returncode == 0, stderr
     assert "40 summarized" in stderr and "0 failed" in stderr

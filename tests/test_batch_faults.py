@@ -170,3 +170,34 @@ def test_a_batch_under_every_fault_at_once_loses_and_duplicates_nothing(tmp_path
     assert sum("headline" in r for r in records) + sum("error" in r for r in records) == 30
     assert sum(responder.answers[k] for k in ("429", "500", "malformed", "truncated", "dropped")) > 0
     assert result.exit_code == (1 if any("error" in r for r in records) else 0)
+
+
+def test_a_disk_that_fills_then_frees_mid_batch_loses_no_answer_with_the_real_store(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from summarizer.store import Store
+
+    monkeypatch.setattr("summarizer.batch.runner.STORE_RETRY_DELAYS", (0.05,) * 4)
+    real = Store.complete
+    calls = [0]
+
+    def complete(self: Store, *args: Any) -> bool:
+        calls[0] += 1
+        conn = self._db
+        if calls[0] == 2:  # from now on the store may not grow: SQLite answers SQLITE_FULL
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.execute(f"PRAGMA max_page_count = {conn.execute('PRAGMA page_count').fetchone()[0]}")
+        if calls[0] == 4:  # space freed before the second retry
+            conn.execute("PRAGMA max_page_count = 1000000")
+        return real(self, *args)
+
+    monkeypatch.setattr(Store, "complete", complete)
+    with LLMServer(responder=grounded_responder) as server:
+        feed = write_articles_jsonl(tmp_path / "in.jsonl", articles(5))
+        out, db = tmp_path / "out.jsonl", tmp_path / "s.db"
+        result = run(["batch", feed, "-o", out, "--store", db, "--concurrency", "1"], server)
+        asked = len(server.chat_requests)
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines()[-1] == f"summarizer: 5 summarized (0 cached), 0 failed → {out}"
+    assert asked == 5 and calls[0] > 5  # a write was refused and tried again; no article asked twice
+    with Store(db) as store:
+        assert store.stats()["done"] == 5

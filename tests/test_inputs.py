@@ -215,6 +215,21 @@ def test_read_text_file_too_short_says_word_count(tmp_path):
     assert str(MIN_WORDS) in message and "\n" not in message
 
 
+def test_a_chinese_article_is_not_refused_as_too_short(tmp_path):
+    # No spaces between words: counting by spaces saw one "word" and refused it.
+    path = tmp_path / "zh.txt"
+    text = "周六，一架无人机袭击了苏梅地区的一辆载有平民的小巴，造成九人死亡、五人受伤。地区官员说，救援人员仍在现场。"
+    path.write_text(text, encoding="utf-8")
+    assert read_text_file(path).text == text
+
+
+def test_a_short_chinese_text_is_still_too_short(tmp_path):
+    path = tmp_path / "zh.txt"
+    path.write_text("无人机袭击了小巴。", encoding="utf-8")
+    with pytest.raises(InputError, match="too short to summarize"):
+        read_text_file(path)
+
+
 def test_read_text_file_missing_names_the_path(tmp_path):
     path = tmp_path / "nope.txt"
     with pytest.raises(InputError, match="nope.txt: no such file"):

@@ -41,6 +41,7 @@ REPLAY_URL = "http://127.0.0.1:9/v1"
 # What the local server answers for the two entries of seeds/feed-sample.xml.
 FEED_DRAFTS: dict[str, dict[str, Any]] = {
     "A Russian drone struck a minibus carrying civilians": {
+        "relevance": {"relevant": True, "reason": "It reports a drone strike and a prisoner exchange."},
         "headline": "Russian drone strike on a minibus kills nine in the Sumy region",
         "summary": "A Russian drone struck a minibus carrying civilians in the Sumy region on Saturday, "
         "killing nine people and injuring five, a day after the first direct talks since 2022.",
@@ -59,6 +60,7 @@ FEED_DRAFTS: dict[str, dict[str, Any]] = {
         "sanctions": [],
     },
     "US President Donald Trump and Russian President Vladimir Putin spoke": {
+        "relevance": {"relevant": True, "reason": "It reports a call about a ceasefire and new sanctions."},
         "headline": "Trump and Putin hold a two-hour call; no date for a ceasefire",
         "summary": "Donald Trump and Vladimir Putin spoke by telephone for more than two hours on Monday. "
         "Putin offered to work on a memorandum about a future peace accord but set no ceasefire date, "
@@ -91,7 +93,10 @@ def _responder(seed_draft: dict[str, Any]) -> Any:
         for opening, draft in FEED_DRAFTS.items():
             if article.startswith(opening):
                 return Reply.data(draft)
-        return summary_responder(req)
+        reply = summary_responder(req)  # predates SummaryDraft.relevance: add it
+        if isinstance(reply.obj, dict) and "relevance" not in reply.obj:
+            reply = Reply.data({"relevance": {"relevant": True, "reason": "Test article."}, **reply.obj})
+        return reply
 
     return respond
 

@@ -608,7 +608,7 @@ def test_release_dead_frees_the_leases_of_a_killed_process_at_once(
 def test_a_file_that_is_not_a_database_is_a_usage_error(tmp_path: Path) -> None:
     path = tmp_path / "notes.db"
     path.write_text("this is not sqlite " * 200)
-    with pytest.raises(UsageError, match="not a usable summarizer store"):
+    with pytest.raises(UsageError, match="is not an SQLite database, so not a summarizer store"):
         Store(path)
 
 

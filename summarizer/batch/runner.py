@@ -32,8 +32,7 @@ from summarizer.batch.results import (
     _patched,
     _shown_id,
 )
-from summarizer import errors
-from summarizer.errors import AuthenticationError, NotFoundError, SummarizerError
+from summarizer.errors import AuthenticationError, NotFoundError, StoreFullError, SummarizerError
 from summarizer.inputs import FetchClient, InputFailure, PendingFetch
 from summarizer.pipeline import Summarizer, as_article
 from summarizer.schema import SCHEMA_VERSION, Article, Summary
@@ -114,7 +113,7 @@ def _is_full(exc: BaseException) -> bool:
                 return True
             text = str(seen).lower()
             return "database or disk is full" in text or "disk i/o error" in text
-        if type(seen).__name__ == "StoreFullError":
+        if isinstance(seen, StoreFullError):
             return True
         seen = seen.__cause__
     return False
@@ -400,7 +399,13 @@ class _Runner:
         try:
             while True:
                 try:
-                    return await self._db(method, *args)
+                    written = await self._db(method, *args)
+                    if waiting and not written and method == self.store.complete:
+                        # The store keeps an answer a full disk refused and writes it before its next write:
+                        # this retry found it written already.
+                        record = await self._db(self.store.get, args[0])
+                        written = record is not None and record.status == "done" and record.summary is not None
+                    return written
                 except Exception as exc:
                     if not _is_full(exc):
                         raise
@@ -425,15 +430,15 @@ class _Runner:
 
     def _full_error(self, exc: BaseException) -> SummarizerError:
         """One line: the store's disk is full, the batch stopped before more calls, what was lost."""
-        full = getattr(errors, "StoreFullError", errors.UsageError)  # store.py's own class, where it has one
         lost = ""
         if self.lost:
             n = self.lost
             lost = (f", and {n} finished answer{'s' if n != 1 else ''} could not be saved "
                     f"({'they are' if n != 1 else 'it is'} asked again on the next run)")
-        error: SummarizerError = full(
+        error = StoreFullError(
             f"The disk holding the store {self.store.path} is full; the batch stopped before making more calls{lost}.",
             hint="Free some space, then run the same command again: what is stored is kept.",
+            unsaved=self.lost,
         )
         error.__cause__ = exc
         return error

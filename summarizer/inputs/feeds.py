@@ -27,7 +27,8 @@ from summarizer.inputs.fetch import (
     _Client,
     _http_get,
 )
-from summarizer.inputs.text import _check_text, _clean, _count_words, _decode, _read_file_bytes
+from summarizer.inputs.text import _check_text, _clean, _decode, _read_file_bytes
+from summarizer.language import word_count
 from summarizer.schema import Article
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ class PendingFetch:
             try:
                 page = _article_from_response(_http_get(link, timeout=self.timeout, client=client), link)
             except InputError as exc:
-                words = _count_words(self.text)
+                words = word_count(self.text)
                 if words < MIN_WORDS:
                     raise
                 # The page can't be had, but the entry's own text is enough to summarize.
@@ -155,7 +156,7 @@ def _feed_entry(entry: Any, where: str, *, fetch: bool, timeout: float) -> _Item
     published = entry.get("published") or entry.get("updated") or None
     text = _entry_text(entry)
     has_content = any((c.get("value") or "").strip() for c in entry.get("content") or [])
-    words = _count_words(text)
+    words = word_count(text)
     if fetch and link and words < (MIN_WORDS if has_content else TEASER_WORDS):
         return PendingFetch(where, entry_id, link, title, published, text, timeout)
     try:

@@ -15,6 +15,7 @@ from typing import BinaryIO
 
 from summarizer.errors import InputError, ManyArticlesError
 from summarizer.inputs.base import MAX_BYTES, MIN_WORDS, log
+from summarizer.language import word_count
 
 
 def _is_binary(data: bytes) -> bool:
@@ -86,15 +87,11 @@ def _clean(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
-def _count_words(text: str) -> int:
-    return len(text.split())
-
-
 def _check_text(text: str, where: str) -> str:
     text = _clean(text)
     if not text:
         raise InputError(f"{where} is empty.")
-    words = _count_words(text)
+    words = word_count(text)
     if words < MIN_WORDS:
         raise InputError(
             f"{where} has only {words} word{'' if words == 1 else 's'}, too short to summarize "

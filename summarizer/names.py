@@ -1,0 +1,176 @@
+"""Names in free text, and whether the article names them. Pure functions, no I/O.
+
+Used by :mod:`summarizer.grounding` for two checks:
+
+* every person, place and organisation named in a headline or summary must be
+  named in the article (:func:`unnamed`);
+* a quote's speaker must be named in the quote's sentence or beside it
+  (:func:`named_in`).
+
+A name matches an article word when one is the other plus an ending: a
+possessive ("Russia's"), or a demonym ending ("Russian" for "Russia",
+"Iranian" for "Iran", "Israeli" for "Israel"). Demonyms that change the stem
+("French" for "France") come from a small table. Nothing here is tuned to one
+war.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+__all__ = ["named_in", "names_in", "speaker_tokens", "unnamed"]
+
+#: Demonyms and short forms whose stem differs from the name: each group is one name.
+_EQUIVALENT: tuple[frozenset[str], ...] = tuple(
+    frozenset(group.split("|"))
+    for group in (
+        "france|french|frenchman|frenchmen",
+        "britain|british|briton|britons|uk|u.k|united kingdom",
+        "us|u.s|usa|u.s.a|united states|america|american|americans",
+        "netherlands|dutch|holland",
+        "switzerland|swiss",
+        "turkey|turkish|turkiye|türkiye|turk|turks",
+        "spain|spanish|spaniard|spaniards",
+        "poland|polish|pole|poles",
+        "denmark|danish|dane|danes",
+        "finland|finnish|finn|finns",
+        "sweden|swedish|swede|swedes",
+        "norway|norwegian|norwegians",
+        "ireland|irish",
+        "scotland|scottish|scot|scots",
+        "wales|welsh",
+        "lebanon|lebanese",
+        "philippines|filipino|filipinos|philippine",
+        "eu|european union",
+        "un|u.n|united nations",
+        "nato|north atlantic treaty organization",
+        "kyiv|kiev",
+        "gaza|gazan|gazans",
+        "yemen|houthi|houthis",
+    )
+)
+_EQUIV_OF: dict[str, frozenset[str]] = {name: group for group in _EQUIVALENT for name in group}
+
+#: Capitalised words that are not names: function words that open a sentence, titles, days, months.
+_NOT_NAMES = frozenset(
+    ["a", "an", "the", "this", "that", "these", "those", "it", "its", "in", "on", "at", "of", "for", "from", "to", "by", "with", "as", "after", "before", "while", "when", "where", "why", "how", "what", "who", "which", "amid", "over", "under", "during", "since", "until", "and", "or", "but", "if", "he", "she", "they", "we", "you", "i", "his", "her", "their", "our", "my", "there", "here", "some", "many", "most", "all", "both", "each", "several", "no", "not", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "first", "second", "third", "new", "more", "mr", "mrs", "ms", "dr", "sir", "president", "prime", "minister", "secretary", "general", "gen", "col", "lt", "sgt", "chief", "head", "foreign", "defence", "defense", "interior", "deputy", "spokesman", "spokeswoman", "spokesperson", "ambassador", "envoy", "governor", "mayor", "king", "queen", "prince", "senator", "rep", "leader", "commander", "official", "officials", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "breaking", "update", "live", "analysis", "explainer", "exclusive", "opinion"]
+)
+
+_TOKEN = re.compile(r"[^\W\d_](?:[\w\u2019'.&-]*\w)?")
+_POSSESSIVE = re.compile(r"(?:['\u2019]s|s['\u2019]|['\u2019])$")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\"\u201c\u201d(\n]\s*|\s[-\u2013\u2014]\s)$")
+
+
+def _fold(word: str) -> str:
+    if "'" not in word and "\u2019" not in word:
+        return word.lower().rstrip(".")
+    return _POSSESSIVE.sub("", word.replace("\u2019", "'")).lower().rstrip(".")
+
+
+def _stem_match(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` are one word up to an ending: a common prefix of at least
+    4 characters that misses at most one character of the shorter word."""
+    if a == b:
+        return True
+    shorter = min(len(a), len(b))
+    if shorter < 4:
+        return False
+    common = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        common += 1
+    return common >= max(4, shorter - 1)
+
+
+@lru_cache(maxsize=64)
+def _article_words(article: str) -> tuple[frozenset[str], str]:
+    folded = [_fold(w) for w in _TOKEN.findall(article)]
+    return frozenset(folded), " " + " ".join(folded) + " "
+
+
+def _word_in(word: str, words: frozenset[str], joined: str) -> bool:
+    if word in words:
+        return True
+    group = _EQUIV_OF.get(word)
+    if group and any((" " + g + " ") in joined if " " in g else g in words for g in group):
+        return True
+    first = word[:4]
+    return len(word) >= 4 and any(w.startswith(first) and _stem_match(word, w) for w in words)
+
+
+def names_in(text: str) -> list[str]:
+    """Capitalised names in ``text``, as runs of capitalised words ("Joe Biden", "Sumy").
+
+    Function words that open a sentence, titles, days and months are not names. A text in
+    title case (every word of four letters or more capitalised) gives only its all-capital acronyms.
+
+    >>> names_in("Trump plans call with Putin as Russia's envoys meet on Monday")
+    ['Trump', 'Putin', "Russia's"]
+    """
+    tokens = [(m.group(), m.start()) for m in _TOKEN.finditer(text)]
+    long_words = [t for t, _ in tokens if len(t) > 3]
+    title_case = len(long_words) >= 4 and all(t[0].isupper() for t in long_words)
+    names: list[str] = []
+    run: list[str] = []
+    prev_end = -1
+    for tok, start in tokens:
+        is_name = tok[0].isupper() and _fold(tok) not in _NOT_NAMES
+        if title_case:
+            is_name = is_name and tok.rstrip(".").replace(".", "").isupper() and len(tok) > 1
+        if is_name and run and text[prev_end:start].strip(" -") == "":
+            run.append(tok)
+        elif is_name:
+            if run:
+                names.append(" ".join(run))
+            run = [tok]
+        else:
+            if run:
+                names.append(" ".join(run))
+            run = []
+        prev_end = start + len(tok)
+    if run:
+        names.append(" ".join(run))
+    return names
+
+
+def unnamed(text: str, article: str) -> list[str]:
+    """The names in ``text`` that ``article`` never names (allowing possessives and demonyms).
+
+    >>> unnamed("Russian drone kills nine in Sumy, Joe Biden says", "A drone from Russia hit Sumy.")
+    ['Joe Biden']
+    """
+    words, joined = _article_words(article)
+    missing: list[str] = []
+    for name in names_in(text):
+        parts = [_fold(p) for p in re.split(r"[\s-]+", name) if p]
+        if " ".join(parts) in _EQUIV_OF and _word_in(" ".join(parts), words, joined):
+            continue
+        if not all(_word_in(p, words, joined) for p in parts if p not in _NOT_NAMES):
+            missing.append(name)
+    return missing
+
+
+def speaker_tokens(speaker: str) -> list[str]:
+    """The words of a speaker that name them: capitalised words that are not titles."""
+    return [
+        _fold(t) for t in re.split(r"[\s-]+", speaker) if t and t[0].isupper() and _fold(t) not in _NOT_NAMES
+    ]
+
+
+def named_in(speaker: str, passage: str) -> bool:
+    """Whether ``passage`` names ``speaker``: one of the speaker's name words ("Peskov" for
+    "Dmitry Peskov"), or, for a speaker with no name ("a local official"), the whole phrase.
+
+    >>> named_in("Dmitry Peskov", "The call was being prepared, Peskov told reporters.")
+    True
+    >>> named_in("Amnesty International", "\u201cI lost everything,\u201d said one patient.")
+    False
+    """
+    words, joined = _article_words(passage)
+    tokens = speaker_tokens(speaker)
+    if tokens:
+        return any(_word_in(t, words, joined) for t in tokens)
+    phrase = " ".join(_fold(t) for t in _TOKEN.findall(speaker) if _fold(t) not in ("a", "an", "the"))
+    return bool(phrase) and (" " + phrase + " ") in joined

@@ -1,0 +1,60 @@
+"""Names in free text must be names the article gives (possessives and demonyms allowed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from summarizer.names import named_in, names_in, unnamed
+
+ARTICLE = (
+    "Russian forces struck Kharkiv on Sunday. Ukraine's air force said Iran supplied the drones. "
+    "France and the United States condemned the attack, and the European Union's envoy, Kaja Kallas, "
+    "called for talks. Israel's prime minister said nothing."
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Russia strikes Kharkiv",  # country for the demonym in the article
+        "Ukrainian air force blames Iranian drones",  # demonyms for the countries
+        "French and American leaders condemn the attack",  # demonyms from the table
+        "EU envoy Kallas calls for talks",  # short form from the table, surname alone
+        "Israeli prime minister silent",
+        "Russia's strike on Kharkiv's centre",  # possessives
+        "Kharkiv Strike Kills Nine As Talks Stall",  # title case: only acronyms are checked
+    ],
+)
+def test_names_the_article_gives_pass(text: str) -> None:
+    assert unnamed(text, ARTICLE) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "missing"),
+    [
+        ("Joe Biden condemns the strike on Kharkiv", ["Joe Biden"]),
+        ("Russian forces struck Odesa", ["Odesa"]),
+        ("Germany and France condemned the attack", ["Germany"]),
+        ("NATO calls for talks", ["NATO"]),
+    ],
+)
+def test_names_the_article_never_gives_are_reported(text: str, missing: list[str]) -> None:
+    assert unnamed(text, ARTICLE) == missing
+
+
+def test_function_words_days_and_titles_are_not_names() -> None:
+    assert names_in("On Monday, President Putin said The talks failed") == ["Putin"]
+
+
+@pytest.mark.parametrize(
+    ("speaker", "passage", "named"),
+    [
+        ("Dmitry Peskov", "\u201cNo,\u201d Peskov told reporters.", True),
+        ("Foreign Minister Sergei Lavrov", "Lavrov said so.", True),
+        ("a local official", "\u201cIt burned,\u201d a local official said.", True),
+        ("Amnesty International", "\u201cI lost everything,\u201d said one patient.", False),
+        ("the mayor", "\u201cCalm down,\u201d the governor said.", False),
+    ],
+)
+def test_a_speaker_is_named_by_a_name_word_or_the_whole_phrase(speaker: str, passage: str, named: bool) -> None:
+    assert named_in(speaker, passage) is named
