@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from llm_server import LLMServer, RecordedRequest, Reply, article_from_request  # noqa: E402
 
+from summarizer import gates  # noqa: E402
 from summarizer.backends.extractive import ExtractiveBackend  # noqa: E402
 from summarizer.config import Config  # noqa: E402
 from summarizer.schema import SECTIONS, Article  # noqa: E402
@@ -70,7 +71,8 @@ def story(i: int) -> str:
 def draft_for(text: str) -> dict[str, Any]:
     """A good model's answer: the extractive reading of the article, as a draft (evidence as strings)."""
     summary = ExtractiveBackend().summarize(Article(text=text))
-    draft = summary.model_dump(mode="json", exclude={"article", "meta"})
+    relevance = summary.meta.relevance or gates.assess(summary.article)
+    draft = {"relevance": relevance.model_dump(), **summary.model_dump(mode="json", exclude={"article", "meta"})}
     for section in SECTIONS:
         for item in draft[section]:
             item["evidence"] = [span["text"] for span in item["evidence"]]
