@@ -44,12 +44,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from llm_server import LLMServer, RecordedRequest, Reply, article_from_request  # noqa: E402
+from llm_server import LLMServer, RecordedRequest, Reply, article_from_request
 
-from summarizer import gates  # noqa: E402
-from summarizer.backends.extractive import ExtractiveBackend  # noqa: E402
-from summarizer.config import Config  # noqa: E402
-from summarizer.schema import SECTIONS, Article  # noqa: E402
+from summarizer import gates
+from summarizer.backends.extractive import ExtractiveBackend
+from summarizer.config import Config
+from summarizer.schema import SECTIONS, Article
 
 #: What the server answers, in order of the draw: (name, probability).
 FAULTS = (("429", 0.20), ("500", 0.10), ("malformed", 0.10), ("truncated", 0.05), ("dropped", 0.05))

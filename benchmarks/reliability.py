@@ -35,8 +35,8 @@ ARTICLE = (ROOT / "tests" / "data" / "article.txt").read_bytes()
 FEED = ROOT / "seeds" / "feed-sample.xml"
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from bench_faults import PeakMemory  # noqa: E402
-from bench_faults import measure as batch_under_faults  # noqa: E402
+from bench_faults import PeakMemory
+from bench_faults import measure as batch_under_faults
 
 
 @dataclass(frozen=True)
@@ -330,11 +330,11 @@ def render(figures: dict[str, Any]) -> str:
         ceiling = (f", one re-ask of a cut-off answer with up to {budget['max_tokens_ceiling']} tokens"
                    if "max_tokens_ceiling" in budget else ", no re-ask of a cut-off answer")
         lines += [
-            f"**Retry budget** (the defaults, used for every figure): {budget['transport_retries']} transport "
+            (f"**Retry budget** (the defaults, used for every figure): {budget['transport_retries']} transport "
             f"retries per request (429, 5xx, timeouts) within {budget['max_retry_time_s']:g} s in all, "
             f"{budget['max_attempts']} attempts per article for answers that do not parse or validate, "
             f"`max_tokens` {budget['max_tokens']}{ceiling}. The 300-article batch: `--concurrency "
-            f"{batch['concurrency']}`, seed {batch['seed']}, {batch['latency_s']:g} s per answer.",
+            f"{batch['concurrency']}`, seed {batch['seed']}, {batch['latency_s']:g} s per answer."),
             "",
         ]
     lines += [
@@ -349,9 +349,9 @@ def render(figures: dict[str, Any]) -> str:
         lines += ["", _failures(batch)]
     pending = sorted({t.partition(":")[0] for row in ROWS for t in row.after_merge})
     if pending:
-        lines += ["", f"Rows proved by tests marked *(after merging)* describe what the branch {', '.join(pending)} "
-                  "brings; until it is merged and the figures measured again, the batch figures show those faults "
-                  "as they are without it."]
+        lines += ["", (f"Rows proved by tests marked *(after merging)* describe what the branch {', '.join(pending)} "
+                       "brings; until it is merged and the figures measured again, the batch figures show those faults "
+                       "as they are without it.")]
     return "\n".join(lines) + "\n"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import errno
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
 from click.testing import CliRunner, Result
@@ -33,7 +33,7 @@ class _FullDisk:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.handle, name)
 
-    def __enter__(self) -> _FullDisk:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -44,7 +44,7 @@ class _FullDisk:
 def disk_full(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """disk_full(name_part, room): writes to the temporary file of any output whose name holds ``name_part`` fail
     once ``room`` characters were written; disk_full(None): space is free again."""
-    import summarizer.atomic as atomic
+    from summarizer import atomic
 
     real = atomic._open_temp
 

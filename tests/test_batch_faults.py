@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from llm_server import LLMServer, Reply
-from test_batch import articles, cli_env, grounded_responder, lines, write_articles_jsonl
+from test_batch import (
+    articles,
+    cli_env,
+    grounded_responder,
+    lines,
+    write_articles_jsonl,
+)
 
 from summarizer.cli import cli
 

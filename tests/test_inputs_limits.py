@@ -4,6 +4,7 @@ endless JSONL lines, folders holding pipes, invalid UTF-8, undeclared feed encod
 from __future__ import annotations
 
 import io
+import json
 import os
 import threading
 from collections.abc import Iterator
@@ -156,7 +157,7 @@ def test_a_jsonl_line_longer_than_the_cap_is_one_error_and_the_next_lines_are_re
     monkeypatch.setattr("summarizer.inputs.text.MAX_BYTES", 4096)
     monkeypatch.setattr("summarizer.inputs.jsonl.MAX_BYTES", 4096)
     path = tmp_path / "a.jsonl"
-    good = '{"id": "ok", "text": %s}\n' % __import__("json").dumps(LONG_TEXT)
+    good = json.dumps({"id": "ok", "text": LONG_TEXT}) + "\n"
     path.write_text(good + '{"id": "huge", "text": "' + "x " * 5000 + '"}\n' + good.replace('"ok"', '"ok2"'))
     items = list(load_articles([str(path)]))
     assert [getattr(i, "id", None) for i in items] == ["ok", None, "ok2"]
@@ -205,7 +206,7 @@ def test_a_utf8_feed_with_one_bad_byte_keeps_its_quotes_and_warns(tmp_path, capl
     path = tmp_path / "bad.xml"
     text = "\u201cWe will not give up our land,\u201d he said. " + LONG_TEXT
     feed = f'<rss version="2.0"><channel><item><guid>q-1</guid><title>Talks \u2013 day two</title><description>{text}</description></item></channel></rss>'
-    path.write_bytes(feed.encode().replace(" he said.".encode(), b" he said.\x9d", 1))
+    path.write_bytes(feed.encode().replace(b" he said.", b" he said.\x9d", 1))
     with caplog.at_level("WARNING", logger="summarizer.inputs"):
         (article,) = load_feed(path, fetch=False)
     assert article.title == "Talks \u2013 day two"

@@ -14,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import reliability  # noqa: E402
+import reliability
 
 
 @pytest.fixture(scope="module")

@@ -32,7 +32,12 @@ from summarizer.batch.results import (
     _patched,
     _shown_id,
 )
-from summarizer.errors import AuthenticationError, NotFoundError, StoreFullError, SummarizerError
+from summarizer.errors import (
+    AuthenticationError,
+    NotFoundError,
+    StoreFullError,
+    SummarizerError,
+)
 from summarizer.inputs import FetchClient, InputFailure, PendingFetch
 from summarizer.pipeline import Summarizer, as_article
 from summarizer.schema import SCHEMA_VERSION, Article, Summary
@@ -214,7 +219,7 @@ class _Runner:
                 self._fetch_client.close()
             try:
                 await self._db(self.store.release, self.owner)
-            except Exception as exc:  # noqa: BLE001 - a full disk: the leases expire on their own
+            except Exception as exc:
                 if not _is_full(exc):
                     raise
 

@@ -12,7 +12,12 @@ from summarizer.inputs.base import _OTHER_SCHEME, HTML_SUFFIXES, MAX_BYTES, _is_
 from summarizer.inputs.extract import _extract_html
 from summarizer.inputs.fetch import fetch_url
 from summarizer.inputs.sniff import _MANY, _sniff
-from summarizer.inputs.text import _check_bytes, _check_text, _read_file_bytes, _too_large
+from summarizer.inputs.text import (
+    _check_bytes,
+    _check_text,
+    _read_file_bytes,
+    _too_large,
+)
 from summarizer.schema import Article
 
 

@@ -10,11 +10,22 @@ from typing import Any, Literal, TypeVar, overload
 
 from summarizer.errors import InputError
 from summarizer.inputs.base import _OTHER_SCHEME, InputFailure, _is_url, _one_line
-from summarizer.inputs.feeds import PendingFetch, _feed_articles, _Item, _load_feed, _parse_feed_bytes
+from summarizer.inputs.feeds import (
+    PendingFetch,
+    _feed_articles,
+    _Item,
+    _load_feed,
+    _parse_feed_bytes,
+)
 from summarizer.inputs.fetch import FetchClient, _Client
 from summarizer.inputs.folders import _load_folder
 from summarizer.inputs.jsonl import _load_jsonl
-from summarizer.inputs.single import _html_article, _read_path, _text_article, read_stdin
+from summarizer.inputs.single import (
+    _html_article,
+    _read_path,
+    _text_article,
+    read_stdin,
+)
 from summarizer.inputs.sniff import _file_kind, _sniff
 from summarizer.inputs.text import _check_bytes, _read_file_bytes
 from summarizer.inputs.urls import _load_url, _load_url_list, _ordered_map
