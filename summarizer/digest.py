@@ -164,6 +164,8 @@ class Digest:
     sanctions: list[SanctionEntry]
     failures: list[tuple[str, str | None, str]] = field(default_factory=list)
     """(id, url, error) of the inputs that have no summary."""
+    off_topic: int = 0
+    """Articles left out because they are not about armed conflict (``Summary.off_topic``)."""
 
     @property
     def period(self) -> tuple[date, date] | None:
@@ -383,12 +385,17 @@ class DigestBuilder:
         self._territory: _Index[TerritoryEntry] = _Index()
         self._sanctions: _Index[SanctionEntry] = _Index()
         self.failures: list[tuple[str, str | None, str]] = []
+        self.off_topic = 0
 
     def add(self, summary: Summary) -> None:
-        """Merge one summary in (a summary of the same text as an earlier one is skipped)."""
+        """Merge one summary in (a summary of the same text as an earlier one is skipped;
+        an article that is not about armed conflict is only counted)."""
         if summary.meta.content_hash in self._seen:
             return
         self._seen.add(summary.meta.content_hash)
+        if summary.off_topic:
+            self.off_topic += 1
+            return
         a = summary.article
         source = Source(len(self.sources) + 1, a.key, a.title, a.url, a.published, _day(a.published))
         self.sources.append(source)
@@ -461,6 +468,7 @@ class DigestBuilder:
             territory=list(self._territory.rows),
             sanctions=list(self._sanctions.rows),
             failures=list(self.failures),
+            off_topic=self.off_topic,
         )
 
 
@@ -515,7 +523,12 @@ def _title(d: Digest) -> tuple[str, str]:
         f"move{'s' if len(d.sanctions) != 1 else ''}"
     )
     failed = f"; {len(d.failures)} input{'s' if len(d.failures) != 1 else ''} failed" if d.failures else ""
-    return f"Digest of {n} article{'s' if n != 1 else ''}{when}", counts + failed
+    left_out = (
+        f"; {d.off_topic} article{'s' if d.off_topic != 1 else ''} not about armed conflict left out"
+        if d.off_topic
+        else ""
+    )
+    return f"Digest of {n} article{'s' if n != 1 else ''}{when}", counts + failed + left_out
 
 
 # ---------------------------------------------------------------------------

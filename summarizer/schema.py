@@ -46,6 +46,7 @@ class Article(_Model):
     title: str | None = Field(default=None, description="Headline as published, when known.")
     url: str | None = Field(default=None, description="Where the article was published, when known.")
     published: str | None = Field(default=None, description="Publication date as given by the source.")
+    author: str | None = Field(default=None, description="Byline as the page gives it, when known.")
     source: str | None = Field(default=None, description="Where it was read from (path, URL, feed).")
     language: str | None = Field(
         default=None,

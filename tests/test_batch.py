@@ -1049,3 +1049,25 @@ def test_tokens_spent_on_a_failed_article_are_counted() -> None:
         answered = sum(r.json is not None for r in failing.chat_requests)
     assert batch.failed and stats.failed == 1
     assert answered == 2 and stats.tokens > 0  # both answers cost tokens, though neither was usable
+
+
+def test_cli_batch_counts_articles_not_about_conflict_and_leaves_them_out_of_the_digest(tmp_path: Path) -> None:
+    recipe = Article(
+        id="recipe", url="https://food.example/cake", title="Onion cake",
+        text="Slice four onions and fry them slowly in butter until golden. Beat three eggs with cream, salt and "
+        "pepper, pour them over the onions in a tart case and bake for forty minutes. Serve warm with a green salad.",
+    )
+    feed = write_articles_jsonl(tmp_path / "in.jsonl", [*articles(2), recipe])
+    out, digest_md = tmp_path / "out.jsonl", tmp_path / "digest.md"
+    from summarizer.cli import cli
+
+    result = CliRunner().invoke(cli, ["batch", str(feed), "-o", str(out), "--store", str(tmp_path / "s.db"),
+                                      "--digest", str(digest_md), "--backend", "extractive"], catch_exceptions=False)
+
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[-1] == (
+        f"summarizer: 3 summarized (0 cached, 1 not about armed conflict), 0 failed → {out} and {digest_md}"
+    )
+    md = digest_md.read_text()
+    assert "Digest of 2 articles" in md and "1 article not about armed conflict left out" in md
+    assert "food.example" not in md

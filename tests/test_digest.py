@@ -14,6 +14,7 @@ from summarizer.schema import (
     Attack,
     Diplomacy,
     Meta,
+    Relevance,
     Sanction,
     Span,
     Summary,
@@ -234,6 +235,17 @@ def test_failures_are_listed_and_an_empty_digest_says_so() -> None:
     md = digest.to_markdown([], failures=[Failure()])
     assert "# Digest of 0 articles" in md and "No attacks reported." in md
     assert "## Failed inputs (1)" in md and "- [gone](https://x.example/9): HTTP 404" in md
+
+
+def test_an_article_not_about_armed_conflict_is_left_out_and_counted() -> None:
+    recipe = "Slice the onions and fry them slowly. A soldier of a cake needs eggs, flour and butter."
+    off = summary(recipe, id="recipe-1", url="https://food.example/cake", title="Onion cake")
+    off.meta.relevance = Relevance(relevant=False, reason="A recipe.")
+    d = digest.build([sumy_a(), off])
+    assert [s.id for s in d.sources] == ["wire-1"] and d.off_topic == 1
+    md = digest.to_markdown(d)
+    assert "Digest of 1 article" in md and "1 article not about armed conflict left out" in md
+    assert "Onion cake" not in md and "food.example" not in md
 
 
 def test_write_digest_picks_the_format_from_the_suffix(tmp_path: Path) -> None:

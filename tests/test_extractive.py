@@ -186,7 +186,7 @@ def test_quotes_exclude_the_quote_marks_and_trailing_comma(seed: Summary) -> Non
 
 
 def test_quote_with_straight_quotes_and_said_name() -> None:
-    s = run('Russia and Ukraine held talks in Istanbul on Friday. "We are ready for more," said Peskov.\n')
+    s = run('Russia and Ukraine held peace talks in Istanbul on Friday. "We are ready for more," said Peskov.\n')
     assert quotes(s) == {"We are ready for more": "Peskov"}
 
 

@@ -186,13 +186,14 @@ def batch(
             from summarizer.digest import DigestBuilder
 
             digest = DigestBuilder()
-            ok = failed = unfinished = unreadable = 0
+            ok = failed = unfinished = unreadable = off_topic = 0
 
             def outcomes() -> Iterator[Any]:
-                nonlocal ok, failed, unfinished, unreadable
+                nonlocal ok, failed, unfinished, unreadable, off_topic
                 for result in results_from_store(store, run_id):
                     if result.summary is not None:
                         ok += 1
+                        off_topic += result.summary.off_topic
                         digest.add(result.summary)
                     else:
                         failed += 1
@@ -222,6 +223,7 @@ def batch(
         note(f"{_plural(stats.retries, 'request')} retried ({_plural(stats.backoffs, 'rate limit')} paused the batch)")
     cached = ok if not inputs else stats.cached
     extra = f", {_plural(stats.duplicates, 'duplicate')}" if stats.duplicates else ""
+    extra += f", {off_topic} not about armed conflict" if off_topic else ""
     also = f" and {digest_path}" if digest_path is not None else ""
     # The totals line is always the last line on stderr.
     note(f"{ok} summarized ({cached} cached{extra}), {_failed(failed, unfinished, from_store, unreadable)} → {output}{also}")

@@ -1,4 +1,4 @@
-"""HTML to text: whole pages through trafilatura (text, title, date), feed fragments through lxml."""
+"""HTML to text: whole pages through trafilatura (text, title, canonical URL, date), feed fragments through lxml."""
 
 from __future__ import annotations
 
@@ -26,10 +26,49 @@ def _extract_html(content: str | bytes, where: str, *, url: str | None = None) -
         raise InputError(f"{where}: no article text found in the HTML page; save the article text as a .txt file instead.")
     return Article(
         text=_check_text(text, where),
-        title=getattr(doc, "title", None) or None,
+        title=_page_title(getattr(doc, "title", None), content),
         published=getattr(doc, "date", None) or None,
-        url=url,
+        author=_byline(getattr(doc, "author", None)),
+        # a saved page has no address of its own: keep the canonical URL the page declares
+        url=url or getattr(doc, "url", None) or None,
     )
+
+
+def _byline(found: str | None) -> str | None:
+    """trafilatura's author, each name once ("Jane Doe; JANE DOE" is one name)."""
+    names: dict[str, str] = {}
+    for name in (found or "").split(";"):
+        name = " ".join(name.split())
+        if name:
+            names.setdefault(name.casefold(), name)
+    return "; ".join(names.values()) or None
+
+
+#: Titles that content-management systems put where the page's title should be.
+_PLACEHOLDER_TITLES = frozenset({
+    "escenic", "untitled", "untitled document", "document", "home", "index", "homepage", "home page",
+    "wordpress", "drupal", "joomla", "new page", "page", "article", "news", "null", "none", "title",
+})
+_TITLE_TAG = re.compile(r"<title[^>]*>(?P<t>.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+_H1_TAG = re.compile(r"<h1[^>]*>(?P<t>.*?)</h1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def _is_placeholder(title: str | None) -> bool:
+    return not title or title.strip().lower() in _PLACEHOLDER_TITLES
+
+
+def _page_title(found: str | None, content: str | bytes) -> str | None:
+    """trafilatura's title, unless it is a CMS placeholder ("escenic"): then the page's own
+    ``<h1>`` or ``<title>``, whichever is a real title."""
+    if not _is_placeholder(found):
+        return found
+    page = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
+    for rx in (_H1_TAG, _TITLE_TAG):
+        for m in rx.finditer(page[:500_000]):
+            candidate = " ".join(html_lib.unescape(re.sub(r"<[^>]*>", " ", m.group("t"))).split())
+            if not _is_placeholder(candidate):
+                return candidate
+    return None
 
 
 _BLOCK_TAGS = frozenset((

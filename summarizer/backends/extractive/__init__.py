@@ -7,6 +7,8 @@ ACLED categories), it
    headings and carry no content),
 2. classifies each sentence into diplomacy / attacks / territory / sanctions with
    the lexicons in ``summarizer/backends/lexicons/extractive.yaml``,
+   (first, :mod:`.gate` checks that the text is English and about armed conflict;
+   otherwise every section stays empty),
 3. pulls out places, actors, weapons, casualty counts, quotes with speakers,
    territorial claims and sanctions moves with small patterns,
 4. groups neighbouring sentences about the same event into one item.
@@ -23,6 +25,7 @@ import time
 
 from summarizer.backends.extractive.attacks import _attacks, _checked_counts
 from summarizer.backends.extractive.diplomacy import _diplomacy
+from summarizer.backends.extractive.gate import reason_to_skip
 from summarizer.backends.extractive.items import _attach_quotes, _describe
 from summarizer.backends.extractive.lexicon import LEXICON_DIR as LEXICON_DIR
 from summarizer.backends.extractive.lexicon import lexicon_version
@@ -34,8 +37,10 @@ from summarizer.backends.extractive.sanctions import _sanctions
 from summarizer.backends.extractive.sentences import Sentence, segment
 from summarizer.backends.extractive.summary import _summary_text
 from summarizer.backends.extractive.territory import _territory
+from summarizer.grounding import off_topic_note
 from summarizer.schema import (
     Article,
+    Relevance,
     Attack,
     Diplomacy,
     Meta,
@@ -44,7 +49,24 @@ from summarizer.schema import (
     Territory,
 )
 
-__all__ = ["ExtractiveBackend", "Sentence", "segment", "parse_count"]
+__all__ = ["ExtractiveBackend", "Sentence", "segment", "parse_count", "reason_to_skip"]
+
+
+_OFF_TOPIC = "off-topic: "
+
+
+def _relevance(skip: str | None) -> Relevance | None:
+    """The backend's own verdict when its gate found the article off-topic (else the pipeline's stands)."""
+    if skip is None or not skip.startswith(_OFF_TOPIC):
+        return None
+    return Relevance(relevant=False, reason=skip[len(_OFF_TOPIC) :])
+
+
+def _note(skip: str) -> str:
+    relevance = _relevance(skip)
+    if relevance is not None:
+        return off_topic_note(relevance)
+    return "Not summarized: the extractive backend reads English only; use an LLM (set OPENAI_API_KEY or --base-url) to summarize it."
 
 
 class ExtractiveBackend:
@@ -65,12 +87,17 @@ class ExtractiveBackend:
         people = _find_people(text, sentences)
         content = [s for s in sentences if not s.heading]
 
-        sanctions = _sanctions(text, sentences, people)
-        in_sanctions = frozenset(s.start for it in sanctions for s in it.sentences)
-        dipl = _diplomacy(text, sentences, people, in_sanctions)
-        _attach_quotes(dipl, _quotes(text, sentences, people))
-        attacks = _attacks(text, sentences)
-        territory = _territory(text, sentences, people)
+        # Say nothing rather than invent: off-topic or non-English text gets empty sections.
+        skip = reason_to_skip(text, article.title)
+        if skip is not None:
+            sanctions, dipl, attacks, territory = [], [], [], []
+        else:
+            sanctions = _sanctions(text, sentences, people)
+            in_sanctions = frozenset(s.start for it in sanctions for s in it.sentences)
+            dipl = _diplomacy(text, sentences, people, in_sanctions)
+            _attach_quotes(dipl, _quotes(text, sentences, people))
+            attacks = _attacks(text, sentences)
+            territory = _territory(text, sentences, people)
 
         # The published title is the best headline; otherwise the first sentence, which
         # then opens the summary no more (it would only repeat the headline).
@@ -103,6 +130,8 @@ class ExtractiveBackend:
                 content_hash=article.content_hash,
                 prompt_version=None,
                 latency_s=0.0,
+                relevance=_relevance(skip),
+                notes=[_note(skip)] if skip else [],
             ),
         )
         summary.meta.latency_s = time.perf_counter() - t0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from summarizer.backends.extractive.items import _Item
-from summarizer.backends.extractive.lexicon import _VAGUE, _lexicon
+from summarizer.backends.extractive.lexicon import _DEMONYM, _VAGUE, _lexicon
 from summarizer.backends.extractive.numbers import _casualties
 from summarizer.backends.extractive.places import _places, _when
 from summarizer.backends.extractive.sentences import Sentence
@@ -37,6 +37,11 @@ _SUB_EVENT = {
 }
 
 
+#: "Russian drones", "Israeli forces", "Sudanese army": who attacked, for any demonym.
+_PERPETRATOR = re.compile(
+    rf"\b(?P<d>{_DEMONYM})\s+(?P<n>forces|troops|army|military|drones?|missiles?|strikes?|"
+    r"shelling|attacks?|artillery|air\s+force|warplanes|jets|aircraft)\b"
+)
 _INTERCEPT = re.compile(r"\b(?:shot\s+down|intercepted|destroyed\s+\d[\d,]*)\b", re.IGNORECASE)
 _TALLY = re.compile(r"\b\d[\d,]*\s+(?:\w+\s+)?(?:drones|missiles|rockets|shells|glide\s+bombs)\b", re.IGNORECASE)
 _ATTACK_ANAPHOR = re.compile(
@@ -122,10 +127,11 @@ def _attacks(text: str, sentences: list[Sentence]) -> list[_Item]:
         if f["injured"] is None and injured is not None:
             f["injured"] = injured
         if f["perpetrator"] is None:
-            pm = re.search(r"\b(?P<d>Russian|Ukrainian)\s+(?P<n>forces|troops|army|military|drones?|missiles?|strikes?|shelling|attacks?|artillery|air\s+force)\b", t)
+            pm = _PERPETRATOR.search(t)
             if pm:
-                country = "Russia" if pm.group("d") == "Russian" else "Ukraine"
-                f["perpetrator"] = f"{pm.group('d')} forces" if pm.group("n") in ("forces", "troops", "army", "military") else country
+                country = lex.demonyms.get(pm.group("d"))
+                armed = pm.group("n") in ("forces", "troops", "army", "military")
+                f["perpetrator"] = f"{pm.group('d')} forces" if armed or country is None else country
         if f["target"] is None:
             tm = re.search(
                 r"\b(?:struck|hit|hits|targeted|damaged|destroyed|slammed\s+into|smashed\s+into)\s+(?P<t>(?:an?|the)\s+[^,.;]{3,80}?)(?=\s+(?:in|on|near|at|outside|during|as|killing|injuring|wounding|and|late|early|overnight|shortly|setting|leaving|left|with)\b|[,.;]|$)",

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import re
 
+from summarizer.backends.extractive.gate import conflict_terms_in
 from summarizer.backends.extractive.items import _Item
 from summarizer.backends.extractive.lexicon import _lexicon
-from summarizer.backends.extractive.people import _actors, _People
+from summarizer.backends.extractive.people import _actors, _People, political_actors
 from summarizer.backends.extractive.places import _when
 from summarizer.backends.extractive.sentences import Sentence
 
+#: "will call Russian President Vladimir Putin": a call to a named person or office, not
+#: "asked a neighbour to call police".
+_CALL_SOMEONE = re.compile(r"\b(?:will|would|to|plans\s+to|planned\s+to)\s+call\s+(?-i:[A-Z])")
+#: A trigger word in a condition or a description, not an event: "if peace talks are ever
+#: revived", "the only two states to have signed peace treaties with Israel".
+_HYPOTHETICAL = re.compile(r"(?:\bif\b[^,;.:()\u2014\u2013-]{0,60}|\bto\s+have\s+|\bwhether\s+(?:\w+\s+){0,4})$", re.IGNORECASE)
 _CONTINUES = re.compile(r"(?:[“\"]|(?:However|But|And|Also|In response),?\s+(?:it|he|she|they)\b|(?:It|He|She|They|The two)\b)")
 
 
@@ -28,9 +35,12 @@ def _diplomacy(
             kind = "prisoner_exchange"
         else:
             for k, rx in lex.diplomacy.items():
-                if rx.search(t):
+                hit = next((m for m in rx.finditer(t) if not _HYPOTHETICAL.search(t[: m.start()])), None)
+                if hit is not None:
                     kind = k
                     break
+            if kind is None and _CALL_SOMEONE.search(t):
+                kind = "call"
         actors = _actors(text, sent.start, sent.end, people, prev=last_actors)
         if kind in ("proposal", "agreement", "statement") and sent.start in sanction_sentences:
             kind = None  # a sanctions proposal belongs to the sanctions section
@@ -81,4 +91,17 @@ def _diplomacy(
             items.append(_Item("diplomacy", {"kind": kind, "actors": list(actors), "when": _when(t)}, [sent], sent.para))
         if actors:
             last_actors = actors
-    return items
+    return [it for it in items if _in_context(it, text, sentences)]
+
+
+def _in_context(item: _Item, text: str, sentences: list[Sentence]) -> bool:
+    """A diplomatic event has a political actor (a state, an international body, an office
+    holder) and is about a conflict: its paragraphs name one (war, troops, ceasefire,
+    sanctions, ...), or it is between two political actors. "Carlson was called into a
+    meeting with Fox's general counsel" is neither."""
+    political = political_actors(item.fields["actors"], text)
+    if len(political) >= 2:
+        return True
+    paras = {s.para for s in item.sentences}
+    context = " ".join(s.text for s in sentences if s.para in paras)
+    return bool(political) and bool(conflict_terms_in(context))

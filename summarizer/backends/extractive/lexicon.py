@@ -14,6 +14,8 @@ import yaml
 
 LEXICON_DIR = Path(__file__).parent.parent / "lexicons"
 _VAGUE = -1  # sentinel: a count was given, but not an exact one
+#: A demonym, for any country: "Russian", "Israeli", "Sudanese", "Turkish" (case-sensitive).
+_DEMONYM = r"(?-i:[A-Z][a-z]+(?:an|ian|ese|ish|i))"
 
 
 def _alt(terms: list[str] | tuple[str, ...]) -> str:
@@ -64,6 +66,7 @@ class _Lex:
     region_words: str
     settlement_words: str
     directions: str
+    countries: str
     not_places: frozenset[str]
     when: re.Pattern[str]
 
@@ -80,21 +83,36 @@ def _lexicon() -> _Lex:
         rf"|{_alt([w for w in nw if ' ' in w])}"
         rf"|{_alt([w for w in nw if ' ' not in w])})"
     )
+    people = (
+        r"(?:people|persons|person|civilians|civilian|residents|resident|children|child|"
+        r"soldiers|soldier|troops|men|man|women|woman|boys?|girls?|teenagers?|babies|baby|infants?|"
+        r"passengers|passenger|workers|worker|servicemen|serviceman|service\s+members?|police|officers?|"
+        r"policemen|policeman|rescuers?|firefighters?|medics?|doctors?|nurses?|journalists?|drivers?|"
+        r"pensioners?|volunteers?|fighters?|militants?|crew\s+members?|members?|family|families|"
+        r"patients?|pupils?|students?|villagers?|farmers?|miners?|guards?|sailors?|pilots?|"
+        r"staff|employees?|bystanders?|pedestrians?|victims?)"
+    )
     filler = (
-        r"(?:other|others|more|people|persons|person|civilians|civilian|residents|children|child|"
-        r"soldiers|troops|men|women|passengers|workers|servicemen|police|officers|rescuers|"
+        rf"(?:other|others|more|{people}|"
         r"were|was|have|has|had|been|being|are|is|reportedly|also|later|subsequently|all|"
         r"seriously|critically|badly|lightly|severely|slightly|fatally|injured|wounded|and|"
-        r"including|of|them|a|the|elderly|local|Ukrainian|Russian)"
+        r"including|of|them|a|the|elderly|local|young|unarmed|innocent|"
+        r"(?-i:[A-Z][a-z]+(?:an|ian|ese|ish|i)))"  # demonyms: 'Ukrainian', 'Israeli', 'Sudanese'
+    )
+    # After "killing N": what may follow a count of people (a people word, a clause break);
+    # "killed 300 cattle", "killed 2019" and "killing 40 percent" are not counts of people.
+    after_count = (
+        rf"(?=\s*(?:[,.;:)!?\u2014\u2013]|$)|\s+(?:{filler}|and|or|in|on|at|near|during|when|after|as|while|"
+        r"overnight|across|around|inside|outside|aboard|there|so\s+far|since|before)\b)"
     )
     killed = _alt(raw["killed_terms"])
     injured = _alt(raw["injured_terms"])
     verb = rf"(?P<k>{killed})|(?P<i>{injured})"
     killed_after = re.compile(
-        rf"(?<![\w,.-])(?<![Nn]o\s)(?P<num>{num})(?![\w-]|[.,]\d)(?:\s+(?:{filler}|(?!(?:and|or|but|while|as|after|in|on|at|to|from)\b)[a-z][\w-]*)){{0,5}}?\s+(?:{verb})(?!\w)", re.IGNORECASE
+        rf"(?<![\w,.-])(?<![Nn]o\s)(?P<num>{num})(?![\w-]|[.,]\d)(?:\s+(?:{filler}|[a-z][\w-]*(?=\s+{people}\b))){{0,5}}?\s+(?:{verb})(?!\w)", re.IGNORECASE
     )
     killed_before = re.compile(
-        rf"(?<!\w)(?:{verb})\s+(?:(?:at\s+least|a\s+total\s+of)\s+)?(?P<mod>(?:{_alt(raw['vague_modifiers'])})\s+)?(?P<num>{num})(?![\w-]|[.,]\d)",
+        rf"(?<!\w)(?:{verb})\s+(?:(?:at\s+least|a\s+total\s+of)\s+)?(?P<mod>(?:{_alt(raw['vague_modifiers'])})\s+)?(?P<num>{num})(?![\w-]|[.,]\d){after_count}",
         re.IGNORECASE,
     )
     weapons = {w: _words(terms) for w, terms in raw["weapons"].items()}
@@ -151,7 +169,8 @@ def _lexicon() -> _Lex:
         actors=re.compile(rf"(?<![\w.-])(?:{_alt(raw['actors'])})(?![\w-])"),
         demonym_group=re.compile(
             rf"(?<![\w-])(?P<a>{_alt(list(raw['demonyms']))})(?:\s+and\s+(?P<b>{_alt(list(raw['demonyms']))}))?"
-            r"\s+(?:officials|delegation|delegations|negotiators|government|governments|side|sides|leaders|team|teams|authorities|diplomats|counterparts)\b"
+            r"\s+(?:officials|delegation|delegations|negotiators|government|governments|side|sides|leaders|team|teams|authorities|diplomats|counterparts|"
+            r"(?:defen[cs]e\s+|foreign\s+)?ministries|(?:defen[cs]e\s+|foreign\s+)?ministry)\b"
         ),
         demonyms=dict(raw["demonyms"]),
         speech=_words(raw["speech_verbs"]),
@@ -161,6 +180,7 @@ def _lexicon() -> _Lex:
         region_words=_alt(raw["region_words"]),
         settlement_words=_alt(raw["settlement_words"]),
         directions=_alt(raw["directions"]),
+        countries=_alt(gaz["countries"]),
         not_places=frozenset(raw["not_places"]) | frozenset(gaz["countries"]) | frozenset(raw["persons"]),
         when=when,
     )

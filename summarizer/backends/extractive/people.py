@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from summarizer.backends.extractive.lexicon import _alt, _lexicon
 from summarizer.backends.extractive.sentences import Sentence
@@ -134,4 +135,36 @@ def _actors(text: str, start: int, end: int, people: _People, prev: list[str] | 
         n = aliases.get(n, n)
         if n not in out:
             out.append(n)
+    return out
+
+
+_POLITICAL_NAMES = re.compile(
+    r"(?<![\w-])(?:President|Prime\s+Minister|Foreign\s+Minister|Defen[cs]e\s+Minister|Minister|Secretary\s+of\s+State|"
+    r"Defen[cs]e\s+Secretary|Chancellor|[Ee]nvoy|[Aa]mbassador|[Nn]egotiator|Commissioner|High\s+Representative|"
+    r"King|Emir|Crown\s+Prince|Pope|Secretary-General|Secretary\s+General|Kremlin\s+spokesman|"
+    r"(?:foreign|defen[cs]e)\s+minister|(?:presidential|Kremlin)\s+aide|head\s+of\s+state)"
+    r"(?P<names>(?:\s+[A-Z][\w’'.-]+){1,4})"
+)
+
+
+@lru_cache(maxsize=8)
+def _titled_surnames(text: str) -> frozenset[str]:
+    """Names that follow a political title somewhere in ``text``: any of their words."""
+    return frozenset(w for m in _POLITICAL_NAMES.finditer(text) for w in m.group("names").split())
+
+
+def political_actors(actors: list[str], text: str) -> list[str]:
+    """The actors that are states, international bodies or office holders: the lexicon's
+    actors and well-known people, demonyms' countries, and people named after a political
+    title ("Foreign Minister Andrii Sybiha") somewhere in ``text``."""
+    lex = _lexicon()
+    countries = set(lex.demonyms.values()) | set(lex.raw["gazetteer"]["countries"])
+    persons = set(lex.raw["persons"])
+    titled = _titled_surnames(text)
+    out = []
+    for a in actors:
+        last = a.split()[-1] if a.split() else a
+        if a in countries or lex.actors.fullmatch(a) or last in persons or last in titled:
+            if a.lower() not in ("both sides", "the two sides", "officials", "senators", "lawmakers"):
+                out.append(a)
     return out

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from summarizer.backends.extractive.lexicon import _lexicon
+from summarizer.backends.extractive.lexicon import _DEMONYM, _lexicon
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,8 @@ def _places_cached(text: str) -> tuple[_Place, ...]:
             return
         found.append(_Place(name, kind, start, end))
 
-    # "eastern Ukraine", "the south of Russia"
-    for m in re.finditer(rf"\b(?:{dr})\s+(?:Ukraine|Russia)\b", text, re.IGNORECASE):
+    # "eastern Ukraine", "northern Israel": a direction before a country of the gazetteer
+    for m in re.finditer(rf"\b(?:{dr})\s+(?:{lex.countries})\b", text, re.IGNORECASE):
         add(m.group(), "region", m.start(), m.end())
     # Known names, with a following region/settlement word.
     for m in lex.gazetteer.finditer(text):
@@ -52,6 +52,8 @@ def _places_cached(text: str) -> tuple[_Place, ...]:
     for m in re.finditer(rf"(?P<n>{cap})\s+(?P<w>{rw}|{sw})\b", text):
         if m.group("n").split()[0] in lex.not_places or m.group("n").lower() in lex.number_words:
             continue
+        if re.match(r"\s+of\s+[A-Z]", text[m.end() :]) and re.fullmatch(_DEMONYM, m.group("n").split()[-1]):
+            continue  # "the Libyan city of Sirte": the place is Sirte
         if re.fullmatch(rw, m.group("w"), re.IGNORECASE):
             add(f"{m.group('n')} {m.group('w')}", "region", m.start(), m.end())
         else:
@@ -66,6 +68,8 @@ def _places_cached(text: str) -> tuple[_Place, ...]:
         first = n.split()[0].split("-")[0]
         if first in lex.not_places or lex.actors.fullmatch(n) or n.endswith(("’s", "'s")):
             continue
+        if n.endswith(("ists", "ians")) or re.match(r"\s+(?-i:[a-z])", text[m.end("n") :]) and re.fullmatch(_DEMONYM, n.split()[-1]):
+            continue  # "on Islamists", "in the North African nation": a group or an adjective
         add(n, "place", m.start("n"), m.end("n"))
     found.sort(key=lambda p: p.start)
     return tuple(found)

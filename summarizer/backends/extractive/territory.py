@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from summarizer.backends.extractive.items import _Item
-from summarizer.backends.extractive.lexicon import _alt, _lexicon
+from summarizer.backends.extractive.lexicon import _DEMONYM, _alt, _lexicon
 from summarizer.backends.extractive.people import _People
 from summarizer.backends.extractive.places import _places, _when
 from summarizer.backends.extractive.sentences import Sentence
@@ -29,7 +29,7 @@ def _subject(text: str, people: _People, start: int, verb_pos: int) -> str | Non
     """The actor nearest before ``verb_pos`` in ``text[start:verb_pos]`` (article offsets)."""
     lex = _lexicon()
     seg = text[start:verb_pos]
-    pm = list(re.finditer(r"\b(?:Russian|Ukrainian)\s+(?:forces|troops|army|military|defen[cs]e\s+ministry|soldiers)\b", seg))
+    pm = list(re.finditer(rf"\b{_DEMONYM}\s+(?:forces|troops|army|military|defen[cs]e\s+ministry|soldiers)\b", seg))
     if pm:
         return pm[-1].group()
     acts = list(lex.actors.finditer(seg))
@@ -75,7 +75,7 @@ def _territory(text: str, sentences: list[Sentence], people: _People) -> list[_I
         # captured
         for m in lex.territory["captured"].finditer(t):
             obj = re.match(
-                rf"\s+(?:(?:full\s+)?control\s+of\s+|over\s+)?(?:the\s+)?(?:(?:{lex.settlement_words})\s+of\s+)?",
+                rf"\s+(?:(?:full\s+)?control\s+of\s+|over\s+)?(?:the\s+)?(?:{_DEMONYM}\s+)?(?:(?:{lex.settlement_words})\s+of\s+)?",
                 t[m.end() :],
                 re.IGNORECASE,
             )
@@ -84,7 +84,7 @@ def _territory(text: str, sentences: list[Sentence], people: _People) -> list[_I
             if target is None:
                 # passive: "Oleksandropil was captured by ..."
                 target = next((p for p in places if p.end <= m.start() and re.fullmatch(r"\s+(?:village\s+|town\s+)?(?:was|has\s+been|had\s+been|were|have\s+been)\s+", t[p.end : m.start()])), None)
-                by = re.match(r"\s+by\s+(?P<c>(?:Russian|Ukrainian)\s+\w+|[A-Z][\w-]+)", t[m.end():])
+                by = re.match(rf"\s+by\s+(?P<c>{_DEMONYM}\s+\w+|[A-Z][\w-]+)", t[m.end():])
                 claimant = by.group("c") if by else None
             else:
                 claimant = _subject(text, people, sent.start, sent.start + m.start())
@@ -93,7 +93,7 @@ def _territory(text: str, sentences: list[Sentence], people: _People) -> list[_I
             region = next((p.name for p in places if p.kind == "region" and p is not target), None)
             add(sent, target.name, "claimed" if _UNCONFIRMED.search(t) else "captured", claimant, region)
         for m in re.finditer(
-            rf"(?P<p>[A-Z][\w’'-]+),\s+(?:which\s+was\s+)?(?:{_alt(lex.raw['territory_verbs']['captured'])})\s+by\s+(?P<c>(?:Russian|Ukrainian)\s+(?:forces|troops)|Russia|Ukraine|Kyiv|Moscow)(?P<w>\s+in\s+(?:{'|'.join(['January','February','March','April','May','June','July','August','September','October','November','December'])}\s+)?\d{{4}})?",
+            rf"(?P<p>[A-Z][\w’'-]+),\s+(?:which\s+was\s+)?(?:{_alt(lex.raw['territory_verbs']['captured'])})\s+by\s+(?P<c>{_DEMONYM}\s+(?:forces|troops)|[A-Z][\w’'-]+)(?P<w>\s+in\s+(?:{'|'.join(['January','February','March','April','May','June','July','August','September','October','November','December'])}\s+)?\d{{4}})?",
             t,
         ):
             target = next((p for p in places if p.start == m.start("p")), None)
@@ -122,7 +122,7 @@ def _territory(text: str, sentences: list[Sentence], people: _People) -> list[_I
         # demand rejected
         rej = lex.territory["demand_rejected"].search(t)
         if rej and lex.demand_terms.search(t):
-            poss = re.search(r"\b(?P<n>Russia|Moscow|Ukraine|Kyiv|the Kremlin|Kremlin)[’']s\s+(?:territorial\s+)?(?:demands?|claims?)", t)
+            poss = re.search(r"\b(?P<n>the Kremlin|[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)[’']s\s+(?:territorial\s+)?(?:demands?|claims?)", t)
             claimant = poss.group("n") if poss else None
             if claimant is None:
                 prev = next((it for it in reversed(items) if it.para == sent.para or it.fields["status"] == "demand_rejected"), None)
