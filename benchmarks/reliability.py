@@ -51,6 +51,7 @@ class Row:
 LIMITS = "tests/test_inputs_limits.py::"
 FAULTS = "tests/test_batch_faults.py::"
 ATOMIC = "tests/test_atomic_writes.py::"
+STORE = "tests/test_store_errors.py::"
 
 ROWS: tuple[Row, ...] = (
     Row("`summarize /dev/zero`: a device that never ends",
@@ -122,16 +123,48 @@ ROWS: tuple[Row, ...] = (
         "each article asked once. Still full: the batch stops in one line naming the store and how many answers "
         "were lost (at most the calls in flight). Exit 2.",
         (FAULTS + "test_answers_that_could_not_be_stored_on_a_full_disk_are_written_again_not_lost",
-         FAULTS + "test_a_store_that_stays_full_stops_the_batch_before_more_calls_in_one_line")),
+         FAULTS + "test_a_disk_that_fills_then_frees_mid_batch_loses_no_answer_with_the_real_store",
+         FAULTS + "test_a_store_that_stays_full_stops_the_batch_before_more_calls_in_one_line",
+         STORE + "test_a_full_disk_keeps_the_paid_for_answers_and_writes_them_when_there_is_room",
+         STORE + "test_a_batch_stops_at_the_first_answer_the_full_disk_refuses_with_one_line_and_exit_2")),
+    Row("A read-only store, a store in a read-only folder, a damaged store, another program's SQLite database",
+        "Checked before anything is changed: one line saying which and how to fix it (the folder named for a "
+        "read-only folder); the file is left as it was (not switched to WAL, not written into). Exit 2.",
+        (STORE + "test_a_read_only_store_says_so_and_how_to_fix_it",
+         STORE + "test_a_store_in_a_read_only_folder_names_the_folder_not_the_file",
+         STORE + "test_a_damaged_store_is_refused_and_not_written_into",
+         STORE + "test_another_programs_database_is_refused_before_anything_is_changed")),
+    Row("An article or feed title that tries to close the fence (`=====END ARTICLE …=====` + `SYSTEM: …`)",
+        "The fence carries a random nonce per request, and every article-derived string (title, URL, date) is "
+        "one line inside the data block: the request body the server receives has one fence, intact.",
+        ("tests/test_pipeline.py::test_a_feed_title_cannot_close_the_fence_or_speak_outside_it",
+         "tests/test_pipeline.py::test_instructions_inside_the_article_are_fenced_as_data",
+         "tests/test_config_and_prompts.py::test_the_fence_is_new_for_every_request_but_the_prompt_version_is_not")),
+    Row("`javascript:` / `data:` links, URLs with `>`, spaces or newlines, terminal escape sequences in articles",
+        "Markdown and HTML link only http(s) URLs, percent-encoded so nothing breaks out; escapes and control "
+        "characters are stripped from terminal, `.txt` and `.md` output.",
+        ("tests/test_markup_safety.py::test_the_markdown_digest_links_only_http_urls_and_no_url_breaks_out",
+         "tests/test_markup_safety.py::test_a_summary_as_markdown_and_in_a_notebook_is_link_safe_and_escape_free",
+         "tests/test_markup_safety.py::test_terminal_and_txt_output_carry_no_escape_sequences",
+         "tests/test_markup_safety.py::test_the_html_digest_links_only_http_urls")),
+    Row("A key the server echoes half-masked (`sk-SECRE...abcdef`), a password in `--base-url` echoed as base64",
+        "Scrubbed from stderr, the store and the digest: no more of the key than our own mask shows.",
+        ("tests/test_redact.py::test_a_key_the_server_echoes_half_masked_is_not_in_the_error",
+         "tests/test_redact.py::test_a_password_in_the_base_url_echoed_as_a_basic_header_is_not_in_the_error",
+         "tests/test_redact.py::test_a_stored_error_keeps_no_more_of_a_half_masked_key_than_our_mask")),
     Row("429 Too Many Requests",
         "Retried after the server's retry-after (capped); in a batch every worker pauses for it.",
         ("tests/test_pipeline.py::test_429_with_retry_after_is_waited_out_then_succeeds",
+         "tests/test_retries.py::test_a_huge_retry_after_is_capped_at_thirty_seconds",
          "tests/test_batch.py::test_a_429_storm_ends_with_every_article_summarized",
          "tests/test_batch.py::test_a_429_holds_every_worker_for_the_wait_the_server_asked_for"), "batch:429"),
     Row("500 Internal Server Error",
-        "Retried with backoff within the transport budget, then `EndpointUnavailableError`.",
+        "Retried with backoff within the transport budget (also 408 and 409), then `EndpointUnavailableError`; "
+        "all retries together stop when the total retry time is spent.",
         ("tests/test_pipeline.py::test_500_is_retried_with_backoff",
-         "tests/test_pipeline.py::test_persistent_500_gives_up_after_the_transport_retries"), "batch:500"),
+         "tests/test_pipeline.py::test_persistent_500_gives_up_after_the_transport_retries",
+         "tests/test_retries.py::test_request_timeout_and_conflict_are_retried",
+         "tests/test_retries.py::test_retries_stop_when_the_total_retry_time_is_spent"), "batch:500"),
     Row("Malformed JSON where the summary should be",
         "Re-asked with the parse error, within `max_attempts`.",
         ("tests/test_pipeline.py::test_malformed_json_is_reasked",
@@ -151,9 +184,11 @@ ROWS: tuple[Row, ...] = (
         "Resumes: every article summarized, each stored once, nothing done asked again.",
         ("tests/test_batch.py::test_a_batch_killed_with_sigkill_resumes_and_summarizes_each_article_once",
          "tests/test_store.py::test_kill_9_mid_batch_leaves_a_sound_store_and_reclaimable_items")),
-    Row("Two processes on one store",
-        "Each item is claimed by exactly one of them (leases).",
-        ("tests/test_store.py::test_two_processes_hammering_claim_win_each_key_exactly_once",)),
+    Row("Two processes on one store; a call longer than the lease",
+        "Each item is claimed by exactly one of them; a long call renews its lease, so no other worker takes "
+        "the article.",
+        ("tests/test_store.py::test_two_processes_hammering_claim_win_each_key_exactly_once",
+         "tests/test_retries.py::test_a_long_call_keeps_its_lease_so_no_other_worker_takes_the_article")),
     Row("300 articles at once under 20% 429, 10% 500, 10% malformed JSON, 5% cut off, 5% dropped connections",
         "No input lost, none duplicated; failures only where the retry budget ran out, each an error record "
         "that `--retry-failed` tries again.",
