@@ -111,7 +111,7 @@ ROWS: tuple[Row, ...] = (
         "could not be read: fix it and rerun`, not `--retry-failed`. Exit 1.",
         (FAULTS + "test_a_mistyped_input_is_named_and_not_sent_to_retry_failed",
          FAULTS + "test_failures_of_both_kinds_say_what_helps_each"), "missing_path"),
-    Row("A full disk while writing `-o`, OUT.jsonl or the digest",
+    Row("A full disk while writing `-o`, OUT.jsonl, the digest or the events file",
         "Written to a temporary file in the same folder and renamed: the old file is left as it was, no temporary "
         "file is left, one line names the file (`Cannot write out.jsonl: the disk is full; out.jsonl was left as it "
         "was.`). Exit 2. The permissions of a replaced file are kept.",

@@ -94,16 +94,15 @@ def test_summarize_o_keeps_the_permissions_of_the_file_it_replaces(tmp_path: Pat
     assert out.stat().st_mode & 0o777 == 0o640 and out.read_text(encoding="utf-8").startswith("{\n")
 
 
-@pytest.mark.parametrize("failing", ["out.jsonl", "digest.md"])
+@pytest.mark.parametrize("failing", ["out.jsonl", "digest.md", "events.csv"])
 def test_batch_outputs_on_a_full_disk_keep_the_old_files_and_name_them(tmp_path: Path, disk_full, failing: str) -> None:  # type: ignore[no-untyped-def]
-    out, digest, db = tmp_path / "out.jsonl", tmp_path / "digest.md", tmp_path / "s.db"
-    args = ["batch", FEED, "-o", out, "--digest", digest, "--store", db, "--backend", "extractive"]
+    out, digest, events, db = tmp_path / "out.jsonl", tmp_path / "digest.md", tmp_path / "events.csv", tmp_path / "s.db"
+    args = ["batch", FEED, "-o", out, "--digest", digest, "--events", events, "--store", db, "--backend", "extractive"]
     assert run(*args).exit_code == 0
-    before = {p.name: p.read_bytes() for p in (out, digest)}
-    out.write_text("old\n", encoding="utf-8")  # so a rewrite of the same content would still show
-    before[out.name] = b"old\n"
-    digest.write_text("old digest\n", encoding="utf-8")
-    before[digest.name] = b"old digest\n"
+    before = {}
+    for path in (out, digest, events):  # old content that a rewrite of the same content would not restore
+        path.write_text(f"old {path.name}\n", encoding="utf-8")
+        before[path.name] = path.read_bytes()
     disk_full(failing)
 
     result = run(*args)
