@@ -43,13 +43,14 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from bench_batch import (
+    draft_for,  # a good model's answer, shared with the 40-item acceptance benchmark
+)
 from llm_server import LLMServer, RecordedRequest, Reply, article_from_request
 
-from summarizer import gates
-from summarizer.backends.extractive import ExtractiveBackend
 from summarizer.config import Config
-from summarizer.schema import SECTIONS, Article
 
 #: What the server answers, in order of the draw: (name, probability).
 FAULTS = (("429", 0.20), ("500", 0.10), ("malformed", 0.10), ("truncated", 0.05), ("dropped", 0.05))
@@ -66,19 +67,6 @@ def story(i: int) -> str:
         f"Officials said report number {i} was still being checked, and that {i % 9 + 4} apartment blocks "
         f"and a school were damaged in the attack on the city."
     )
-
-
-def draft_for(text: str) -> dict[str, Any]:
-    """A good model's answer: the extractive reading of the article, as a draft (evidence as strings)."""
-    summary = ExtractiveBackend().summarize(Article(text=text))
-    relevance = summary.meta.relevance or gates.assess(summary.article)
-    draft = {"relevance": relevance.model_dump(), **summary.model_dump(mode="json", exclude={"article", "meta"})}
-    for section in SECTIONS:
-        for item in draft[section]:
-            item["evidence"] = [span["text"] for span in item["evidence"]]
-            if "quotes" in item:
-                item["quotes"] = [{"speaker": q["speaker"], "text": q["text"]} for q in item["quotes"]]
-    return draft
 
 
 class FaultyResponder:
