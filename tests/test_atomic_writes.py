@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import errno
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -33,7 +33,7 @@ class _FullDisk:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.handle, name)
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> _FullDisk:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -113,3 +113,23 @@ def test_batch_outputs_on_a_full_disk_keep_the_old_files_and_name_them(tmp_path:
     assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
     disk_full(None)
     assert run(*args).exit_code == 0  # nothing was lost: the store has every summary
+
+
+def test_the_library_digest_and_events_writers_are_atomic_too(tmp_path: Path, disk_full: Any) -> None:
+    from summarizer import digest
+    from summarizer.errors import OutputError
+    from summarizer.events.export import write_events
+    from summarizer.pipeline import Summarizer
+
+    summary = Summarizer(backend="extractive").summarize(SEED.read_text(encoding="utf-8"))
+    for name, write in (("d.md", digest.write_digest), ("e.csv", write_events)):
+        target = tmp_path / name
+        target.write_text("the old file", encoding="utf-8")
+        disk_full(name, 10)
+        with pytest.raises(OutputError, match=name):
+            write([summary], target)
+        assert target.read_text(encoding="utf-8") == "the old file"
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted({"d.md", name})
+    disk_full(None)
+    assert digest.write_digest([summary], tmp_path / "d.md") == "markdown"
+    assert "Digest of 1 article" in (tmp_path / "d.md").read_text(encoding="utf-8")

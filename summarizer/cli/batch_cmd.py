@@ -46,28 +46,6 @@ def _failed(failed: int, unfinished: int, from_store: bool, unreadable: int = 0)
     return f"{failed} failed ({'; '.join(hints)})"
 
 
-def _write_digest(digest: Any, path: Path) -> None:
-    """HTML for .html/.htm, else Markdown; written atomically (a full disk leaves the old digest as it was)."""
-    from summarizer import digest as d
-    from summarizer.atomic import write_text_atomic
-
-    render = d.to_html if path.suffix.lower() in (".html", ".htm") else d.to_markdown
-    write_text_atomic(path, render(digest))
-
-
-def _write_events(events: Any, path: Path) -> None:
-    """GeoJSON for .geojson/.json, else CSV; written atomically, like the digest."""
-    import json
-
-    from summarizer.atomic import write_text_atomic
-    from summarizer.events.export import to_csv, to_geojson
-
-    if path.suffix.lower() in (".geojson", ".json"):
-        write_text_atomic(path, json.dumps(to_geojson(events), ensure_ascii=False, indent=1) + "\n")
-    else:
-        write_text_atomic(path, to_csv(events))
-
-
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -206,9 +184,8 @@ def batch(
                 if run_id is None:
                     raise UsageError(f"The store {store_path} has no runs yet.", hint="Run the batch with INPUT... first.")
             # The outputs are rebuilt from the store, streamed: one pass, nothing held but the digest's rows.
-            from summarizer.digest import DigestBuilder
-
-            from summarizer.events.export import EventsBuilder
+            from summarizer.digest import DigestBuilder, write_digest
+            from summarizer.events.export import EventsBuilder, write_events
 
             digest = DigestBuilder()
             events = EventsBuilder() if events_path is not None else None
@@ -233,9 +210,9 @@ def batch(
             write_jsonl(outcomes(), output)  # atomic: an interrupted write leaves the old OUT
             written = True
         if digest_path is not None:
-            _write_digest(digest.digest(), digest_path)
+            write_digest(digest.digest(), digest_path)  # atomic: a full disk leaves the old file
         if events is not None and events_path is not None:
-            _write_events(events, events_path)
+            write_events(events, events_path)
     except KeyboardInterrupt:
         # Nothing is lost: every finished article is in the store, and a rerun resumes. OUT is not
         # written from a partial run (it has one line per input); --from-store writes what is done.
