@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-from collections.abc import Coroutine
+import weakref
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
-from summarizer import gates
+from summarizer import chunking, gates, longtext
 from summarizer.backends import Backend
 from summarizer.config import Config
 from summarizer.errors import InputError, NoEndpointError
@@ -53,6 +54,17 @@ class Summarizer:
         self._backend: Backend | None = None
         #: Why the auto backend chose extractive, when it did (shown on stderr by the CLI).
         self.fallback_reason: str | None = None
+        #: The model's context window and what fits in one request; learned from the server
+        #: and kept for every article this summarizer reads (:mod:`summarizer.chunking`).
+        self.token_budget = chunking.TokenBudget.for_config(self.config)
+        #: At most this many chunk requests of long articles in flight at once.
+        self.chunk_concurrency = 4
+        #: Called with (chunks done, chunks in all) while a long article is read in chunks.
+        self.on_chunk: Callable[[int, int], None] | None = None
+        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._context_probed = False
 
     @property
     def backend(self) -> Backend:
@@ -89,11 +101,39 @@ class Summarizer:
         the article (its language, or off-topic for the extractive gate) is not run, and the
         grounding rules are enforced on the result (:mod:`summarizer.gates`)."""
         backend = self.backend
+        chunking.check_size(article.text if isinstance(article, Article) else article)
         source = gates.with_language(as_article(article))
         early = gates.before(backend, source)
         if early is not None:
             return early
-        return gates.after(backend, source, await backend.asummarize(source))
+        return gates.after(backend, source, await longtext.asummarize(self, backend, source))
+
+    def _chunk_slots(self) -> asyncio.Semaphore:
+        """The semaphore bounding this summarizer's chunk requests, one per event loop."""
+        loop = asyncio.get_running_loop()
+        slots = self._slots.get(loop)
+        if slots is None:
+            slots = self._slots[loop] = asyncio.Semaphore(self.chunk_concurrency)
+        return slots
+
+    async def _learn_context(self) -> None:
+        """Ask the server for the model's context window once, unless the user gave one."""
+        if self._context_probed or self.token_budget.source == "argument":
+            return
+        self._context_probed = True
+        budget = self.token_budget
+        prompts = getattr(self.backend, "prompts", None)
+        if prompts is not None and budget.overhead == chunking.PROMPT_OVERHEAD:
+            budget.overhead = chunking.prompt_overhead(prompts)
+        probe = getattr(getattr(self.backend, "client", None), "context_window", None)
+        if probe is None:
+            return
+        try:
+            window = await probe()
+        except Exception:  # a probe is a hint: any failure leaves the default
+            return
+        if window:
+            self.token_budget.context, self.token_budget.source = int(window), "server"
 
     def summarize(self, article: Article | str) -> Summary:
         """Summarize one article (or plain text); safe to call inside a running event loop."""
