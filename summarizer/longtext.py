@@ -138,7 +138,7 @@ async def _llm_chunk(owner: Any, backend: Any, run: _Run, chunk: chunking.Chunk,
         except SummarizerError as exc:
             _count(run, None, exc)
             exceeded, limit, sent = chunking.context_exceeded(exc)
-            if not exceeded or depth >= MAX_RESPLITS or isinstance(exc, _FATAL):
+            if not exceeded or depth >= MAX_RESPLITS or isinstance(exc, _FATAL) or not _can_split(text, limit):
                 if isinstance(exc, _FATAL) or owner.config.strict:
                     raise
                 run.failed.append((chunk, exc))
@@ -161,6 +161,14 @@ async def _llm_chunk(owner: Any, backend: Any, run: _Run, chunk: chunking.Chunk,
     _tell(progress, run)
     subs = [chunking.Chunk(chunk.index, chunk.start + p.start, chunk.start + p.end) for p in parts]
     await _all([_llm_chunk(owner, backend, run, sub, depth + 1, progress) for sub in subs])
+
+
+def _can_split(text: str, limit: int | None) -> bool:
+    """Whether splitting ``text`` could help a server that found it too long. A text of a few
+    sentences, or a small part of the window the server names, is not what overflows it (the
+    prompt alone does, or the server is wrong): then the error stands."""
+    tokens = chunking.estimate_tokens(text)
+    return tokens > 2 * chunking.MIN_ARTICLE_TOKENS and (limit is None or tokens >= limit // 4)
 
 
 async def _all(coroutines: list[Any]) -> None:
@@ -205,7 +213,7 @@ async def asummarize(owner: Any, backend: Any, article: Article) -> Summary:
             return await backend.asummarize(article)
         except SummarizerError as exc:
             exceeded, limit, sent = chunking.context_exceeded(exc)
-            if not exceeded or isinstance(exc, _FATAL):
+            if not exceeded or isinstance(exc, _FATAL) or not _can_split(article.text, limit):
                 raise
             _count(run, None, exc)
             budget.learn(limit, source="server error", sent_tokens=sent,
