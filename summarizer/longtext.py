@@ -7,8 +7,9 @@ the same backend as an article of its own (so grounding and re-asks work on the 
 span is moved to whole-article offsets, and :mod:`summarizer.merge` makes one item per event.
 
 * The LLM backend runs the chunks concurrently, at most ``Summarizer.chunk_concurrency`` requests
-  at a time per summarizer (batch workers share it, and the batch's rpm/tpm limits and shared
-  backoff apply to every request, since they hook the one client). When the server answers that
+  at a time per summarizer, whole articles included (a batch sets it to its ``concurrency``, so
+  requests in flight stay within it; its rpm/tpm limits and shared backoff apply to every
+  request, since they hook the one client). When the server answers that
   the context is exceeded, the limit it names (or half of what we sent) is remembered in the
   budget for the rest of the run and the chunk is split again. The headline and summary are
   written by one more call (``prompts/merge.j2``), grounded like any headline.
@@ -210,7 +211,8 @@ async def asummarize(owner: Any, backend: Any, article: Article) -> Summary:
     if len(chunks) == 1:
         # Whole, as always; only a context-length error sends it down the chunked path.
         try:
-            return await backend.asummarize(article)
+            async with owner._chunk_slots():
+                return await backend.asummarize(article)
         except SummarizerError as exc:
             exceeded, limit, sent = chunking.context_exceeded(exc)
             if not exceeded or isinstance(exc, _FATAL) or not _can_split(article.text, limit):

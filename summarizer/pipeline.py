@@ -21,6 +21,9 @@ from summarizer.schema import Article, Summary
 
 T = TypeVar("T")
 
+#: Endpoint kinds whose servers say how large the model's window is (llama.cpp /props, vLLM /v1/models).
+PROBED_KINDS = ("llamacpp", "vllm", "lmstudio")
+
 
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     """Run ``coro`` to completion from sync code, even inside a running event loop."""
@@ -118,18 +121,20 @@ class Summarizer:
 
     async def _learn_context(self) -> None:
         """Ask the server for the model's context window once, unless the user gave one."""
-        if self._context_probed or self.token_budget.source == "argument":
+        if self._context_probed:
             return
         self._context_probed = True
         budget = self.token_budget
         prompts = getattr(self.backend, "prompts", None)
         if prompts is not None and budget.overhead == chunking.PROMPT_OVERHEAD:
             budget.overhead = chunking.prompt_overhead(prompts)
-        probe = getattr(getattr(self.backend, "client", None), "context_window", None)
-        if probe is None:
+        config = self.config
+        if budget.source == "argument" or config.endpoint not in PROBED_KINDS or not config.base_url:
             return
+        from summarizer.context_probe import probe_context
+
         try:
-            window = await probe()
+            window = await probe_context(config.base_url, config.api_key, config.model, timeout=min(config.timeout, 5.0))
         except Exception:  # a probe is a hint: any failure leaves the default
             return
         if window:

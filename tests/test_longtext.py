@@ -266,3 +266,34 @@ def test_an_article_over_the_cap_is_refused_up_front_with_what_to_do() -> None:
         Summarizer(backend="extractive").summarize("war " * (MAX_ARTICLE_CHARS // 4 + 1))
     assert "summarizer batch" in (caught.value.hint or "")
     assert isinstance(caught.value, SummarizerError)
+
+
+# ---------------------------------------------------------------------------
+# What the server says about its window
+
+
+def test_the_window_is_read_from_llama_cpp_props_and_vllm_models() -> None:
+    from summarizer.context_probe import context_from_models, context_from_props
+
+    assert context_from_props({"default_generation_settings": {"n_ctx": 8192}, "total_slots": 1}) == 8192
+    assert context_from_props({"n_ctx": 4096}) == 4096
+    assert context_from_props({"default_generation_settings": {}}) is None
+    vllm = {"object": "list", "data": [{"id": "a", "max_model_len": 32768}, {"id": "b", "max_model_len": 4096}]}
+    assert context_from_models(vllm, "b") == 4096
+    assert context_from_models({"data": [{"id": "gpt-4o-mini", "owned_by": "openai"}]}, "gpt-4o-mini") is None
+
+
+def test_a_server_that_states_its_window_sets_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from summarizer import context_probe
+
+    async def probe(base_url: str, api_key: str | None, model: str | None, *, timeout: float) -> int:
+        assert base_url == "http://localhost:8080/v1"
+        return 8192
+
+    monkeypatch.setattr(context_probe, "probe_context", probe)
+    summarizer = Summarizer(base_url="http://localhost:8080/v1", backend="llm")
+    asyncio.run(summarizer._learn_context())
+    assert (summarizer.token_budget.context, summarizer.token_budget.source) == (8192, "server")
+    assert 3_000 < summarizer.token_budget.overhead < 5_000, "measured from the templates and the schema"
