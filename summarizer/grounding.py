@@ -354,6 +354,7 @@ def is_casualty_count(lowered: str, m: NumberMention, role: str | None = None, *
     return not english or bool(_CASUALTY[role].search(_clause(lowered, m.start, m.end)))
 
 
+@lru_cache(maxsize=4096)  # pure; the same evidence is checked by a backend and again by enforce
 def check_count(value: int | None, evidence: str, role: str | None = None) -> str | None:
     """None if ``value`` is null or stated exactly in ``evidence`` as a count of people
     killed (``role`` "killed"), injured ("injured") or either (None); else the problem."""

@@ -271,7 +271,8 @@ async def _extractive(backend: Any, article: Article, progress: Progress | None)
     if reason_to_skip(article.text, article.title) is not None:
         return await backend.asummarize(article)  # its own gate judges the whole article, not each part
     # Sentences are short; a chunk of this size holds whole paragraphs.
-    chunks = chunking.split(article.text, chunking.estimate_tokens("x" * chunking.EXTRACTIVE_CHUNK_CHARS))
+    # It groups sentences into events within a paragraph or two: an overlap of ~200 tokens will do.
+    chunks = chunking.split(article.text, chunking.estimate_tokens("x" * chunking.EXTRACTIVE_CHUNK_CHARS), 200)
     run.total = len(chunks)
     for chunk in chunks:
         run.done.append((chunk, await backend.asummarize(_chunk_article(article, chunk), gate=False)))

@@ -33,8 +33,8 @@ def shift(summary: Summary, offset: int) -> dict[Section, list[Any]]:
     if offset == 0:
         return {section: list(getattr(summary, section)) for section in SECTIONS}
 
-    def moved(span: Any) -> Any:
-        return span.model_copy(update={"start": span.start + offset, "end": span.end + offset})
+    def moved(span: Any) -> Any:  # the span was validated once; only its offsets change
+        return type(span).model_construct(**{**span.__dict__, "start": span.start + offset, "end": span.end + offset})
 
     out: dict[Section, list[Any]] = {}
     for section in SECTIONS:
@@ -43,7 +43,7 @@ def shift(summary: Summary, offset: int) -> dict[Section, list[Any]]:
             update: dict[str, Any] = {"evidence": [moved(s) for s in item.evidence]}
             if isinstance(item, Diplomacy):
                 update["quotes"] = [moved(q) for q in item.quotes]
-            items.append(item.model_copy(update=update))
+            items.append(type(item).model_construct(**{**item.__dict__, **update}))
         out[section] = items
     return out
 

@@ -42,9 +42,13 @@ class _Lex:
     vague_counts: tuple[re.Pattern[str], re.Pattern[str]]
     killed_after: re.Pattern[str]
     killed_before: re.Pattern[str]
+    #: Any killed/injured term: every casualty pattern needs one (a quick test per sentence).
+    casualty_terms: re.Pattern[str]
     attack_terms: re.Pattern[str]
     reaction: re.Pattern[str]
     weapons: dict[str, re.Pattern[str]]
+    #: Any weapon term (a quick test before the weapons one by one).
+    any_weapon: re.Pattern[str]
     civilian: re.Pattern[str]
     military: re.Pattern[str]
     diplomacy: dict[str, re.Pattern[str]]
@@ -145,9 +149,11 @@ def _lexicon() -> _Lex:
         ),
         killed_after=killed_after,
         killed_before=killed_before,
+        casualty_terms=re.compile(rf"{killed}|{injured}", re.IGNORECASE),
         attack_terms=_words(raw["attack_terms"]),
         reaction=_words(raw["attack_reaction_terms"]),
         weapons=weapons,
+        any_weapon=re.compile("|".join(f"(?:{rx.pattern})" for rx in weapons.values()), re.IGNORECASE),
         civilian=_words(raw["civilian_terms"]),
         military=_words(raw["military_terms"]),
         diplomacy=diplomacy,
