@@ -225,9 +225,13 @@ async def asummarize(owner: Any, backend: Any, article: Article) -> Summary:
                 chunks = chunking.split(article.text, max(1, chunking.estimate_tokens(article.text) // 2))
             run.total = len(chunks)
     _tell(progress, run)
-    await _all([_llm_chunk(owner, backend, run, chunk, 0, progress) for chunk in chunks])
-    if not run.done:
-        raise run.failed[0][1]
+    try:
+        await _all([_llm_chunk(owner, backend, run, chunk, 0, progress) for chunk in chunks])
+        if not run.done:
+            raise run.failed[0][1]
+    except SummarizerError as exc:
+        exc.usage = run.usage  # what every chunk cost, not only the one that failed
+        raise
     run.done.sort(key=lambda pair: pair[0].start)
     headline, text, note = await _llm_text(owner, backend, run)
     return _assemble(run, headline, text, note, started, backend_meta=run.done[0][1].meta)
@@ -316,14 +320,14 @@ def _relevance(run: _Run) -> Relevance | None:
 
 
 def _assemble(run: _Run, headline: str, text: str, note: str | None, started: float, backend_meta: Meta) -> Summary:
+    shifted = [merge.shift(summary, chunk.start) for chunk, summary in run.done]  # once per chunk
     items: dict[str, list[Any]] = {}
     for section in SECTIONS:
         collected: list[Any] = []
         chunk_of: list[int] = []
-        for k, (chunk, summary) in enumerate(run.done):
-            shifted = merge.shift(summary, chunk.start)[section]
-            collected.extend(shifted)
-            chunk_of.extend([k] * len(shifted))
+        for k, sections in enumerate(shifted):
+            collected.extend(sections[section])
+            chunk_of.extend([k] * len(sections[section]))
         items[section] = merge.merge_items(section, collected, chunk_of)
     relevance = _relevance(run) if backend_meta.backend == "llm" else None
     notes: list[str] = []

@@ -29,22 +29,22 @@ __all__ = ["extractive_text", "merge_items", "merge_usage", "shift"]
 
 
 def shift(summary: Summary, offset: int) -> dict[Section, list[Any]]:
-    """``summary``'s items with every span (evidence and quotes) moved ``offset`` characters on."""
+    """``summary``'s items with every span (evidence and quotes) moved ``offset`` characters on.
+
+    The spans are moved in place (``summary`` is a chunk's own, made for this merge), each once
+    even when two items share one, and without validating them again: that is linear and cheap.
+    """
+    out: dict[Section, list[Any]] = {section: list(getattr(summary, section)) for section in SECTIONS}
     if offset == 0:
-        return {section: list(getattr(summary, section)) for section in SECTIONS}
-
-    def moved(span: Any) -> Any:  # the span was validated once; only its offsets change
-        return type(span).model_construct(**{**span.__dict__, "start": span.start + offset, "end": span.end + offset})
-
-    out: dict[Section, list[Any]] = {}
-    for section in SECTIONS:
-        items = []
-        for item in getattr(summary, section):
-            update: dict[str, Any] = {"evidence": [moved(s) for s in item.evidence]}
-            if isinstance(item, Diplomacy):
-                update["quotes"] = [moved(q) for q in item.quotes]
-            items.append(type(item).model_construct(**{**item.__dict__, **update}))
-        out[section] = items
+        return out
+    moved: set[int] = set()
+    for items in out.values():
+        for item in items:
+            for span in _spans(item):
+                if id(span) not in moved:
+                    moved.add(id(span))
+                    span.start += offset
+                    span.end += offset
     return out
 
 
