@@ -35,6 +35,8 @@ def _diplomacy(
             kind = "prisoner_exchange"
         else:
             for k, rx in lex.diplomacy.items():
+                if not rx.search(t):  # the usual case: one C search, no generator
+                    continue
                 hit = next((m for m in rx.finditer(t) if not _HYPOTHETICAL.search(t[: m.start()])), None)
                 if hit is not None:
                     kind = k
