@@ -159,15 +159,18 @@ _LIMIT_PATTERNS = (
     re.compile(r"maximum context length is (\d[\d,]*)\s*tokens", re.I),  # OpenAI, vLLM
     re.compile(r"context (?:length|size|window)(?: of| is|:)?\s*(\d[\d,]*)", re.I),
     re.compile(r"n_ctx\D{0,4}(\d+)", re.I),  # llama.cpp
+    re.compile(r"exceed context window of (\d+)", re.I),  # llama-cpp-python's own words
 )
 _SENT_PATTERNS = (
+    re.compile(r"(\d[\d,]*) in the messages", re.I),  # vLLM, llama-cpp-python: the prompt alone
     re.compile(r"(?:resulted in|requested|prompt (?:has|contains)|you requested)\s*(\d[\d,]*)\s*tokens", re.I),
     re.compile(r"n_prompt_tokens\D{0,4}(\d+)", re.I),
+    re.compile(r"requested tokens \((\d+)\)", re.I),
 )
 _EXCEEDED = re.compile(
     r"context[_ ]length[_ ]exceeded|maximum context length|exceeds? (?:the )?(?:available |model's )?context|"
     r"context (?:size|window|length) (?:has been )?exceeded|too many tokens|prompt is too long|"
-    r"greater than the context length|exceed_context_size",
+    r"greater than the context length|exceed_context_size|exceed context window",
     re.I,
 )
 _TOO_LONG_CODES = {"context_length_exceeded", "string_above_max_length", "request_too_large", "exceed_context_size_error"}

@@ -101,7 +101,8 @@ def test_a_sentence_longer_than_a_chunk_is_cut_between_words() -> None:
     ("message", "limit", "sent"),
     [
         ("This model's maximum context length is 128000 tokens. However, your messages resulted in 131072 tokens.", 128000, 131072),
-        ("This model's maximum context length is 8192 tokens. However, you requested 9000 tokens (8000 in the messages, 1000 in the completion).", 8192, 9000),
+        ("This model's maximum context length is 8192 tokens. However, you requested 9000 tokens (8744 in the messages, 256 in the completion).", 8192, 8744),
+        ("Requested tokens (9120) exceed context window of 8192", 8192, 9120),
         ("the request exceeds the available context size, try increasing it (n_prompt_tokens: 9120, n_ctx: 8192)", 8192, 9120),
         ("The number of tokens to keep from the initial prompt is greater than the context length", None, None),
     ],
@@ -297,3 +298,46 @@ def test_a_server_that_states_its_window_sets_the_budget(monkeypatch: pytest.Mon
     asyncio.run(summarizer._learn_context())
     assert (summarizer.token_budget.context, summarizer.token_budget.source) == (8192, "server")
     assert 3_000 < summarizer.token_budget.overhead < 5_000, "measured from the templates and the schema"
+
+
+# ---------------------------------------------------------------------------
+# The command line
+
+
+def test_context_tokens_is_an_option_and_an_environment_variable() -> None:
+    from click.testing import CliRunner
+
+    from summarizer.cli import cli
+
+    given = CliRunner().invoke(cli, ["config", "--context-tokens", "8192"], catch_exceptions=False)
+    assert "context_tokens" in given.output and "8192" in given.output and "argument" in given.output
+    from_env = CliRunner().invoke(cli, ["config"], env={"SUMMARIZER_CONTEXT_TOKENS": "16384"}, catch_exceptions=False)
+    assert "16384" in from_env.output and "SUMMARIZER_CONTEXT_TOKENS" in from_env.output
+    too_small = CliRunner().invoke(cli, ["config", "--context-tokens", "100"])
+    assert too_small.exit_code == 2
+
+
+def test_summarize_says_on_stderr_which_characters_a_partial_summary_left_out(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from summarizer.cli import cli
+    from summarizer.schema import CharRange, Meta
+
+    article = tmp_path / "blog.txt"
+    article.write_text((ROOT / "seeds" / "ukraine-istanbul-talks.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    real = Summarizer.summarize
+
+    def partial(self: Summarizer, source: Any) -> Summary:
+        summary = real(self, source)
+        meta: Meta = summary.meta.model_copy(update={
+            "partial": True, "missing": [CharRange(start=100, end=900)],
+            "notes": ["Partial: 1 of 6 chunks failed, characters 100\u2013900 were not summarized (HTTP 400)."],
+        })
+        return summary.model_copy(update={"meta": meta})
+
+    monkeypatch.setattr(Summarizer, "summarize", partial)
+    result = CliRunner().invoke(cli, ["summarize", str(article), "--backend", "extractive", "--format", "json"])
+    assert result.exit_code == 0
+    assert "characters 100\u2013900 were not summarized" in result.stderr
