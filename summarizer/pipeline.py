@@ -21,6 +21,8 @@ from summarizer.schema import Article, Summary
 
 T = TypeVar("T")
 
+#: Endpoint kinds that usually serve one request at a time.
+SERIAL_KINDS = ("llamacpp", "ollama", "lmstudio")
 #: Endpoint kinds whose servers say how large the model's window is (llama.cpp /props, vLLM /v1/models).
 PROBED_KINDS = ("llamacpp", "vllm", "lmstudio")
 
@@ -60,8 +62,10 @@ class Summarizer:
         #: The model's context window and what fits in one request; learned from the server
         #: and kept for every article this summarizer reads (:mod:`summarizer.chunking`).
         self.token_budget = chunking.TokenBudget.for_config(self.config)
-        #: At most this many chunk requests of long articles in flight at once.
-        self.chunk_concurrency = 4
+        #: At most this many requests in flight at once for long articles' chunks (a batch sets
+        #: its --concurrency). Local servers usually answer one request at a time, and a request
+        #: waiting in their queue runs into its timeout: one at a time for them.
+        self.chunk_concurrency = 1 if self.config.endpoint in SERIAL_KINDS else 4
         #: Called with (chunks done, chunks in all) while a long article is read in chunks.
         self.on_chunk: Callable[[int, int], None] | None = None
         self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
