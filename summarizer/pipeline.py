@@ -65,7 +65,10 @@ class Summarizer:
         #: At most this many requests in flight at once for long articles' chunks (a batch sets
         #: its --concurrency). Local servers usually answer one request at a time, and a request
         #: waiting in their queue runs into its timeout: one at a time for them.
-        self.chunk_concurrency = 1 if self.config.endpoint in SERIAL_KINDS else 4
+        #: None: 4, or 1 for the SERIAL_KINDS.
+        self.chunk_concurrency: int | None = None
+        #: The endpoint's kind: from the URL, then from the server once asked (_learn_context).
+        self._kind = self.config.endpoint
         #: Called with (chunks done, chunks in all) while a long article is read in chunks.
         self.on_chunk: Callable[[int, int], None] | None = None
         self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
@@ -120,7 +123,8 @@ class Summarizer:
         loop = asyncio.get_running_loop()
         slots = self._slots.get(loop)
         if slots is None:
-            slots = self._slots[loop] = asyncio.Semaphore(self.chunk_concurrency)
+            n = self.chunk_concurrency or (1 if self._kind in SERIAL_KINDS else 4)
+            slots = self._slots[loop] = asyncio.Semaphore(n)
         return slots
 
     async def _learn_context(self) -> None:
@@ -133,7 +137,7 @@ class Summarizer:
         if prompts is not None and budget.overhead == chunking.PROMPT_OVERHEAD:
             budget.overhead = chunking.prompt_overhead(prompts)
         config = self.config
-        if budget.source == "argument" or config.endpoint not in PROBED_KINDS or not config.base_url:
+        if budget.source == "argument" or self._kind not in PROBED_KINDS or not config.base_url:
             return
         from summarizer.context_probe import probe_context
 
