@@ -350,7 +350,9 @@ def _assemble(run: _Run, headline: str, text: str, note: str | None, started: fl
         "usage": run.usage,
         "latency_s": round(time.monotonic() - started, 3),
         "content_hash": run.article.content_hash,
-        "dropped": merge.merge_dropped(d for _, s in run.done for d in s.meta.dropped),
+        "dropped": merge.restore_speakers(
+            items["diplomacy"], merge.merge_dropped(d for _, s in run.done for d in s.meta.dropped), run.article.text
+        ),
         "relevance": relevance,
         "notes": notes,
         "chunks": run.total,

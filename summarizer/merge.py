@@ -19,13 +19,14 @@ caller (:mod:`summarizer.longtext`): with one more LLM call, or by :func:`extrac
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from summarizer.grounding import normalize
 from summarizer.schema import SECTIONS, Attack, Diplomacy, Dropped, Quote, Section, Span, Summary, Territory, Usage
 
-__all__ = ["extractive_text", "merge_items", "merge_usage", "shift"]
+__all__ = ["extractive_text", "merge_dropped", "merge_items", "merge_usage", "restore_speakers", "shift"]
 
 
 def shift(summary: Summary, offset: int) -> dict[Section, list[Any]]:
@@ -154,7 +155,8 @@ def _merge_group(group: list[Any]) -> Any:
     if "weapons" in fields:
         update["weapons"] = list(dict.fromkeys(w for it in group for w in it.weapons))
     if "quotes" in fields:
-        quotes: list[Quote] = _unique_spans(q for it in group for q in it.quotes)
+        # the same quote from two chunks: the one whose speaker was checked wins
+        quotes: list[Quote] = _unique_spans(sorted((q for it in group for q in it.quotes), key=lambda q: q.speaker is None))
         update["quotes"] = quotes
     if isinstance(first, Attack):
         for name in ("killed", "injured"):  # the highest stated count (a toll that rose)
@@ -203,6 +205,41 @@ def extractive_text(summaries: Sequence[Summary], title: str | None, max_chars: 
 
 
 def _sentences(text: str) -> list[str]:
-    import re
-
     return [m.group().strip() for m in re.finditer(r"\S.*?(?:[.!?][\"'\u201d\u2019]?(?=\s|$)|$)", text, re.S) if m.group().strip()]
+
+
+_SPEAKER_REASON = re.compile(r"^diplomacy\[\d+\]\.quotes\[(\d+)\] speaker ")
+
+
+def restore_speakers(diplomacy: Sequence[Diplomacy], dropped: list[Dropped], article: str) -> list[Dropped]:
+    """Settle the speakers a chunk could not check because the quote's attribution lay in the
+    chunk before: the speaker proposed (or kept by the other chunk) is checked in the whole
+    article; when it passes, the quote gets it and the reason is struck from ``dropped``.
+    Returns the dropped entries still standing."""
+    from summarizer.grounding import check_speaker
+
+    quotes: dict[str, list[Quote]] = {}
+    for item in diplomacy:
+        for quote in item.quotes:
+            quotes.setdefault(_key(quote.text) or "", []).append(quote)
+    out: list[Dropped] = []
+    for entry in dropped:
+        reasons = list(entry.reasons)
+        proposed_quotes = entry.item.get("quotes") if entry.section == "diplomacy" and entry.kept else None
+        for reason in entry.reasons if isinstance(proposed_quotes, list) else []:
+            m = _SPEAKER_REASON.match(reason)
+            if not m or int(m.group(1)) >= len(proposed_quotes):
+                continue
+            proposed = proposed_quotes[int(m.group(1))]
+            if not isinstance(proposed, dict):
+                continue
+            key = _key(str(proposed.get("text", "")).strip(" \"'\u201c\u201d\u2018\u2019")) or ""
+            for quote in quotes.get(key, []):
+                speaker = quote.speaker or proposed.get("speaker")
+                if speaker and check_speaker(article, quote, str(speaker))[1] is None:
+                    quote.speaker = str(speaker)
+                    reasons.remove(reason)
+                    break
+        if reasons:
+            out.append(entry if reasons == entry.reasons else entry.model_copy(update={"reasons": reasons}))
+    return out

@@ -147,6 +147,11 @@ def test_a_budget_of_a_few_hundred_tokens_reads_the_seed_in_many_chunks_and_keep
     whole_score, chunked_score = score(gold, whole), score(gold, chunked)
     assert {s: r.recall for s, r in chunked_score.sections.items()} == {s: r.recall for s, r in whole_score.sections.items()}
     assert chunked_score.numeric == whole_score.numeric
+    # a quote whose attribution lay in the chunk before keeps its speaker, checked in the whole article
+    assert [(q.text, q.speaker) for d in chunked.diplomacy for q in d.quotes] == [
+        (q.text, q.speaker) for d in whole.diplomacy for q in d.quotes
+    ]
+    assert len(chunked.meta.dropped) == len(whole.meta.dropped)
     assert [len(getattr(chunked, s)) for s in ("diplomacy", "attacks", "territory", "sanctions")] == [
         len(getattr(whole, s)) for s in ("diplomacy", "attacks", "territory", "sanctions")
     ]
@@ -341,3 +346,40 @@ def test_summarize_says_on_stderr_which_characters_a_partial_summary_left_out(
     result = CliRunner().invoke(cli, ["summarize", str(article), "--backend", "extractive", "--format", "json"])
     assert result.exit_code == 0
     assert "characters 100\u2013900 were not summarized" in result.stderr
+
+
+PESKOV = (
+    "Talks on a ceasefire continued in Geneva on Monday, officials from both delegations said.\n"
+    "The delegations met for six hours in a hotel by the lake, and met again in the evening.\n"
+    "Kremlin spokesman Dmitry Peskov spoke to reporters in Moscow after the first round. "
+    "\u201cThe call between the two presidents was being prepared for several days,\u201d he told them. "
+    "No date for the call was given, and the delegations are due to meet again on Wednesday.\n"
+    "The talks are the first in Geneva since the spring, and both sides called them useful.\n"
+)
+PESKOV_DRAFT = {
+    "relevance": {"relevant": True, "reason": "Scripted: ceasefire talks."},
+    "headline": "Talks on a ceasefire continued in Geneva on Monday.",
+    "summary": "Talks on a ceasefire continued in Geneva on Monday.",
+    "diplomacy": [{
+        "kind": "statement", "actors": ["Dmitry Peskov"], "what": "The Kremlin said a call was being prepared.",
+        "when": None,
+        "quotes": [{"speaker": "Dmitry Peskov", "text": "The call between the two presidents was being prepared for several days,"}],
+        "evidence": ["\u201cThe call between the two presidents was being prepared for several days,\u201d he told them."],
+    }],
+    "attacks": [], "territory": [], "sanctions": [],
+}
+
+
+@pytest.mark.vcr
+def test_a_quote_whose_speaker_is_named_in_the_chunk_before_keeps_its_speaker(endpoint: Endpoint) -> None:
+    quote_at = PESKOV.index("\u201cThe call")
+    budget = next(b for b in range(15, 120) if any(c.start == quote_at for c in split(PESKOV, b)))
+    assert endpoint.server is not None
+    endpoint.server.responder = draft_for_chunk(PESKOV_DRAFT)
+
+    summary = _chunked(endpoint, budget).summarize(PESKOV)
+
+    [statement] = summary.diplomacy
+    assert [q.speaker for q in statement.quotes] == ["Dmitry Peskov"]
+    assert summary.meta.dropped == []
+    assert verify_summary(summary) == []
