@@ -383,3 +383,52 @@ def test_a_quote_whose_speaker_is_named_in_the_chunk_before_keeps_its_speaker(en
     assert [q.speaker for q in statement.quotes] == ["Dmitry Peskov"]
     assert summary.meta.dropped == []
     assert verify_summary(summary) == []
+
+
+# ---------------------------------------------------------------------------
+# In a batch
+
+
+def test_a_batch_learns_the_window_once_and_keeps_requests_in_flight_within_its_concurrency(
+    llm_server: Any, seed_draft: dict[str, Any], tmp_path: Path
+) -> None:
+    import threading
+    import time
+
+    from conftest import TEST_KEY, TEST_MODEL
+    from summarizer.batch import summarize_many
+
+    article = (ROOT / "seeds" / "ukraine-istanbul-talks.txt").read_text(encoding="utf-8")
+    base = draft_for_chunk(seed_draft)
+    in_flight, most = 0, 0
+    lock = threading.Lock()
+
+    def responder(req: Any) -> Reply:
+        nonlocal in_flight, most
+        tokens = estimate_tokens(req.article or "")
+        if tokens > 600:
+            return Reply.error(400, f"This model's maximum context length is 600 tokens. However, your messages resulted in {tokens} tokens.")
+        with lock:
+            in_flight += 1
+            most = max(most, in_flight)
+        try:
+            time.sleep(0.05)
+            return base(req)
+        finally:
+            with lock:
+                in_flight -= 1
+
+    llm_server.responder = responder
+    summarizer = Summarizer(base_url=llm_server.base_url, api_key=TEST_KEY, model=TEST_MODEL, backend="llm")
+    summarizer.token_budget = TokenBudget(context=100_000, source="test", output_tokens=0, overhead=0)
+    # three copies that differ by one word, so none is a duplicate of another
+    articles = [Article(text=article.replace("Istanbul", f"Istanbul{'!' * i}", 1), id=f"a{i}") for i in range(3)]
+
+    results = summarize_many(articles, summarizer=summarizer, concurrency=2, store=str(tmp_path / "s.db"))
+
+    assert all(r.ok for r in results), [r.error for r in results]
+    assert all((r.summary.meta.chunks or 1) >= 2 for r in results)  # type: ignore[union-attr]
+    refused = [r for r in llm_server.requests if r.status == 400]
+    assert len(refused) <= 2, "the window is learned from the first refusal (two articles may be in flight)"
+    assert summarizer.token_budget.context == 600
+    assert most <= 2
