@@ -432,3 +432,46 @@ def test_a_batch_learns_the_window_once_and_keeps_requests_in_flight_within_its_
     assert len(refused) <= 2, "the window is learned from the first refusal (two articles may be in flight)"
     assert summarizer.token_budget.context == 600
     assert most <= 2
+
+
+# ---------------------------------------------------------------------------
+# Merging rules
+
+
+def _attack(place: str, weapon: str, start: int, text: str, killed: int | None = None) -> Any:
+    from summarizer.schema import Attack, Span
+
+    return Attack(place=place, weapons=[weapon], killed=killed, evidence=[Span(text=text, start=start, end=start + len(text))])
+
+
+def test_attacks_in_different_chunks_at_one_place_with_one_weapon_are_one_event_with_all_their_evidence() -> None:
+    from summarizer.merge import merge_items
+
+    first = _attack("Sumy", "drone", 0, "A drone hit a bus in Sumy.")
+    later = _attack("Sumy", "drone", 900, "The toll in Sumy rose to nine.", killed=9)
+    elsewhere = _attack("Sumy", "missile", 1800, "A missile hit Sumy later.")
+
+    merged = merge_items("attacks", [first, later, elsewhere], [0, 1, 2])
+
+    assert [(a.weapons, [e.start for e in a.evidence], a.killed) for a in merged] == [
+        (["drone"], [0, 900], 9),
+        (["missile"], [1800], None),
+    ]
+
+
+def test_items_of_one_chunk_are_kept_apart_and_the_same_quote_joins_two_chunks() -> None:
+    from summarizer.merge import merge_items
+    from summarizer.schema import Diplomacy, Quote, Span
+
+    one = _attack("Sumy", "drone", 0, "A drone hit a bus in Sumy.")
+    two = _attack("Sumy", "drone", 40, "Another drone hit Sumy at noon.")
+    assert len(merge_items("attacks", [one, two], [0, 0])) == 2
+
+    quote = Quote(text="We are ready to meet", start=500, end=520, speaker="Peskov")
+
+    def said(start: int) -> Diplomacy:
+        text = "Peskov spoke to reporters."
+        return Diplomacy(kind="statement", actors=["Peskov"], what="He spoke.", quotes=[quote],
+                         evidence=[Span(text=text, start=start, end=start + len(text))])
+
+    assert len(merge_items("diplomacy", [said(100), said(2000)], [0, 3])) == 1
