@@ -141,13 +141,16 @@ class TokenBudget:
         ``sent_tokens``/``estimated``: the tokens the server counted in the request we sent and
         our estimate of them; their ratio corrects later estimates.
         """
-        if sent_tokens and estimated and sent_tokens > estimated:
-            self.scale = max(self.scale, sent_tokens / estimated)
+        counted = bool(sent_tokens and estimated)
+        if counted and sent_tokens > estimated:  # type: ignore[operator]
+            self.scale = max(self.scale, sent_tokens / estimated)  # type: ignore[operator]
         if context and context < self.context:
             self.context, self.source = context, source
-        elif context is None or context >= self.context:
-            # The server refused but named no (smaller) limit: our estimate was too low.
-            self.scale *= 1.5
+        else:
+            # Refused within the window we assumed: our estimate was too low. Without the
+            # server's count of what we sent, estimate half again as many tokens from now on.
+            if not counted:
+                self.scale *= 1.5
             self.source = source
         self.learned.append(f"{self.context} tokens ({source})")
 

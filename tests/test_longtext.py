@@ -475,3 +475,17 @@ def test_items_of_one_chunk_are_kept_apart_and_the_same_quote_joins_two_chunks()
                          evidence=[Span(text=text, start=start, end=start + len(text))])
 
     assert len(merge_items("diplomacy", [said(100), said(2000)], [0, 3])) == 1
+
+
+def test_the_budget_learns_a_smaller_window_and_corrects_its_estimate_with_the_servers_count() -> None:
+    budget = TokenBudget(context=32_768, source="argument", output_tokens=512, overhead=3_000)
+    before = budget.article_tokens
+    budget.learn(8_192, source="server error")
+    assert (budget.context, budget.source) == (8_192, "server error")
+    assert budget.article_tokens == 8_192 - 3_000 - 512 < before
+
+    budget.learn(8_192, source="server error", sent_tokens=9_000, estimated=6_000)  # we counted too few
+    assert budget.scale == 1.5 and budget.article_tokens == int((8_192 - 3_000 - 512) / 1.5)
+
+    budget.learn(None, source="server error")  # refused, nothing named: assume more tokens again
+    assert budget.scale == 2.25
