@@ -30,7 +30,7 @@ __all__ = ["extractive_text", "merge_dropped", "merge_items", "merge_usage", "re
 
 
 def shift(summary: Summary, offset: int) -> dict[Section, list[Any]]:
-    """``summary``'s items with every span (evidence and quotes) moved ``offset`` characters on.
+    """``summary``'s items with every span (evidence, quotes, attribution) moved ``offset`` characters on.
 
     The spans are moved in place (``summary`` is a chunk's own, made for this merge), each once
     even when two items share one, and without validating them again: that is linear and cheap.
@@ -41,7 +41,7 @@ def shift(summary: Summary, offset: int) -> dict[Section, list[Any]]:
     moved: set[int] = set()
     for items in out.values():
         for item in items:
-            for span in _spans(item):
+            for span in _all_spans(item):
                 if id(span) not in moved:
                     moved.add(id(span))
                     span.start += offset
@@ -65,6 +65,17 @@ class _Groups:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
             self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _all_spans(item: Any) -> list[Span]:
+    """Every span an item holds (evidence, quotes, an attribution, any other Span field)."""
+    out: list[Span] = []
+    for value in item.__dict__.values():
+        if isinstance(value, Span):
+            out.append(value)
+        elif isinstance(value, list):
+            out.extend(v for v in value if isinstance(v, Span))
+    return out
 
 
 def _spans(item: Any) -> list[Span]:

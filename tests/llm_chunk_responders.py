@@ -55,8 +55,12 @@ def draft_for_chunk(draft: dict[str, Any]) -> Responder:
             for item in draft.get(section, []):
                 evidence = [e for e in item["evidence"] if _flat(e) in chunk]
                 if evidence:  # what of this item the chunk shows
-                    quotes = [q for q in item.get("quotes", []) if _flat(q["text"]) in chunk]
-                    out[section].append({**item, "evidence": evidence, **({"quotes": quotes} if "quotes" in item else {})})
+                    shown = {**item, "evidence": evidence}
+                    if "quotes" in item:
+                        shown["quotes"] = [q for q in item["quotes"] if _flat(q["text"]) in chunk]
+                    if item.get("attribution") and _flat(item["attribution"]) not in chunk:
+                        shown["attribution"] = None
+                    out[section].append(shown)
         first = next((e for s in ("diplomacy", "attacks", "territory", "sanctions") for it in out[s] for e in it["evidence"]), None)
         lead = first or _first_sentence(article_from_request(req) or "")
         out["headline"], out["summary"] = lead, lead
@@ -77,7 +81,7 @@ def extractive_for_chunk(req: RecordedRequest) -> Reply:
     if merged is not None:
         return merged
     from summarizer.backends.extractive import ExtractiveBackend
-    from summarizer.schema import Article
+    from summarizer.schema import DRAFT_ITEM_MODELS, Article
 
     text = article_from_request(req) or ""
     summary = ExtractiveBackend().summarize(Article(text=text), gate=False)
@@ -87,10 +91,14 @@ def extractive_for_chunk(req: RecordedRequest) -> Reply:
         "summary": summary.summary,
     }
     for section in ("diplomacy", "attacks", "territory", "sanctions"):
+        fields = DRAFT_ITEM_MODELS[section].model_fields  # what the LLM fills, nothing the pipeline adds
         items = []
         for item in getattr(summary, section):
-            data = item.model_dump(exclude={"evidence", "quotes"})
+            data = {k: v for k, v in item.model_dump(exclude={"evidence", "quotes", "attribution"}).items() if k in fields}
             data["evidence"] = [span.text for span in item.evidence]
+            if "attribution" in fields:
+                said = getattr(item, "attribution", None)
+                data["attribution"] = said.text if said is not None else None
             if section == "diplomacy":
                 data["quotes"] = [{"speaker": q.speaker, "text": q.text} for q in item.quotes]
             items.append(data)

@@ -47,7 +47,9 @@ def live_blog(size: int = 60_000) -> tuple[str, list[tuple[int, str]]]:
 
 def every_span_slices_back(summary: Summary) -> bool:
     text = summary.article.text
-    spans = [s for _, item in summary.items() for s in [*item.evidence, *getattr(item, "quotes", [])]]
+    from summarizer.merge import _all_spans
+
+    spans = [s for _, item in summary.items() for s in _all_spans(item)]
     return bool(spans) and all(text[s.start:s.end] == s.text for s in spans)
 
 
