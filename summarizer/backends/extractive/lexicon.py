@@ -52,6 +52,8 @@ class _Lex:
     civilian: re.Pattern[str]
     military: re.Pattern[str]
     diplomacy: dict[str, re.Pattern[str]]
+    #: Any diplomacy term (a quick test before the kinds one by one).
+    any_diplomacy: re.Pattern[str]
     prisoners: re.Pattern[str]
     anaphor: re.Pattern[str]
     territory: dict[str, re.Pattern[str]]
@@ -153,10 +155,11 @@ def _lexicon() -> _Lex:
         attack_terms=_words(raw["attack_terms"]),
         reaction=_words(raw["attack_reaction_terms"]),
         weapons=weapons,
-        any_weapon=re.compile("|".join(f"(?:{rx.pattern})" for rx in weapons.values()), re.IGNORECASE),
+        any_weapon=_words([t for terms in raw["weapons"].values() for t in terms]),
         civilian=_words(raw["civilian_terms"]),
         military=_words(raw["military_terms"]),
         diplomacy=diplomacy,
+        any_diplomacy=_words([t for terms in raw["diplomacy_kinds"].values() for t in terms]),
         prisoners=re.compile(
             r"\b(?:exchange|exchanged|swap|swapped|release|released|returned)\b[^.;]{0,40}\b(?:prisoners|POWs|captives|soldiers)\b",
             re.IGNORECASE,
