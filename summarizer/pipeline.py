@@ -137,6 +137,16 @@ class Summarizer:
         if prompts is not None and budget.overhead == chunking.PROMPT_OVERHEAD:
             budget.overhead = chunking.prompt_overhead(prompts)
         config = self.config
+        detect = getattr(getattr(self.backend, "client", None), "endpoint", None)
+        if callable(detect):  # the client asks a server its URL does not name what it is
+            try:
+                kind = getattr(await detect(), "kind", None)
+            except Exception:  # the request itself will say what is wrong
+                kind = None
+            if kind in chunking.DEFAULT_CONTEXT and kind != self._kind:
+                self._kind = kind
+                if budget.source.startswith("default"):
+                    budget.context, budget.source = chunking.DEFAULT_CONTEXT[kind], f"default for {kind}"
         if budget.source == "argument" or self._kind not in PROBED_KINDS or not config.base_url:
             return
         from summarizer.context_probe import probe_context
