@@ -56,13 +56,19 @@ def context_from_models(body: Any, model: str | None) -> int | None:
     return None
 
 
-async def probe_context(base_url: str, api_key: str | None, model: str | None, *, timeout: float = 5.0) -> int | None:
-    """The served model's context window as the server states it, or None."""
+async def probe_context(
+    base_url: str, api_key: str | None, model: str | None, *, timeout: float = 5.0, listing: Any = None
+) -> int | None:
+    """The served model's context window as the server states it, or None. ``listing``: the
+    ``/models`` answer already fetched (then it is not asked again)."""
+    if listing is not None and (found := context_from_models(listing, model)):
+        return found
     base = base_url.rstrip("/")
     root = base[: -len("/v1")] if base.endswith("/v1") else base
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     async with httpx.AsyncClient(timeout=timeout, headers=headers) as client:
-        for url, read in ((f"{root}/props", context_from_props), (f"{base}/models", None)):
+        asks = [(f"{root}/props", context_from_props)] + ([(f"{base}/models", None)] if listing is None else [])
+        for url, read in asks:
             try:
                 response = await client.get(url)
                 if response.status_code != 200:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import sys
 import weakref
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
@@ -151,8 +152,11 @@ class Summarizer:
             return
         from summarizer.context_probe import probe_context
 
+        listing = getattr(sys.modules.get("summarizer.client"), "LISTINGS", {}).get(config.base_url or "")
         try:
-            window = await probe_context(config.base_url, config.api_key, config.model, timeout=min(config.timeout, 5.0))
+            window = await probe_context(
+                config.base_url, config.api_key, config.model, timeout=min(config.timeout, 5.0), listing=listing
+            )
         except Exception:  # a probe is a hint: any failure leaves the default
             return
         if window:

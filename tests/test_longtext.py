@@ -296,7 +296,7 @@ def test_a_server_that_states_its_window_sets_the_budget(monkeypatch: pytest.Mon
 
     from summarizer import context_probe
 
-    async def probe(base_url: str, api_key: str | None, model: str | None, *, timeout: float) -> int:
+    async def probe(base_url: str, api_key: str | None, model: str | None, *, timeout: float, listing: Any = None) -> int:
         assert base_url == "http://localhost:8080/v1"
         return 8192
 
