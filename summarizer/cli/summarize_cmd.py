@@ -98,8 +98,11 @@ def summarize(source: str, fmt: str | None, output: Path | None, show_usage: boo
         _check_output(output)
     _one_article(source)
     summarizer = make_summarizer(overrides, announce=False)
+    from summarizer.cli.progress import _warnings_as_notes
+
     try:
-        article = read_source(source, timeout=_fetch_timeout(summarizer.config))
+        with _warnings_as_notes(note):  # 'summarizer: warning: ...' (a byte that is not UTF-8, say)
+            article = read_source(source, timeout=_fetch_timeout(summarizer.config))
     except ManyArticlesError as exc:
         raise _not_one_article(source, exc.what) from exc
     announce_fallback(summarizer)
