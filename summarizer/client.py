@@ -365,6 +365,7 @@ class LLMClient:
                 page = await client.models.list()
                 listing = {"data": [m.model_dump() for m in page.data]}
                 _PROBED[key] = (endpoints.kind_from_models(listing), "probe")
+                LISTINGS[key] = listing  # also read for the model's context window (summarizer.context_probe)
             except (openai.OpenAIError, ValueError, TypeError):
                 return "custom", "unknown"  # not cached: the real request will say what is wrong
         return _PROBED[key]
@@ -505,6 +506,8 @@ class LLMClient:
 
 #: base URL -> (kind, "probe"), so a batch or a notebook probes each server once.
 _PROBED: dict[str, tuple[str, str]] = {}
+#: The ``GET /models`` answer of each probed base URL.
+LISTINGS: dict[str, dict[str, Any]] = {}
 
 
 async def adetect_endpoint(config: Config) -> EndpointInfo:

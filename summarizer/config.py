@@ -17,6 +17,7 @@ timeout                     SUMMARIZER_TIMEOUT                      60 (seconds 
 transport_retries           SUMMARIZER_TRANSPORT_RETRIES            5
 max_retry_time              SUMMARIZER_MAX_RETRY_TIME               120 (seconds, all retries)
 max_tokens                  SUMMARIZER_MAX_TOKENS                   4096
+context_tokens              SUMMARIZER_CONTEXT_TOKENS               (from the server, else per endpoint kind)
 max_tokens_ceiling          SUMMARIZER_MAX_TOKENS_CEILING           8192 (one re-ask after a cut-off answer)
 ==========================  ======================================  =============
 """
@@ -49,6 +50,7 @@ _ENV: dict[str, tuple[str, ...]] = {
     "transport_retries": ("SUMMARIZER_TRANSPORT_RETRIES",),
     "max_retry_time": ("SUMMARIZER_MAX_RETRY_TIME",),
     "max_tokens": ("SUMMARIZER_MAX_TOKENS",),
+    "context_tokens": ("SUMMARIZER_CONTEXT_TOKENS",),
     "max_tokens_ceiling": ("SUMMARIZER_MAX_TOKENS_CEILING",),
     "prompts_dir": ("SUMMARIZER_PROMPTS",),
     "backend": ("SUMMARIZER_BACKEND",),
@@ -75,6 +77,7 @@ class Config:
     transport_retries: int = 5
     max_retry_time: float = 120.0
     max_tokens: int = 4096
+    context_tokens: int | None = None
     max_tokens_ceiling: int = 8192
     strict: bool = False
     prompts_dir: str | None = None
@@ -118,6 +121,8 @@ class Config:
             raise UsageError("max_tokens and max_tokens_ceiling must be at least 1.")
         if self.timeout <= 0:
             raise UsageError("timeout must be positive.")
+        if self.context_tokens is not None and self.context_tokens < 512:
+            raise UsageError("context_tokens must be at least 512.", hint="Give the model's context window in tokens, e.g. 8192.")
         if self.base_url and urlparse(self.base_url).scheme not in ("http", "https"):
             raise UsageError(
                 f"Base URL {self.base_url!r} is not an http(s) URL.",
@@ -163,6 +168,7 @@ class Config:
 _TYPES = {f: t for f, t in [
     ("temperature", float), ("timeout", float), ("max_retry_time", float),
     ("max_attempts", int), ("transport_retries", int), ("max_tokens", int), ("max_tokens_ceiling", int),
+    ("context_tokens", int),
 ]}
 
 

@@ -18,6 +18,7 @@ without them, the defaults below by backend name apply.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from summarizer import events, grounding, language, relevance
@@ -68,7 +69,13 @@ def _empty(backend: Any, article: Article, note: str, verdict: Relevance | None)
 
 def assess(article: Article) -> Relevance:
     """The deterministic gate's verdict on ``article`` (title and text)."""
-    verdict = relevance.assess(f"{article.title}\n{article.text}" if article.title else article.text)
+    return _assess(f"{article.title}\n{article.text}" if article.title else article.text)
+
+
+@lru_cache(maxsize=8)
+def _assess(text: str) -> Relevance:
+    # Asked before the backend runs and again after it: once per text (a 1 MB text takes 0.3 s).
+    verdict = relevance.assess(text)
     return Relevance(relevant=verdict.relevant, reason=verdict.reason)
 
 

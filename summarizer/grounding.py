@@ -96,19 +96,33 @@ def normalize(text: str) -> Normalized:
     return Normalized("".join(out), tuple(origin))
 
 
+# Capital sigma lowered alone (as normalize does, char by char): str.lower of a whole string
+# would make a final one "ς".
+_FOLD = str.maketrans({**_CHAR_MAP, "Σ": "σ"})
+
+
+def normalize_text(text: str) -> str:
+    """``normalize(text).text`` without the offset map, in C loops (linear, ~50x faster).
+
+    >>> normalize_text("  “Nine”  killed — officials… ") == normalize("  “Nine”  killed — officials… ").text
+    True
+    """
+    return " ".join(text.translate(_FOLD).lower().split())
+
+
 @lru_cache(maxsize=64)
 def _index(text: str) -> Normalized:
     return normalize(text)
 
 
 def _needle(text: str) -> str:
-    return normalize(text).text.strip(_EDGE_CHARS)
+    return normalize_text(text).strip(_EDGE_CHARS)
 
 
 def _candidates(passage: str) -> list[str]:
     """Needles to try, most faithful first: as given, without outer quote marks,
     without any outer punctuation."""
-    norm = normalize(passage).text.strip()
+    norm = normalize_text(passage)
     out: list[str] = []
     for needle in (norm, norm.strip("\"' "), norm.strip(_EDGE_CHARS)):
         if needle and needle not in out:
@@ -270,7 +284,7 @@ def numbers_in(text: str) -> list[NumberMention]:
     >>> [(m.value, m.vague) for m in numbers_in("killing nine and wounding over a dozen")]
     [(9, False), (12, True)]
     """
-    return _numbers_in_normalized(normalize(text).text)
+    return _numbers_in_normalized(normalize_text(text))
 
 
 def _numbers_in_normalized(lowered: str) -> list[NumberMention]:
@@ -340,12 +354,13 @@ def is_casualty_count(lowered: str, m: NumberMention, role: str | None = None, *
     return not english or bool(_CASUALTY[role].search(_clause(lowered, m.start, m.end)))
 
 
+@lru_cache(maxsize=4096)  # pure; the same evidence is checked by a backend and again by enforce
 def check_count(value: int | None, evidence: str, role: str | None = None) -> str | None:
     """None if ``value`` is null or stated exactly in ``evidence`` as a count of people
     killed (``role`` "killed"), injured ("injured") or either (None); else the problem."""
     if value is None:
         return None
-    lowered = normalize(evidence).text
+    lowered = normalize_text(evidence)
     if value == 0 and _NONE_PHRASES.search(lowered):
         return None
     mentions = [m for m in _numbers_in_normalized(lowered) if m.value == value]

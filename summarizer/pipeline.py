@@ -9,16 +9,23 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-from collections.abc import Coroutine
+import sys
+import weakref
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
-from summarizer import gates
+from summarizer import chunking, gates, longtext
 from summarizer.backends import Backend
 from summarizer.config import Config
 from summarizer.errors import InputError, NoEndpointError
 from summarizer.schema import Article, Summary
 
 T = TypeVar("T")
+
+#: Endpoint kinds that usually serve one request at a time.
+SERIAL_KINDS = ("llamacpp", "ollama", "lmstudio")
+#: Endpoint kinds whose servers say how large the model's window is (llama.cpp /props, vLLM /v1/models).
+PROBED_KINDS = ("llamacpp", "vllm", "lmstudio")
 
 
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:
@@ -53,6 +60,22 @@ class Summarizer:
         self._backend: Backend | None = None
         #: Why the auto backend chose extractive, when it did (shown on stderr by the CLI).
         self.fallback_reason: str | None = None
+        #: The model's context window and what fits in one request; learned from the server
+        #: and kept for every article this summarizer reads (:mod:`summarizer.chunking`).
+        self.token_budget = chunking.TokenBudget.for_config(self.config)
+        #: At most this many requests in flight at once for long articles' chunks (a batch sets
+        #: its --concurrency). Local servers usually answer one request at a time, and a request
+        #: waiting in their queue runs into its timeout: one at a time for them.
+        #: None: 4, or 1 for the SERIAL_KINDS.
+        self.chunk_concurrency: int | None = None
+        #: The endpoint's kind: from the URL, then from the server once asked (_learn_context).
+        self._kind = self.config.endpoint
+        #: Called with (chunks done, chunks in all) while a long article is read in chunks.
+        self.on_chunk: Callable[[int, int], None] | None = None
+        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._context_probed = False
 
     @property
     def backend(self) -> Backend:
@@ -89,11 +112,55 @@ class Summarizer:
         the article (its language, or off-topic for the extractive gate) is not run, and the
         grounding rules are enforced on the result (:mod:`summarizer.gates`)."""
         backend = self.backend
+        chunking.check_size(article.text if isinstance(article, Article) else article)
         source = gates.with_language(as_article(article))
         early = gates.before(backend, source)
         if early is not None:
             return early
-        return gates.after(backend, source, await backend.asummarize(source))
+        return gates.after(backend, source, await longtext.asummarize(self, backend, source))
+
+    def _chunk_slots(self) -> asyncio.Semaphore:
+        """The semaphore bounding this summarizer's chunk requests, one per event loop."""
+        loop = asyncio.get_running_loop()
+        slots = self._slots.get(loop)
+        if slots is None:
+            n = self.chunk_concurrency or (1 if self._kind in SERIAL_KINDS else 4)
+            slots = self._slots[loop] = asyncio.Semaphore(n)
+        return slots
+
+    async def _learn_context(self) -> None:
+        """Ask the server for the model's context window once, unless the user gave one."""
+        if self._context_probed:
+            return
+        self._context_probed = True
+        budget = self.token_budget
+        prompts = getattr(self.backend, "prompts", None)
+        if prompts is not None and budget.overhead == chunking.PROMPT_OVERHEAD:
+            budget.overhead = chunking.prompt_overhead(prompts)
+        config = self.config
+        detect = getattr(getattr(self.backend, "client", None), "endpoint", None)
+        if callable(detect):  # the client asks a server its URL does not name what it is
+            try:
+                kind = getattr(await detect(), "kind", None)
+            except Exception:  # the request itself will say what is wrong
+                kind = None
+            if kind in chunking.DEFAULT_CONTEXT and kind != self._kind:
+                self._kind = kind
+                if budget.source.startswith("default"):
+                    budget.context, budget.source = chunking.DEFAULT_CONTEXT[kind], f"default for {kind}"
+        if budget.source == "argument" or self._kind not in PROBED_KINDS or not config.base_url:
+            return
+        from summarizer.context_probe import probe_context
+
+        listing = getattr(sys.modules.get("summarizer.client"), "LISTINGS", {}).get(config.base_url or "")
+        try:
+            window = await probe_context(
+                config.base_url, config.api_key, config.model, timeout=min(config.timeout, 5.0), listing=listing
+            )
+        except Exception:  # a probe is a hint: any failure leaves the default
+            return
+        if window:
+            self.token_budget.context, self.token_budget.source = int(window), "server"
 
     def summarize(self, article: Article | str) -> Summary:
         """Summarize one article (or plain text); safe to call inside a running event loop."""

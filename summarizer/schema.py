@@ -462,6 +462,13 @@ class Dropped(_Model):
     )
 
 
+class CharRange(_Model):
+    """A stretch of the article: ``article.text[start:end]``."""
+
+    start: int = Field(ge=0, description="Offset of the first character.")
+    end: int = Field(ge=0, description="Offset one past the last character.")
+
+
 class Meta(_Model):
     """How the summary was made."""
 
@@ -484,6 +491,17 @@ class Meta(_Model):
     notes: list[str] = Field(
         default_factory=list,
         description="One-line notes on how the article was read (off-topic, language not supported).",
+    )
+    chunks: int | None = Field(
+        default=None,
+        description="How many overlapping chunks a long article was read in; null when it was read whole.",
+    )
+    partial: bool = Field(
+        default=False,
+        description="True when some chunks of a long article failed: the ranges in 'missing' were not read.",
+    )
+    missing: list[CharRange] = Field(
+        default_factory=list, description="Character ranges of the article that no chunk summarized (partial)."
     )
 
 

@@ -69,6 +69,7 @@ async def asummarize_many(
     if summarizer is not None and options:
         raise UsageError(f"Pass options ({', '.join(sorted(options))}) to Summarizer(...) or here, not both.")
     summarizer = summarizer if summarizer is not None else Summarizer(**options)
+    summarizer.chunk_concurrency = concurrency  # a long article's chunk requests share the batch's bound
     identities = None
     if cached_only:  # no backend needed (nor an endpoint): keys come from the configuration
         identities = config_identities(summarizer.config)

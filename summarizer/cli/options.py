@@ -44,6 +44,7 @@ _SHARED_NAMES = {
     "backend": "backend",
     "strict": "strict",
     "prompts": "prompts_dir",
+    "context_tokens": "context_tokens",
 }
 
 _SHARED_OPTIONS = [
@@ -78,6 +79,11 @@ _SHARED_OPTIONS = [
     click.option(
         "--strict", is_flag=True, default=None,
         help="Fail when an item can't be grounded in the article, instead of dropping it.",
+    ),
+    click.option(
+        "--context-tokens", type=click.IntRange(min=512), metavar="N",
+        help="The model's context window in tokens; longer articles are read in overlapping chunks.  "
+        "[env: SUMMARIZER_CONTEXT_TOKENS; default: asked from the server, else per endpoint kind]",
     ),
     click.option(
         "--prompts", type=click.Path(exists=True, file_okay=False), metavar="DIR",
@@ -155,15 +161,16 @@ def announce_retries(summarizer: Any) -> None:
 
 
 @contextlib.contextmanager
-def working(message: str) -> Iterator[None]:
-    """A spinner on stderr while ``message`` is being done, only when stderr is a terminal."""
+def working(message: str) -> Iterator[Callable[[str], None]]:
+    """A spinner on stderr while ``message`` is being done, only when stderr is a terminal;
+    yields a function that changes the message (chunk progress)."""
     if not sys.stderr.isatty():
-        yield
+        yield lambda _message: None
         return
     from rich.console import Console
 
-    with Console(stderr=True).status(message):
-        yield
+    with Console(stderr=True).status(message) as status:
+        yield status.update
 
 
 def _fetch_timeout(config: Config) -> float:

@@ -108,8 +108,10 @@ def summarize(source: str, fmt: str | None, output: Path | None, show_usage: boo
     announce_fallback(summarizer)
     announce_retries(summarizer)
     try:
-        if summarizer.backend.name == "llm":
-            with working(f"Summarizing {article.key} with {summarizer.config.model}…"):
+        if summarizer.backend.name == "llm" or len(article.text) > 40_000:
+            what = f"Summarizing {article.key}" + (f" with {summarizer.config.model}" if summarizer.backend.name == "llm" else "")
+            with working(f"{what}…") as update:
+                summarizer.on_chunk = lambda done, total: update(f"{what}: {done} of {total} chunks done…")
                 summary = summarizer.summarize(article)
         else:
             summary = summarizer.summarize(article)
@@ -119,6 +121,8 @@ def summarize(source: str, fmt: str | None, output: Path | None, show_usage: boo
                  f"({exc.usage.prompt_tokens:,} prompt + {exc.usage.completion_tokens:,} completion)")
         raise
     if line := dropped_line(summary):
+        note(line)
+    for line in (n for n in summary.meta.notes if n.startswith("Partial:")):
         note(line)
     _write(summary, fmt, output)
     if show_usage:

@@ -22,6 +22,7 @@ ministry, a militia) says it, or anyone "claims" it; else ``reported``.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -98,6 +99,13 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
     return out
 
 
+@lru_cache(maxsize=32)
+def _indexed(text: str, what: str) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+    """The sentences (or paragraphs) of ``text`` with their starts and ends, for bisection."""
+    spans = sentences(text) if what == "sentences" else paragraphs(text)
+    return spans, [a for a, _ in spans], [b for _, b in spans]
+
+
 def _is_source(speaker: str) -> bool:
     words = [w.lower().strip(".,'’\"") for w in speaker.split()]
     if not words or all(w in _PRONOUNS for w in words) or words[0] in _PRONOUNS:
@@ -158,16 +166,24 @@ def attribute(
     item's casualty counts), the sentences that state more of them are searched first."""
     if not evidence:
         return None
-    all_sentences = sentences(text)
-    own = [s for s in all_sentences if any(s[0] < e.end and e.start < s[1] for e in evidence)]
+    # Sentences and paragraphs are sorted and disjoint: find the ones near the evidence by
+    # bisection, so an article's items cost O(log n) each, not a pass over the whole text.
+    all_sentences, starts, ends = _indexed(text, "sentences")
+    own_at = sorted({i for e in evidence for i in range(bisect.bisect_right(ends, e.start), bisect.bisect_left(starts, e.end))})
+    own = [all_sentences[i] for i in own_at]
     if figures and len(own) > 1:
         own.sort(key=lambda s: -_states(text[s[0]:s[1]], figures))
-    paras = [p for p in paragraphs(text) if any(p[0] < e.end and e.start < p[1] for e in evidence)]
+    all_paras, para_starts, para_ends = _indexed(text, "paragraphs")
+    paras = sorted({
+        all_paras[i] for e in evidence
+        for i in range(bisect.bisect_right(para_ends, e.start), bisect.bisect_left(para_starts, e.end))
+    })
     anchor = evidence[0].start
-    nearby = sorted(
-        (s for s in all_sentences if s not in own and any(p[0] <= s[0] < p[1] for p in paras)),
-        key=lambda s: abs(s[0] - anchor),
-    ) if paragraph else []
+    taken = set(own_at)
+    near_at = sorted({
+        i for p in paras for i in range(bisect.bisect_left(starts, p[0]), bisect.bisect_left(starts, p[1]))
+    } - taken)
+    nearby = sorted((all_sentences[i] for i in near_at), key=lambda s: abs(s[0] - anchor)) if paragraph else []
     for start, end in [*own, *nearby]:
         found = _in_sentence(text, start, end)
         if found is not None:

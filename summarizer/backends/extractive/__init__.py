@@ -78,8 +78,11 @@ class ExtractiveBackend:
     def identity(self) -> tuple[str | None, str | None]:
         return "extractive", lexicon_version()
 
-    def summarize(self, article: Article) -> Summary:
-        """Summarize one article with lexicons and patterns."""
+    def summarize(self, article: Article, *, gate: bool = True) -> Summary:
+        """Summarize one article with lexicons and patterns.
+
+        ``gate=False`` skips the backend's own check (English, about a conflict): for a part of
+        a long article whose whole text passed it (:mod:`summarizer.longtext`)."""
         t0 = time.perf_counter()
         _places_cached.cache_clear()  # per-call memo only: timings never depend on earlier calls
         text = article.text
@@ -88,7 +91,7 @@ class ExtractiveBackend:
         content = [s for s in sentences if not s.heading]
 
         # Say nothing rather than invent: off-topic or non-English text gets empty sections.
-        skip = reason_to_skip(text, article.title)
+        skip = reason_to_skip(text, article.title) if gate else None
         if skip is not None:
             sanctions, dipl, attacks, territory = [], [], [], []
         else:
@@ -137,6 +140,6 @@ class ExtractiveBackend:
         summary.meta.latency_s = time.perf_counter() - t0
         return summary
 
-    async def asummarize(self, article: Article) -> Summary:
+    async def asummarize(self, article: Article, *, gate: bool = True) -> Summary:
         """Async form of :meth:`summarize` (the work is CPU-bound and quick)."""
-        return self.summarize(article)
+        return self.summarize(article, gate=gate)

@@ -34,7 +34,9 @@ def _diplomacy(
         if lex.prisoners.search(t):
             kind = "prisoner_exchange"
         else:
-            for k, rx in lex.diplomacy.items():
+            for k, rx in lex.diplomacy.items() if lex.any_diplomacy.search(t) else ():
+                if not rx.search(t):  # the usual case: one C search, no generator
+                    continue
                 hit = next((m for m in rx.finditer(t) if not _HYPOTHETICAL.search(t[: m.start()])), None)
                 if hit is not None:
                     kind = k

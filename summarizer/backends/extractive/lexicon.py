@@ -42,12 +42,18 @@ class _Lex:
     vague_counts: tuple[re.Pattern[str], re.Pattern[str]]
     killed_after: re.Pattern[str]
     killed_before: re.Pattern[str]
+    #: Any killed/injured term: every casualty pattern needs one (a quick test per sentence).
+    casualty_terms: re.Pattern[str]
     attack_terms: re.Pattern[str]
     reaction: re.Pattern[str]
     weapons: dict[str, re.Pattern[str]]
+    #: Any weapon term (a quick test before the weapons one by one).
+    any_weapon: re.Pattern[str]
     civilian: re.Pattern[str]
     military: re.Pattern[str]
     diplomacy: dict[str, re.Pattern[str]]
+    #: Any diplomacy term (a quick test before the kinds one by one).
+    any_diplomacy: re.Pattern[str]
     prisoners: re.Pattern[str]
     anaphor: re.Pattern[str]
     territory: dict[str, re.Pattern[str]]
@@ -145,12 +151,15 @@ def _lexicon() -> _Lex:
         ),
         killed_after=killed_after,
         killed_before=killed_before,
+        casualty_terms=re.compile(rf"{killed}|{injured}", re.IGNORECASE),
         attack_terms=_words(raw["attack_terms"]),
         reaction=_words(raw["attack_reaction_terms"]),
         weapons=weapons,
+        any_weapon=_words([t for terms in raw["weapons"].values() for t in terms]),
         civilian=_words(raw["civilian_terms"]),
         military=_words(raw["military_terms"]),
         diplomacy=diplomacy,
+        any_diplomacy=_words([t for terms in raw["diplomacy_kinds"].values() for t in terms]),
         prisoners=re.compile(
             r"\b(?:exchange|exchanged|swap|swapped|release|released|returned)\b[^.;]{0,40}\b(?:prisoners|POWs|captives|soldiers)\b",
             re.IGNORECASE,

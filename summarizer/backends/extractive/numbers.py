@@ -24,6 +24,8 @@ def parse_count(word: str) -> int | None:
 def _casualties(text: str) -> tuple[int | None, int | None]:
     """Killed and injured counts stated in ``text``; ``_VAGUE`` for vague counts."""
     lex = _lexicon()
+    if not lex.casualty_terms.search(text):  # no killed/injured word: no count (most sentences)
+        return None, None
     found: dict[str, tuple[int, int]] = {}  # role -> (position, value)
     taken: list[tuple[int, int]] = []
 

@@ -96,6 +96,17 @@ def _find_people(text: str, sentences: list[Sentence]) -> _People:
     return people
 
 
+# Compiled once: _actors runs for every sentence.
+_LEADING_PRONOUN = re.compile(r"(?:[^,“\"]{0,40},\s+)?(?P<p>[Hh]e|[Ss]he)\b")
+_LEADING_THEY = re.compile(r"(?:[^,“\"]{0,40},\s+)?They\b")
+_TITLE_AFTER = re.compile(r"\s+(?:President|Secretary|Foreign|Prime|Defen[cs]e|Chancellor|Minister|Ambassador|envoy)\b")
+
+
+@lru_cache(maxsize=1)
+def _said_pronoun() -> re.Pattern[str]:
+    return re.compile(rf"[,”\"]\s+(?P<p>he|she)\s+(?:{_alt(_lexicon().raw['speech_verbs'])})\b")
+
+
 def _actors(text: str, start: int, end: int, people: _People, prev: list[str] | None = None) -> list[str]:
     """People, governments and bodies named in ``text[start:end]``, in order, deduplicated."""
     lex = _lexicon()
@@ -111,7 +122,7 @@ def _actors(text: str, start: int, end: int, people: _People, prev: list[str] | 
         if any(a <= m.start() < b for a, b in person_spans):
             continue
         name = m.group()
-        if re.match(r"\s+(?:President|Secretary|Foreign|Prime|Defen[cs]e|Chancellor|Minister|Ambassador|envoy)\b", seg[m.end() :]):
+        if _TITLE_AFTER.match(seg, m.end()):
             continue
         if name.lower() in ("both sides", "the two sides") and prev:
             found.extend((m.start(), p) for p in prev)
@@ -119,14 +130,12 @@ def _actors(text: str, start: int, end: int, people: _People, prev: list[str] | 
         if name.lower() in ("both sides", "the two sides", "officials"):
             continue
         found.append((m.start(), name))
-    pron = re.match(r"(?:[^,“\"]{0,40},\s+)?(?P<p>[Hh]e|[Ss]he)\b", seg) or re.search(
-        rf"[,”\"]\s+(?P<p>he|she)\s+(?:{_alt(lex.raw['speech_verbs'])})\b", seg
-    )
+    pron = _LEADING_PRONOUN.match(seg) or _said_pronoun().search(seg)
     if pron:
         who = people.resolve(start + pron.start("p") + 1)
         if who:
             found.append((pron.start("p"), who))
-    if re.match(r"(?:[^,“\"]{0,40},\s+)?They\b", seg) and prev:
+    if prev and _LEADING_THEY.match(seg):
         found.extend((0, p) for p in prev)
     found.sort(key=lambda f: f[0])
     out: list[str] = []
