@@ -1,4 +1,8 @@
-"""Live: a long article read in chunks by the real small model (``pytest -m live``).
+"""Live: a long article read in chunks by the real small model (``pytest -m live_long``).
+
+Opt-in, not part of ``pytest -m live`` nor of CI: on 2 cores each chunk takes minutes
+(a ~4,000-token prompt at ~70 tokens/s, then up to 1,024 tokens at ~14 tokens/s), so this
+one test can take longer than CI's whole budget.
 
 SmolLM2-135M behind llama-cpp-python's server, started with an 8,192-token window
 (tests/llama_server.py). The article is longer than one request can hold beside the prompt,
@@ -38,7 +42,7 @@ def live_server() -> Iterator[Any]:
         yield server
 
 
-@pytest.mark.live
+@pytest.mark.live_long
 def test_live_an_article_longer_than_the_window_is_read_in_chunks_that_fit_it(live_server: Any) -> None:
     from llama_server import MODEL, N_CTX
 
