@@ -164,9 +164,12 @@ def batch(
                 if run_id is None:
                     raise UsageError(f"The store {store_path} has no runs yet.", hint="Run the batch with INPUT... first.")
             # The outputs are rebuilt from the store, streamed: one pass, nothing held but the digest's rows.
-            from summarizer.digest import DigestBuilder, write_digest
+            # The digest is built only when asked for (--digest): it is the one costly step of the rebuild.
+            digest = None
+            if digest_path is not None:
+                from summarizer.digest import DigestBuilder
 
-            digest = DigestBuilder()
+                digest = DigestBuilder()
             ok = failed = unfinished = off_topic = 0
 
             def outcomes() -> Iterator[Any]:
@@ -175,16 +178,20 @@ def batch(
                     if result.summary is not None:
                         ok += 1
                         off_topic += result.summary.off_topic
-                        digest.add(result.summary)
+                        if digest is not None:
+                            digest.add(result.summary)
                     else:
                         failed += 1
                         unfinished += result.unfinished
-                        digest.add_failure(result)
+                        if digest is not None:
+                            digest.add_failure(result)
                     yield result
 
             write_jsonl(outcomes(), output)  # atomic: an interrupted write leaves the old OUT
             written = True
-        if digest_path is not None:
+        if digest is not None and digest_path is not None:
+            from summarizer.digest import write_digest
+
             write_digest(digest.digest(), digest_path)
     except KeyboardInterrupt:
         # Nothing is lost: every finished article is in the store, and a rerun resumes. OUT is not
