@@ -40,3 +40,63 @@ def test_a_batch_with_digest_still_writes_it(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "Istanbul" in (tmp_path / "d.md").read_text()
+
+
+def test_instructor_checks_a_response_model_for_async_validators_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from instructor.v2.validation import async_validators
+    from pydantic import BaseModel
+
+    from summarizer import client_speedups
+
+    calls: list[object] = []
+    original = async_validators.reject_async_validators
+
+    def counting(model: object) -> None:
+        calls.append(model)
+        original(model)
+
+    monkeypatch.setattr(async_validators, "reject_async_validators", counting)
+    assert client_speedups.memoize_async_validator_check()
+
+    class Plain(BaseModel):
+        name: str
+
+    for _ in range(6):
+        async_validators.reject_async_validators(Plain)
+        async_validators.reject_async_validators(list[Plain])  # not a class: asked every time
+    assert calls.count(Plain) == 1
+    assert len(calls) == 7
+
+
+def test_a_response_model_with_an_async_validator_is_still_refused_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    from instructor.v2.validation import async_validators
+    from pydantic import BaseModel
+
+    from summarizer import client_speedups
+
+    monkeypatch.setattr(async_validators, "reject_async_validators", async_validators.reject_async_validators)
+    client_speedups.memoize_async_validator_check()
+
+    class Checked(BaseModel):
+        name: str
+
+        @async_validators.async_field_validator("name")
+        async def check(self, value: str) -> str:
+            return value
+
+    for _ in range(2):
+        with pytest.raises(ValueError, match="async validators are not supported"):
+            async_validators.reject_async_validators(Checked)
+
+
+def test_instructor_modules_that_imported_the_check_by_name_use_the_memoized_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    from instructor.v2.core import patch
+    from instructor.v2.validation import async_validators
+
+    from summarizer import client_speedups
+
+    monkeypatch.setattr(async_validators, "reject_async_validators", async_validators.reject_async_validators)
+    monkeypatch.setattr(patch, "reject_async_validators", async_validators.reject_async_validators)
+    client_speedups.memoize_async_validator_check()
+    assert patch.reject_async_validators is async_validators.reject_async_validators
+    assert getattr(patch.reject_async_validators, "_summarizer_memoized", False)
