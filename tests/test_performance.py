@@ -100,3 +100,26 @@ def test_instructor_modules_that_imported_the_check_by_name_use_the_memoized_one
     client_speedups.memoize_async_validator_check()
     assert patch.reject_async_validators is async_validators.reject_async_validators
     assert getattr(patch.reject_async_validators, "_summarizer_memoized", False)
+
+
+def _imports_after_summarize(tmp_path: Path, article: str) -> tuple[int, str]:
+    import subprocess
+    import sys
+
+    path = tmp_path / "article.txt"
+    path.write_text(article, encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from summarizer.cli import cli\n"
+        f"r = CliRunner().invoke(cli, ['summarize', {str(path)!r}, '--base-url', 'http://127.0.0.1:9/v1'])\n"
+        "print(r.exit_code, 'openai' in sys.modules, 'instructor' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    code_, openai_loaded, instructor_loaded = done.stdout.split()
+    return int(code_), f"{openai_loaded} {instructor_loaded}"
+
+
+@pytest.mark.parametrize("article", ["", "Too short.", "\x00\x01\x02 binary"])
+def test_a_bad_input_is_refused_before_the_llm_client_is_imported(tmp_path: Path, article: str) -> None:
+    assert _imports_after_summarize(tmp_path, article) == (2, "False False")
