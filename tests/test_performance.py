@@ -123,3 +123,81 @@ def _imports_after_summarize(tmp_path: Path, article: str) -> tuple[int, str]:
 @pytest.mark.parametrize("article", ["", "Too short.", "\x00\x01\x02 binary"])
 def test_a_bad_input_is_refused_before_the_llm_client_is_imported(tmp_path: Path, article: str) -> None:
     assert _imports_after_summarize(tmp_path, article) == (2, "False False")
+
+
+def _html_folder(tmp_path: Path) -> Path:
+    import gzip
+
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for page in sorted((Path(__file__).parent / "data" / "corpus" / "html").glob("*.html.gz")):
+        (folder / page.name.removesuffix(".gz")).write_bytes(gzip.decompress(page.read_bytes()))
+    (folder / "seed.html").write_text(
+        "<html><head><title>Talks in Istanbul</title></head><body><article>"
+        + "".join(f"<p>{p}</p>" for p in SEED.read_text(encoding="utf-8").split("\n") if p.strip())
+        + "</article></body></html>",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def _count_extractions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    from summarizer.inputs import extract
+
+    calls: list[str] = []
+    real = extract._trafilatura
+
+    def counting(content: str | bytes, where: str, *, url: str | None = None) -> object:
+        calls.append(where)
+        return real(content, where, url=url)
+
+    monkeypatch.setattr(extract, "_trafilatura", counting)
+    return calls
+
+
+def test_a_rerun_of_a_folder_of_pages_extracts_no_page_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _html_folder(tmp_path)
+    calls = _count_extractions(monkeypatch)
+    args = ["batch", str(folder), "-o", str(tmp_path / "out.jsonl"), "--store", str(tmp_path / "s.db"),
+            "--backend", "extractive"]
+    first = CliRunner().invoke(cli, args, catch_exceptions=False)
+    first_out = (tmp_path / "out.jsonl").read_text()
+    assert len(calls) == 4
+    again = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert len(calls) == 4, "the rerun extracted pages again"
+    assert (first.exit_code, again.exit_code) == (0, 0)
+    assert "(4 cached" in again.output
+    assert (tmp_path / "out.jsonl").read_text() == first_out
+
+
+def test_a_page_whose_bytes_changed_is_extracted_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _html_folder(tmp_path)
+    calls = _count_extractions(monkeypatch)
+    args = ["batch", str(folder), "-o", str(tmp_path / "out.jsonl"), "--store", str(tmp_path / "s.db"),
+            "--backend", "extractive"]
+    CliRunner().invoke(cli, args, catch_exceptions=False)
+    seed = folder / "seed.html"
+    seed.write_text(seed.read_text(encoding="utf-8").replace("Istanbul", "Türkiye"), encoding="utf-8")
+    CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert calls.count(str(seed)) == 2
+    assert len(calls) == 5
+    assert "Türkiye" in (tmp_path / "out.jsonl").read_text(encoding="utf-8")
+
+
+def test_outside_a_batch_every_read_of_a_page_extracts_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from summarizer.inputs import read_html_file
+
+    page = _html_folder(tmp_path) / "seed.html"
+    calls = _count_extractions(monkeypatch)
+    assert read_html_file(page) == read_html_file(page)
+    assert len(calls) == 2
+
+
+def test_a_remembered_extraction_is_the_article_extracted(tmp_path: Path) -> None:
+    from summarizer.inputs import extracted, read_html_file
+    from summarizer.store import Store
+
+    folder = _html_folder(tmp_path)
+    with Store(tmp_path / "s.db") as store, extracted.remembering(store):
+        for page in sorted(folder.iterdir()):
+            assert read_html_file(page) == read_html_file(page)  # the second from the store
