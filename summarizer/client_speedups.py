@@ -52,3 +52,42 @@ def memoize_async_validator_check() -> bool:
             module.reject_async_validators = reject_async_validators  # type: ignore[attr-defined]
     async_validators.reject_async_validators = reject_async_validators  # type: ignore[assignment]
     return True
+
+
+#: Keyword arguments of ``chat.completions.create`` that are request options, not body fields.
+_OPTIONS = ("extra_headers", "extra_query", "extra_body", "timeout")
+
+
+def direct_chat_completions() -> Any | None:
+    """``create(client, **kwargs)``: what ``client.chat.completions.create(**kwargs)`` sends and
+    returns, without the SDK's resource layer, or None when this openai has no such seams.
+
+    Two costs go: ``client.chat`` imports every API resource of the SDK on first use (about
+    0.35 s of CPU for a single call), and every request walks its body against the SDK's
+    TypedDicts (about 1 ms per article: the tool schema alone is a hundred nodes), which
+    for the plain JSON dicts instructor builds changes nothing. The request goes through
+    the same client (``post``: headers, auth, timeout, error mapping), and the answer is
+    parsed into the same ``ChatCompletion``. ``tests/test_performance.py`` checks that the
+    body and the answer are the same as through the SDK, in every mode. Streaming is not
+    handled: it goes the SDK's way.
+    """
+    try:
+        from openai._base_client import make_request_options
+        from openai._types import Omit, NotGiven
+        from openai.types.chat import ChatCompletion
+    except ImportError:  # pragma: no cover - another openai layout
+        return None
+
+    async def create(client: Any, **kwargs: Any) -> Any:
+        if kwargs.get("stream"):
+            return await client.chat.completions.create(**kwargs)
+        options = {k: kwargs.pop(k) for k in _OPTIONS if k in kwargs}
+        body = {k: v for k, v in kwargs.items() if not isinstance(v, (Omit, NotGiven))}
+        return await client.post(
+            "/chat/completions",
+            body=body,
+            cast_to=ChatCompletion,
+            options=make_request_options(**options, security={"bearer_auth": True}),
+        )
+
+    return create

@@ -201,3 +201,46 @@ def test_a_remembered_extraction_is_the_article_extracted(tmp_path: Path) -> Non
     with Store(tmp_path / "s.db") as store, extracted.remembering(store):
         for page in sorted(folder.iterdir()):
             assert read_html_file(page) == read_html_file(page)  # the second from the store
+
+
+_LOCAL = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
+
+
+@_LOCAL
+@pytest.mark.parametrize("mode", ["tools", "json", "json_schema", "md_json"])
+def test_a_direct_chat_completion_sends_and_returns_what_the_sdk_does(mode: str, seed_text: str, seed_draft: dict) -> None:
+    import asyncio
+
+    import instructor
+    import openai
+    from llm_server import LLMServer, Reply
+
+    from summarizer import client_speedups
+    from summarizer.client import _MODES, _prepared
+    from summarizer.prompts import Prompts
+    from summarizer.schema import Article, SummaryDraft
+
+    create = client_speedups.direct_chat_completions()
+    assert create is not None
+    with LLMServer() as server:
+        server.responder = lambda req: Reply.data(seed_draft)
+        client = openai.AsyncOpenAI(base_url=server.base_url, api_key="sk-test", max_retries=0)
+        messages = Prompts.load().messages(Article(text=seed_text))
+
+        async def direct(**kwargs: object) -> object:  # a coroutine function, as instructor.patch wants
+            return await create(client, **kwargs)
+
+        async def both() -> list[object]:
+            answers = []
+            for send in (client.chat.completions.create, direct):
+                patched = instructor.patch(create=send, mode=_MODES[mode])
+                answers.append(await patched(response_model=_prepared(SummaryDraft), messages=messages, model="m",
+                                             temperature=0, max_tokens=4096, max_retries=0, strict=False))
+            await client.close()
+            return answers
+
+        via_sdk, direct = asyncio.run(both())
+        sdk_request, direct_request = server.chat_requests
+    assert direct_request.json == sdk_request.json
+    assert direct_request.headers.get("authorization") == sdk_request.headers.get("authorization") == "Bearer sk-test"
+    assert direct == via_sdk
