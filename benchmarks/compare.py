@@ -58,11 +58,13 @@ class Run:
     ok: bool
     note: str = ""
     articles: int = 0
+    load: float = 0.0
 
 
 def measure(name: str, argv: list[str], *, env: dict[str, str], cwd: Path, stdin: Path | None = None,
             articles: int = 0, note: str = "", shell: bool = False) -> Run:
     """Run ``argv`` to the end; wall time and the rusage of it and its children (wait4)."""
+    load = os.getloadavg()[0]  # other work on the machine, which stretches wall times
     t0 = time.perf_counter()
     stdin_f = open(stdin, "rb") if stdin else subprocess.DEVNULL  # noqa: SIM115
     try:
@@ -80,7 +82,8 @@ def measure(name: str, argv: list[str], *, env: dict[str, str], cwd: Path, stdin
     if not ok:
         sys.stderr.write(f"{name} failed ({proc.returncode}):\n{err.decode(errors='replace')[-2000:]}\n")
     command = argv[-1] if shell else shlex.join(argv)
-    return Run(name, command, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, ok, note, articles)
+    return Run(name=name, command=command, wall=wall, cpu=usage.ru_utime + usage.ru_stime, rss_mb=usage.ru_maxrss / 1024,
+               ok=ok, note=note, articles=articles, load=load)
 
 
 def start_server(latency: float) -> tuple[subprocess.Popen[str], str]:
@@ -101,7 +104,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=200, help="articles (default 200)")
     parser.add_argument("--latency", type=float, default=0.1, help="seconds the server waits before answering")
-    parser.add_argument("--sequential", type=int, default=20, help="articles for the sequential llm run (scaled to -n)")
+    parser.add_argument("--sequential", type=int, default=10, help="articles for the sequential llm run (scaled to -n)")
     parser.add_argument("--llm", default=shutil.which("llm") or "llm", help="the llm executable")
     parser.add_argument("--no-write", action="store_true", help="print the table; do not write docs/PERFORMANCE.md")
     args = parser.parse_args()
@@ -182,14 +185,16 @@ def render(runs: list[Run], args: argparse.Namespace, ideal: float) -> str:
         f"{args.n} articles, server latency {args.latency * 1000:g} ms, {CONCURRENCY} in flight: "
         f"ideal {ideal:.2f} s ({math.ceil(args.n / CONCURRENCY)} rounds × {args.latency:g} s)",
         "",
-        "| contender | wall (s) | × ideal | CPU (s) | CPU per article (ms) | peak RSS (MB) | ok |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| contender | wall (s) | × ideal | CPU (s) | CPU per article (ms) | peak RSS (MB) | load before | ok |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in runs:
         per = r.cpu / max(r.articles, 1) * 1000 if r.articles and not r.note.startswith("ran ") else r.cpu / args.n * 1000
         lines.append(f"| {r.name} | {r.wall:.2f} | {r.wall / ideal:.2f} | {r.cpu:.2f} | {per:.1f} | "
-                     f"{r.rss_mb:.0f} | {'yes' if r.ok else 'FAILED'} |")
-    lines += ["", "Commands (run in a temporary folder holding in.jsonl and articles/):", ""]
+                     f"{r.rss_mb:.0f} | {r.load:.1f} | {'yes' if r.ok else 'FAILED'} |")
+    lines += ["", f"Load before: the 1-minute load average when the run started ({os.cpu_count()} cores); above the "
+              "core count, other work competes for the CPU and wall times stretch.", "",
+              "Commands (run in a temporary folder holding in.jsonl and articles/):", ""]
     for r in runs:
         lines.append(f"- {r.name}: `{r.command}`" + (f" ({r.note})" if r.note else ""))
     return "\n".join(lines)
