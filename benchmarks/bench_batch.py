@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from llm_server import LLMServer, RecordedRequest, Reply, article_from_request, flaky
 
 from summarizer.backends.extractive import ExtractiveBackend
-from summarizer.schema import SECTIONS, Article
+from summarizer.schema import DRAFT_ITEM_MODELS, SECTIONS, Article
 from summarizer.store import Store
 
 FEED = ROOT / "seeds" / "feed-40.xml"
@@ -49,8 +49,13 @@ def grounded(req: RecordedRequest) -> Reply:
     summary = ExtractiveBackend().summarize(Article(text=article_from_request(req) or ""))
     draft = summary.model_dump(mode="json", exclude={"article", "meta"})
     for section in SECTIONS:
+        # Only what the LLM fills: the analyst fields (date, country, attribution, ...) come after grounding.
+        draft[section] = [{k: v for k, v in item.items() if k in DRAFT_ITEM_MODELS[section].model_fields}
+                          for item in draft[section]]
         for item in draft[section]:
             item["evidence"] = [span["text"] for span in item["evidence"]]
+            if "attribution" in item:
+                item["attribution"] = item["attribution"]["text"] if item["attribution"] else None
             if "quotes" in item:
                 item["quotes"] = [{"speaker": q["speaker"], "text": q["text"]} for q in item["quotes"]]
     return Reply.data(draft)

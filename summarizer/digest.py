@@ -11,15 +11,15 @@
 Every row names the articles it comes from and links to them (their URL, or
 their id in the list of sources when there is no URL).
 
-**Merging.** The same event is often reported by several articles. Two
-attacks from *different* articles are one event when they happened at the
-same place (the place names share their words once "region", "city" and the
-like are set aside; an article naming only the region matches one naming a
-town in it), on the same date (the dates as written do not contradict each
-other, e.g. "Saturday" and "on Saturday morning", and the articles were
-published within three days), and their figures overlap (every count both
-report agrees, or at least one does: "9 killed, 5 injured" and "9 killed, 7
-injured" are one event whose injured figure is shown as "5–7"). Territorial
+**Merging.** The same event is often reported by several articles. Every
+summary is first resolved (:func:`summarizer.events.enrich`: dates against the
+publication date, places in the gazetteer). Attacks from *different* articles
+are one incident when they happened on the same resolved date (within a day),
+at the same place and with compatible weapons (:mod:`summarizer.events.incidents`).
+Following ACLED, an incident's killed figure is the lowest its reports give;
+when they differ the row shows the range and marks it disputed. Attacks are
+listed by resolved date, and the HTML draws them on an inline SVG map from
+their coordinates (no network). Territorial
 changes, sanctions moves and talks, calls, meetings, agreements and prisoner
 exchanges are merged the same way when they name the same place / target /
 actors with the same status or kind. Duplicate summaries (same text) count once.
@@ -34,8 +34,7 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from email.utils import parsedate_to_datetime
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -57,6 +56,10 @@ from summarizer._markup import (
     where,
     words,
 )
+from summarizer.events import enrich
+from summarizer.events.dates import publication_date
+from summarizer.events.incidents import Incident, IncidentIndex
+from summarizer.events.svgmap import Point, svg_map
 from summarizer.schema import Attack, Diplomacy, Sanction, Summary, Territory
 
 __all__ = [
@@ -106,7 +109,7 @@ class Source:
 
 @dataclass
 class AttackEvent:
-    """One attack, as reported by one or more articles."""
+    """One attack incident, as reported by one or more articles (ACLED's rule: ``killed`` shows low–high)."""
 
     when: str | None
     place: str
@@ -115,15 +118,28 @@ class AttackEvent:
     injured: tuple[int, int] | None
     sources: list[Source]
     attacks: list[Attack] = field(default_factory=list, repr=False)
-    # What merging compares, kept distinct so a widely reported event stays cheap to match.
-    _times: set[tuple[str | None, date | None]] = field(default_factory=set, repr=False)
-    _places: set[tuple[str | None, str | None]] = field(default_factory=set, repr=False)
-    _articles: set[int] = field(default_factory=set, repr=False)
+    date: str | None = None
+    """The resolved date (ISO 8601), when any report's could be resolved."""
+    country: str | None = None
+    admin1: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
 
-    def _take(self, attack: Attack, source: Source) -> None:
-        self._times.add((attack.when, source.day))
-        self._places.add((attack.place, attack.region))
-        self._articles.add(source.n)
+    @property
+    def disputed(self) -> bool:
+        """True when the reports give different figures."""
+        return any(r is not None and r[0] != r[1] for r in (self.killed, self.injured))
+
+    @classmethod
+    def from_incident(cls, incident: Incident[Source]) -> AttackEvent:
+        where_known = incident.location
+        first_place = next((a for a in incident.attacks if a.place), incident.first)
+        return cls(
+            when=incident.when, place=where(first_place), weapons=incident.weapons,
+            killed=incident.killed_range, injured=incident.injured_range, sources=incident.sources,
+            attacks=incident.attacks, date=incident.date, country=where_known.country, admin1=where_known.admin1,
+            latitude=where_known.latitude, longitude=where_known.longitude,
+        )
 
 
 @dataclass
@@ -217,15 +233,7 @@ def _nested(a: frozenset[str], b: frozenset[str]) -> bool:
 
 def _day(published: str | None) -> date | None:
     """A publication date from RFC 822 ('Sat, 17 May 2025 14:30:00 GMT') or ISO 8601 text."""
-    if not published:
-        return None
-    text = published.strip()
-    for parse in (datetime.fromisoformat, lambda t: datetime.fromisoformat(t[:10]), parsedate_to_datetime):
-        try:
-            return parse(text).date()
-        except (ValueError, TypeError, IndexError):
-            continue
-    return None
+    return publication_date(published)
 
 
 def _same_day(a: str | None, b: str | None) -> bool:
@@ -268,47 +276,8 @@ def _close_in_time(a: Sequence[Source], b: Sequence[Source]) -> bool:
     return min(abs((x - y).days) for x in days_a for y in days_b) <= MAX_DAYS_APART
 
 
-def _range(values: Iterable[int | None]) -> tuple[int, int] | None:
-    known = [v for v in values if v is not None]
-    return (min(known), max(known)) if known else None
-
-
-def _overlap(a: tuple[int, int] | None, b: tuple[int, int] | None) -> bool | None:
-    """True / False when both are known, None when either is not."""
-    if a is None or b is None:
-        return None
-    return a[0] <= b[1] and b[0] <= a[1]
-
-
 # ---------------------------------------------------------------------------
 # Building
-
-
-def _same_attack(event: AttackEvent, attack: Attack, source: Source) -> bool:
-    if source.n in event._articles:
-        return False  # one article's separate items are separate attacks
-    if not all(_same_time(when, attack.when, day, source.day) for when, day in event._times):
-        return False
-    if not any(_same_place(place, region, attack.place, attack.region) for place, region in event._places):
-        return False
-    checks = [
-        _overlap(event.killed, _range([attack.killed])),
-        _overlap(event.injured, _range([attack.injured])),
-    ]
-    known = [c for c in checks if c is not None]
-    return not known or any(known)
-
-
-@lru_cache(maxsize=4096)
-def _same_place(place_a: str | None, region_a: str | None, place_b: str | None, region_b: str | None) -> bool:
-    pa, pb = _tokens(place_a), _tokens(place_b)
-    ra, rb = _tokens(region_a), _tokens(region_b)
-    if pa and pb:
-        return _nested(pa, pb) and (not ra or not rb or _nested(ra, rb))
-    if pa or pb:  # one names a town, the other only a region: the region must be the town's, or the town
-        (town, town_region), region = ((pa, ra), rb) if pa else ((pb, rb), ra)
-        return _nested(region, town_region) or _nested(region, town)
-    return _nested(ra, rb)
 
 
 def _actors(names: Iterable[str]) -> frozenset[str]:
@@ -380,7 +349,7 @@ class DigestBuilder:
     def __init__(self) -> None:
         self.sources: list[Source] = []
         self._seen: set[str] = set()
-        self._attacks: _Index[AttackEvent] = _Index()
+        self._attacks: IncidentIndex[Source] = IncidentIndex()
         self._diplomacy: _Index[DiplomacyEntry] = _Index()
         self._territory: _Index[TerritoryEntry] = _Index()
         self._sanctions: _Index[SanctionEntry] = _Index()
@@ -396,6 +365,9 @@ class DigestBuilder:
         if summary.off_topic:
             self.off_topic += 1
             return
+        # Dates and places decide what merges; a stored summary from before they existed gets them here.
+        # (Attribution, which the digest does not show, is left as the pipeline made it.)
+        summary = enrich(summary, attribute=False)
         a = summary.article
         source = Source(len(self.sources) + 1, a.key, a.title, a.url, a.published, _day(a.published))
         self.sources.append(source)
@@ -406,7 +378,8 @@ class DigestBuilder:
             keys = {f"{d.kind}:{w}" for w in _actors(d.actors)} if d.kind in _MERGED_KINDS else set()
             match = next((e for e in self._diplomacy.candidates(keys) if _same_diplomacy(e, d, source)), None)
             if match is None:
-                self._diplomacy.add(DiplomacyEntry(d.kind, list(d.actors), d.what, d.when, source.day, [source]), keys)
+                day = date.fromisoformat(d.date) if d.date and d.date_precision == "day" else source.day
+                self._diplomacy.add(DiplomacyEntry(d.kind, list(d.actors), d.what, d.when, day, [source]), keys)
                 continue
             match.sources.append(source)
             match.actors += [x for x in d.actors if x not in match.actors]
@@ -431,27 +404,7 @@ class DigestBuilder:
             match_s.actors += [x for x in move.actors if x not in match_s.actors]
 
     def _add_attack(self, attack: Attack, source: Source) -> None:
-        keys = _tokens(attack.place) | _tokens(attack.region)
-        for event in self._attacks.candidates(keys):
-            if _same_attack(event, attack, source):
-                event.attacks.append(attack)
-                event.sources.append(source)
-                event._take(attack, source)
-                event.weapons += [w for w in attack.weapons if w not in event.weapons]
-                event.killed = _range([*(event.killed or ()), attack.killed])
-                event.injured = _range([*(event.injured or ()), attack.injured])
-                event.when = event.when or attack.when
-                if attack.place and not any(a.place for a in event.attacks[:-1]):
-                    event.place = where(attack)
-                self._attacks.index(event, keys)
-                return
-        event = AttackEvent(
-            when=attack.when, place=where(attack), weapons=list(attack.weapons),
-            killed=_range([attack.killed]), injured=_range([attack.injured]),
-            sources=[source], attacks=[attack],
-        )
-        event._take(attack, source)
-        self._attacks.add(event, keys)
+        self._attacks.add(attack, source, article=source.n, published=source.day)
 
     def add_failure(self, failure: Any) -> None:
         """List an input without a summary (any object with ``id``/``source``, ``url`` and ``error``)."""
@@ -463,13 +416,18 @@ class DigestBuilder:
         diplomacy = sorted(self._diplomacy.rows, key=lambda e: (e.day is None, e.day or date.min, order[id(e)]))
         return Digest(
             sources=list(self.sources),
-            attacks=list(self._attacks.rows),
+            attacks=_by_date([AttackEvent.from_incident(i) for i in self._attacks.incidents]),
             diplomacy=diplomacy,
             territory=list(self._territory.rows),
             sanctions=list(self._sanctions.rows),
             failures=list(self.failures),
             off_topic=self.off_topic,
         )
+
+
+def _by_date(events: list[AttackEvent]) -> list[AttackEvent]:
+    """Dated incidents first, by resolved date; undated ones after, in the order first reported."""
+    return sorted(events, key=lambda e: (e.date is None, e.date or ""))
 
 
 def build(summaries: Iterable[Summary], *, failures: Iterable[Any] = ()) -> Digest:
@@ -558,7 +516,7 @@ _PARTS = (
     ("Territorial changes", "No territorial changes reported.", "territory"),
     ("Sanctions", "No sanctions moves reported.", "sanctions"),
 )
-_ATTACK_HEADERS = ("Published", "Date (as written)", "Place", "Weapon", "Killed", "Injured", "Sources")
+_ATTACK_HEADERS = ("Date", "Published", "Date (as written)", "Place", "Weapon", "Killed", "Injured", "Sources")
 _TERRITORY_HEADERS = ("Published", "Place", "Region", "Claimant", "Status", "When", "Sources")
 
 
@@ -570,17 +528,24 @@ def _skip(d: Digest) -> int:
     return 0 if d.period else 1
 
 
+def _killed(value: tuple[int, int] | None) -> str:
+    """ACLED's rule: the lowest figure, with the range when the reports differ, marked disputed."""
+    if value is None or value[0] == value[1]:
+        return _figure(value)
+    return f"{value[0]:,} ({_figure(value)}, disputed)"
+
+
 def _md_attacks(d: Digest) -> list[str]:
-    skip = _skip(d)
+    skip = 2 * _skip(d)  # no article dated: neither the resolved date nor the publication date
     rows = (
         [
-            _dates(_period(e.sources)) or DASH,
+            e.date or DASH, _dates(_period(e.sources)) or DASH,
             md(e.when or DASH), md(e.place), md(", ".join(words(w) for w in e.weapons) or DASH),
-            _figure(e.killed), _figure(e.injured), _md_sources(e.sources),
+            _killed(e.killed), _figure(e.injured), _md_sources(e.sources),
         ][skip:]
         for e in d.attacks
     )
-    return md_table(_ATTACK_HEADERS[skip:], rows, right=(4 - skip, 5 - skip))
+    return md_table(_ATTACK_HEADERS[skip:], rows, right=(5 - skip, 6 - skip))
 
 
 def _md_diplomacy(d: Digest) -> list[str]:
@@ -642,7 +607,7 @@ def to_markdown(summaries: Iterable[Summary] | Digest, *, failures: Iterable[Any
 
 _P = "smzd"  # CSS class prefix, distinct from a single summary's "smz"
 # CSS kinds of the table columns (see summarizer._markup.html_table).
-_ATTACK_KINDS = ("", "", "text", "", "num", "num", "text")
+_ATTACK_KINDS = ("", "", "", "text", "", "num", "num", "text")
 _TERRITORY_KINDS = ("", "text", "text", "text", "", "", "text")
 _SANCTION_KINDS = ("", "text", "text", "prose", "text")
 
@@ -688,18 +653,38 @@ def _merged(sources: Sequence[Source]) -> str:
     return f'<span class="{_P}-merged">{len(sources)} reports</span>' if len(sources) > 1 else ""
 
 
+def _html_day(day: str | None) -> str:
+    return f'<time datetime="{esc(day)}">{esc(day)}</time>' if day else muted(_P)
+
+
 def _html_attacks(d: Digest) -> str:
-    skip = _skip(d)
+    skip = 2 * _skip(d)
     rows = [
         [
-            _html_dates(_period(e.sources)),
+            _html_day(e.date), _html_dates(_period(e.sources)),
             cell(_P, e.when), esc(e.place), cell(_P, ", ".join(words(w) for w in e.weapons)),
-            esc(_figure(e.killed)) if e.killed else muted(_P), esc(_figure(e.injured)) if e.injured else muted(_P),
+            esc(_killed(e.killed)) if e.killed else muted(_P), esc(_figure(e.injured)) if e.injured else muted(_P),
             _html_sources(e.sources) + _merged(e.sources),
         ][skip:]
         for e in d.attacks
     ]
-    return html_table(_P, _ATTACK_HEADERS[skip:], rows, kinds=_ATTACK_KINDS[skip:])
+    return html_table(_P, _ATTACK_HEADERS[skip:], rows, kinds=_ATTACK_KINDS[skip:]) + _html_map(d)
+
+
+def _html_map(d: Digest) -> str:
+    """An inline SVG map of the attacks that have coordinates, one circle per place (none: no map)."""
+    at: dict[tuple[float, float], list[AttackEvent]] = {}
+    for e in d.attacks:
+        if e.latitude is not None and e.longitude is not None:
+            at.setdefault((e.latitude, e.longitude), []).append(e)
+    points = []
+    for (lat, lon), group in at.items():
+        place = clip(group[0].place, 40)
+        killed = sum(e.killed[0] for e in group if e.killed)
+        label = place if len(group) == 1 else f"{place} ({len(group)})"
+        title = "; ".join(f"{e.date or e.when or 'undated'}: killed {_killed(e.killed)}" for e in group[:10])
+        points.append(Point(lat, lon, label, killed or None, f"{place}: {title}"))
+    return svg_map(points, css_class=f"{_P}-map")
 
 
 def _html_diplomacy(d: Digest) -> str:

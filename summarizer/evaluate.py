@@ -3,9 +3,10 @@
 A gold file (``gold/<article-stem>.yaml``) lists the facts an article states::
 
     article: seeds/ukraine-istanbul-talks.txt
+    published: 2025-05-18 # the publication date that relative dates are read against
     complete: true        # every fact is listed: unmatched items are false positives
     attacks:
-      - {place: Sumy, weapon: drone, killed: 9, injured: 5}
+      - {place: Sumy, weapon: drone, killed: 9, injured: 5, date: 2025-05-17, admin1: UA-59}
     territory:
       - {place: Oleksandropil, claimant: Russian forces, status: captured}
     diplomacy:
@@ -26,6 +27,12 @@ list of acceptable values (``kind: [talks, meeting]``). Matching is tolerant:
 * ``killed``/``injured`` do not decide a match; they are scored as numeric
   accuracy over matched attacks whose gold fact gives the field (an explicit
   ``null`` counts: the article gives no exact number, so the item must not).
+* ``date`` (ISO 8601, resolved against the file's ``published`` date) and
+  ``admin1`` (an ISO 3166-2 code such as ``UA-59``) do not decide a match either;
+  they are scored as date and admin1 accuracy over the matched items whose gold
+  fact gives them (an explicit ``null`` counts: nothing to resolve, so the item
+  must have none). Summaries are resolved (:func:`summarizer.events.enrich`)
+  before scoring.
 
 Each gold fact matches at most one item and vice versa (maximum bipartite
 matching). Recall is matched / gold facts over every file. Precision is
@@ -50,6 +57,7 @@ from typing import Any, Iterable
 import yaml
 
 from summarizer.errors import InputError
+from summarizer.events import enrich
 from summarizer.schema import SECTIONS, Article, Summary
 
 __all__ = [
@@ -64,7 +72,8 @@ __all__ = [
 ]
 
 NUMERIC_FIELDS = ("killed", "injured")
-_GOLD_KEYS = {"article", "complete", "notes", *SECTIONS}
+ANALYST_FIELDS = ("date", "admin1")
+_GOLD_KEYS = {"article", "complete", "notes", "published", *SECTIONS}
 
 
 # ---------------------------------------------------------------------------
@@ -125,8 +134,10 @@ def load_gold(gold_dir: str | Path) -> list[GoldFile]:
         if not isinstance(data, dict) or "article" not in data:
             raise InputError(f"Gold file {path} must be a mapping with an 'article' key.")
         art_path = _resolve_article(str(data["article"]), path)
+        published = data.get("published")
         article = Article(
-            text=art_path.read_text(encoding="utf-8"), id=art_path.stem, source=str(data["article"])
+            text=art_path.read_text(encoding="utf-8"), id=art_path.stem, source=str(data["article"]),
+            published=str(published) if published is not None else None,
         )
         out.append(GoldFile.from_dict(data, article, path))
     if not out:
@@ -309,6 +320,8 @@ class ArticleScore:
     missed: list[str] = field(default_factory=list)  # gold facts not found
     extra: list[str] = field(default_factory=list)  # unmatched items (complete files only)
     number_errors: list[str] = field(default_factory=list)
+    analyst: dict[str, list[int]] = field(default_factory=lambda: {f: [0, 0] for f in ANALYST_FIELDS})
+    analyst_errors: list[str] = field(default_factory=list)
 
 
 def _spans(summary: Summary) -> Iterable[Any]:
@@ -341,6 +354,8 @@ def score(gold: GoldFile, summary: Summary) -> ArticleScore:
             result.extra += [f"{section}: {_brief(it)}" for i, it in enumerate(items) if i not in used]
         result.sections[section] = sc
         for g, f in enumerate(facts):
+            if g in pairs:
+                _score_analyst(result, section, f, items[pairs[g]])
             if g not in pairs:
                 result.missed.append(f"{section}: {_fmt_fact(f)}")
             elif section == "attacks":
@@ -353,6 +368,27 @@ def score(gold: GoldFile, summary: Summary) -> ArticleScore:
                         else:
                             result.number_errors.append(f"{_fmt_fact(f)}: {nf}={getattr(item, nf)}")
     return result
+
+
+def _analyst_value(name: str, item: Any) -> tuple[Any, ...]:
+    if name == "date":
+        return (getattr(item, "date", None),)
+    return (getattr(item, "admin1_code", None), getattr(item, "admin1", None))
+
+
+def _score_analyst(result: ArticleScore, section: str, fact: dict[str, Any], item: Any) -> None:
+    """Date and admin1 accuracy of one matched item, for the fields its gold fact gives."""
+    for name in ANALYST_FIELDS:
+        if name not in fact:
+            continue
+        gold = fact[name]
+        gold = gold.isoformat() if hasattr(gold, "isoformat") else gold
+        have = _analyst_value(name, item)
+        result.analyst[name][1] += 1
+        if (gold is None and have[0] is None) or (gold is not None and gold in have):
+            result.analyst[name][0] += 1
+        else:
+            result.analyst_errors.append(f"{section}: {_fmt_fact(fact)}: {name}={have[0]}")
 
 
 def _fmt_fact(f: dict[str, Any]) -> str:
@@ -392,6 +428,12 @@ class EvalReport:
         total = sum(a.numeric[f][1] for a in self.articles for f in fields)
         return correct / total if total else None
 
+    def analyst_accuracy(self, name: str) -> float | None:
+        """Share of gold ``date`` or ``admin1`` values the matched items got exactly."""
+        correct = sum(a.analyst[name][0] for a in self.articles)
+        total = sum(a.analyst[name][1] for a in self.articles)
+        return correct / total if total else None
+
     @property
     def grounding_rate(self) -> float | None:
         grounded = sum(a.spans[0] for a in self.articles)
@@ -411,6 +453,10 @@ class EvalReport:
             c = sum(a.numeric[f][0] for a in self.articles)
             t = sum(a.numeric[f][1] for a in self.articles)
             out.append((f"numeric accuracy: {f}", f"{_pct(c / t if t else None)} ({c}/{t})"))
+        for f in ANALYST_FIELDS:
+            c = sum(a.analyst[f][0] for a in self.articles)
+            t = sum(a.analyst[f][1] for a in self.articles)
+            out.append((f"{f} accuracy", f"{_pct(c / t if t else None)} ({c}/{t})"))
         g = sum(a.spans[0] for a in self.articles)
         t = sum(a.spans[1] for a in self.articles)
         out.append(("grounding rate", f"{_pct(g / t if t else None)} ({g}/{t} spans)"))
@@ -452,7 +498,10 @@ class EvalReport:
             lines += ["", f"No result for: {', '.join(self.missing)}"]
         if details:
             for a in self.articles:
-                problems = [*(f"missed {m}" for m in a.missed), *(f"extra {e}" for e in a.extra), *(f"wrong {n}" for n in a.number_errors)]
+                problems = [
+                    *(f"missed {m}" for m in a.missed), *(f"extra {e}" for e in a.extra),
+                    *(f"wrong {n}" for n in a.number_errors), *(f"wrong {n}" for n in a.analyst_errors),
+                ]
                 if problems:
                     lines += ["", f"**{a.name}**", ""] + [f"- {p}" for p in problems]
         return "\n".join(lines)
@@ -466,10 +515,12 @@ class EvalReport:
                 for s, sc in [*((s, self.section(s)) for s in SECTIONS), ("overall", self.overall)]
             },
             "numeric_accuracy": {f: self.numeric_accuracy(f) for f in NUMERIC_FIELDS} | {"all": self.numeric_accuracy()},
+            "analyst_accuracy": {f: self.analyst_accuracy(f) for f in ANALYST_FIELDS},
             "grounding_rate": self.grounding_rate,
             "missing": self.missing,
             "articles": [
-                {"name": a.name, "missed": a.missed, "extra": a.extra, "number_errors": a.number_errors}
+                {"name": a.name, "missed": a.missed, "extra": a.extra, "number_errors": a.number_errors,
+                 "analyst_errors": a.analyst_errors}
                 for a in self.articles
             ],
         }
@@ -529,7 +580,7 @@ def evaluate(
             else:
                 summary = found
                 label = label or summary.meta.backend
-        scores.append(score(g, summary))
+        scores.append(score(g, enrich(summary)))
     return EvalReport(articles=scores, label=label, missing=missing)
 
 

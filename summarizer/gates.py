@@ -9,6 +9,7 @@
   answers that question itself, in its draft.
 * The grounding rules (casualty figures count people; a quote's speaker is named
   beside it) are enforced on every final summary (:func:`summarizer.grounding.enforce`).
+* Then dates are resolved, places geocoded and figures attributed (:func:`summarizer.events.enrich`).
 
 A backend may state what it reads with a ``languages`` attribute (ISO 639-1 codes,
 None for any) and whether it judges relevance itself with ``judges_relevance``;
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from summarizer import grounding, language, relevance
+from summarizer import events, grounding, language, relevance
 from summarizer.schema import Article, Meta, Relevance, Summary
 
 __all__ = ["after", "before", "with_language"]
@@ -90,11 +91,12 @@ def before(backend: Any, article: Article) -> Summary | None:
 
 
 def after(backend: Any, article: Article, summary: Summary) -> Summary:
-    """``summary`` with the grounding rules enforced and, for a backend that does not judge
-    relevance, the gate's verdict recorded."""
+    """``summary`` with the grounding rules enforced, its events resolved (dates, places, attribution)
+    and, for a backend that does not judge relevance, the gate's verdict recorded."""
     summary = grounding.enforce(summary)
     if summary.article.language != article.language:
         summary = summary.model_copy(update={"article": article})
+    summary = events.enrich(summary)
     if summary.meta.relevance is None and not _judges_relevance(backend):
         summary = summary.model_copy(update={"meta": summary.meta.model_copy(update={"relevance": assess(article)})})
     return summary

@@ -464,7 +464,14 @@ def ground_item(section: Section, index: int, item: Any, article: str) -> tuple[
             for span in found:
                 if span not in spans:
                     spans.append(span)
-    data = item.model_dump(exclude={"evidence", "quotes"})
+    data = item.model_dump(exclude={"evidence", "quotes", "attribution"})
+    said = getattr(item, "attribution", None)
+    if said and said.strip():
+        found_said = find_span(article, said.strip())
+        if found_said is None:
+            problems.append(f'{where}.attribution "{_short(said)}" is not in the article; copy it verbatim or use null')
+        else:
+            data["attribution"] = found_said
     if section == "diplomacy":
         quotes: list[Quote] = []
         for k, q in enumerate(item.quotes):

@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"  # 3: items gained date, place and attribution fields (summarizer.events)
 
 
 class _Model(BaseModel):
@@ -115,6 +115,10 @@ _EVIDENCE_DRAFT = (
     "'...', or join passages."
 )
 _EVIDENCE_FINAL = "Verbatim passages of the article that state this item, with character offsets."
+_ATTRIBUTION_DRAFT = (
+    "Who the article says {what}, copied VERBATIM from the article with its verb (e.g. 'regional governor "
+    "Oleh Syniehubov said', 'According to officials', 'Russian forces said'); null if the article names no source."
+)
 
 
 # ---------------------------------------------------------------------------
@@ -150,6 +154,56 @@ class Quote(Span):
     )
 
 
+
+# ---------------------------------------------------------------------------
+# Analyst fields, filled deterministically after grounding (:mod:`summarizer.events`) for every
+# backend. They are on the final models only: the LLM never fills them.
+
+DatePrecision = Literal["day", "week", "month", "year"]
+GeoPrecision = Literal["town", "near", "region", "country"]
+Claim = Literal["reported", "claimed", "confirmed"]
+
+
+class _DateFields(_Model):
+    date: str | None = Field(
+        default=None,
+        description="When it happened, ISO 8601 (YYYY-MM-DD), resolved from 'when' against the publication date; "
+        "for week, month or year precision the first day of that period. Null when there is no publication date "
+        "or nothing to resolve.",
+    )
+    date_precision: DatePrecision | None = Field(
+        default=None, description="How precise 'date' is: day, week, month or year (like ACLED's time precision)."
+    )
+
+
+class _PlaceFields(_Model):
+    country: str | None = Field(default=None, description="Country of the place (ISO 3166 name), when known.")
+    country_code: str | None = Field(default=None, description="ISO 3166-1 alpha-2 code of the country.")
+    admin1: str | None = Field(
+        default=None, description="First-level subdivision (ISO 3166-2 name, e.g. 'Sumska oblast'), when known."
+    )
+    admin1_code: str | None = Field(default=None, description="ISO 3166-2 code of the subdivision (e.g. 'UA-59').")
+    latitude: float | None = Field(default=None, description="WGS84 latitude from the offline gazetteer; null if unknown.")
+    longitude: float | None = Field(default=None, description="WGS84 longitude from the offline gazetteer; null if unknown.")
+    geo_precision: GeoPrecision | None = Field(
+        default=None,
+        description="town: the coordinates are the place itself; near: a point near it (the article says 'near'); "
+        "region: only the region is known (its main town's coordinates); country: only the country.",
+    )
+
+
+class _AttributionFields(_Model):
+    attribution: Span | None = Field(
+        default=None,
+        description="Who says so: the verbatim words of the article naming the source of the figures or the claim "
+        "(e.g. 'regional governor Oleh Syniehubov said'); null when the sentence and paragraph name none.",
+    )
+    claim: Claim | None = Field(
+        default=None,
+        description="reported (by officials or media), claimed (by a party to the conflict) or confirmed (by an "
+        "independent source); null when there is no attribution.",
+    )
+
 # ---------------------------------------------------------------------------
 # Section items: shared fields, then the draft and final variants.
 
@@ -173,7 +227,7 @@ class DiplomacyDraft(_DiplomacyFields):
     evidence: list[str] = Field(min_length=1, description=_EVIDENCE_DRAFT)
 
 
-class Diplomacy(_DiplomacyFields):
+class Diplomacy(_DateFields, _DiplomacyFields):
     """A grounded diplomatic event."""
 
     quotes: list[Quote] = Field(default_factory=list, description="Direct quotes, grounded in the article.")
@@ -214,10 +268,13 @@ class _AttackFields(_Model):
 class AttackDraft(_AttackFields):
     """One attack or strike: where, when, by whom, with what, against what, and its casualties."""
 
+    attribution: str | None = Field(
+        description=_ATTRIBUTION_DRAFT.format(what="gives the casualty figures (null when there are none)")
+    )
     evidence: list[str] = Field(min_length=1, description=_EVIDENCE_DRAFT + " Must contain the casualty numbers you report.")
 
 
-class Attack(_AttackFields):
+class Attack(_AttributionFields, _PlaceFields, _DateFields, _AttackFields):
     """A grounded attack."""
 
     evidence: list[Span] = Field(min_length=1, description=_EVIDENCE_FINAL)
@@ -236,10 +293,11 @@ class _TerritoryFields(_Model):
 class TerritoryDraft(_TerritoryFields):
     """A territorial change or claim."""
 
+    attribution: str | None = Field(description=_ATTRIBUTION_DRAFT.format(what="claims or reports this change"))
     evidence: list[str] = Field(min_length=1, description=_EVIDENCE_DRAFT)
 
 
-class Territory(_TerritoryFields):
+class Territory(_AttributionFields, _PlaceFields, _DateFields, _TerritoryFields):
     """A grounded territorial change or claim."""
 
     evidence: list[Span] = Field(min_length=1, description=_EVIDENCE_FINAL)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from summarizer.schema import ITEM_MODELS, SECTIONS, Quote, Summary
+from summarizer.schema import ITEM_MODELS, SECTIONS, Quote, Span, Summary
 
 if TYPE_CHECKING:
     import pandas  # type: ignore[import-untyped,unused-ignore]
@@ -38,17 +38,21 @@ COLUMNS: list[str] = [
     *_item_columns(),
     "evidence",
     "evidence_offsets",
+    "attribution_offsets",
     "article_id",
     "content_hash",
     "headline",
 ]
 
 _INT_COLUMNS = ("killed", "injured")
+_FLOAT_COLUMNS = ("latitude", "longitude")
 _BOOL_COLUMNS = ("civilians",)
 
 
 def _flat(value: Any) -> Any:
-    """Lists joined with ``"; "`` (quotes as ``speaker: text``); scalars unchanged."""
+    """Lists joined with ``"; "`` (quotes as ``speaker: text``); a span as its text; scalars unchanged."""
+    if isinstance(value, Span):
+        return value.text
     if isinstance(value, list):
         return LIST_SEPARATOR.join(
             f"{v.speaker or 'unattributed'}: {v.text}" if isinstance(v, Quote) else str(v) for v in value
@@ -62,7 +66,9 @@ def to_records(summary: Summary) -> list[dict[str, Any]]:
     Keys: ``section``, ``index`` (0-based position in its section, so
     ``getattr(summary, row["section"])[row["index"]]`` is the item), the item's
     own fields (lists joined with ``"; "``), ``evidence`` (texts joined with
-    ``" … "``), ``evidence_offsets`` (a list of ``(start, end)``),
+    ``" … "``), ``evidence_offsets`` (a list of ``(start, end)``), ``attribution_offsets``
+    (the ``(start, end)`` of the attribution of attacks and territory, or None;
+    ``attribution`` itself is its text),
     ``article_id``, ``content_hash`` and ``headline``. Fields another section
     has but this one lacks are left out of the dict; keys follow :data:`COLUMNS`.
     """
@@ -75,6 +81,9 @@ def to_records(summary: Summary) -> list[dict[str, Any]]:
                     row[name] = _flat(getattr(item, name))
             row["evidence"] = EVIDENCE_SEPARATOR.join(s.text for s in item.evidence)
             row["evidence_offsets"] = [(s.start, s.end) for s in item.evidence]
+            attribution = getattr(item, "attribution", None)
+            if section in ("attacks", "territory"):
+                row["attribution_offsets"] = (attribution.start, attribution.end) if attribution else None
             row["article_id"] = summary.article.id
             row["content_hash"] = summary.article.content_hash
             row["headline"] = summary.headline
@@ -108,6 +117,8 @@ def results_to_dataframe(results: Iterable[Summary]) -> pandas.DataFrame:
         df[col] = df[col].astype("Int64")
     for col in _BOOL_COLUMNS:
         df[col] = df[col].astype("boolean")
+    for col in _FLOAT_COLUMNS:
+        df[col] = df[col].astype("Float64")
     return df
 
 

@@ -43,7 +43,7 @@ from summarizer.batch import (
     write_jsonl,
 )
 from summarizer.inputs import InputFailure, PendingFetch, load_articles
-from summarizer.schema import SECTIONS, Article, Summary
+from summarizer.schema import DRAFT_ITEM_MODELS, SECTIONS, Article, Summary
 from summarizer.store import Store
 
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
@@ -72,8 +72,13 @@ def to_draft(summary: Summary) -> dict[str, Any]:
     relevance = summary.meta.relevance or gates.assess(summary.article)
     draft = {"relevance": relevance.model_dump(), **summary.model_dump(mode="json", exclude={"article", "meta"})}
     for section in SECTIONS:
+        # Only what the LLM fills: the analyst fields (date, country, attribution, ...) come after grounding.
+        draft[section] = [{k: v for k, v in item.items() if k in DRAFT_ITEM_MODELS[section].model_fields}
+                          for item in draft[section]]
         for item in draft[section]:
             item["evidence"] = [span["text"] for span in item["evidence"]]
+            if "attribution" in item:
+                item["attribution"] = item["attribution"]["text"] if item["attribution"] else None
             if "quotes" in item:
                 item["quotes"] = [{"speaker": q["speaker"], "text": q["text"]} for q in item["quotes"]]
     return draft

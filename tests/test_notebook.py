@@ -53,6 +53,7 @@ FEED_DRAFTS: dict[str, dict[str, Any]] = {
             {"place": None, "region": "Sumy region", "when": "on Saturday", "perpetrator": "Russia", "weapons": ["drone"],
              "target": "a minibus carrying civilians", "killed": 9, "injured": 5, "civilians": True,
              "event_type": "Explosions/Remote violence", "sub_event_type": "Air/drone strike",
+             "attribution": "regional officials said",
              "evidence": [("A Russian drone struck a minibus carrying civilians in Ukraine's Sumy region on Saturday, "
                            "killing nine people and injuring five others, regional officials said.")]},
         ],

@@ -49,6 +49,7 @@ Examples:
   summarizer batch feed.xml -o out.jsonl --concurrency 4 --rpm 500 --tpm 200000
   summarizer batch feed.xml -o out.jsonl --retry-failed
   summarizer batch --from-store -o out.jsonl --digest digest.md
+  summarizer batch feed.xml -o out.jsonl --events events.csv
 
 \b
 INPUT is an RSS/Atom feed (file or URL; teaser entries are fetched unless
@@ -88,12 +89,17 @@ digest) without calling the LLM. Exit code 1 if any input failed.
     help="Also write one brief across all articles: attacks (same event merged), diplomacy timeline, "
     "territory, sanctions; every line links to its article.",
 )
+@click.option(
+    "--events", "events_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE.csv|FILE.geojson",
+    help="Also write one row per incident (reports of one attack merged, lowest death toll kept): "
+    "ACLED-shaped CSV with evidence offsets and article ids, or GeoJSON for map tools.",
+)
 @click.option("--no-fetch", is_flag=True, help="Do not fetch the page of a feed entry that has only a teaser.")
 @summarizer_options
 def batch(
     inputs: tuple[str, ...], output: Path, concurrency: int, rpm: float | None, tpm: float | None,
     store_path: Path, retry_failed: bool, from_store: bool, digest_path: Path | None, no_fetch: bool,
-    overrides: dict[str, Any],
+    overrides: dict[str, Any], events_path: Path | None = None,
 ) -> None:
     """Summarize a whole feed (or many articles) concurrently and resumably; write JSONL and a digest."""
     from summarizer.batch import (
@@ -111,7 +117,11 @@ def batch(
     _check_suffix(output, "-o", BATCH_SUFFIXES, "OUT is JSON Lines")
     if digest_path is not None:
         _check_suffix(digest_path, "--digest", DIGEST_SUFFIXES)
-    for path in (output, digest_path):
+    if events_path is not None:
+        from summarizer.events.export import EVENT_SUFFIXES
+
+        _check_suffix(events_path, "--events", EVENT_SUFFIXES)
+    for path in (output, digest_path, events_path):
         if path is not None:
             _check_output(path)
     if from_store and not store_path.exists():
@@ -170,6 +180,11 @@ def batch(
                 from summarizer.digest import DigestBuilder
 
                 digest = DigestBuilder()
+            events = None
+            if events_path is not None:  # likewise the events export (--events), and its imports
+                from summarizer.events.export import EventsBuilder
+
+                events = EventsBuilder()
             ok = failed = unfinished = off_topic = 0
 
             def outcomes() -> Iterator[Any]:
@@ -180,6 +195,8 @@ def batch(
                         off_topic += result.summary.off_topic
                         if digest is not None:
                             digest.add(result.summary)
+                        if events is not None:
+                            events.add(result.summary)
                     else:
                         failed += 1
                         unfinished += result.unfinished
@@ -193,6 +210,10 @@ def batch(
             from summarizer.digest import write_digest
 
             write_digest(digest.digest(), digest_path)
+        if events is not None and events_path is not None:
+            from summarizer.events.export import write_events
+
+            write_events(events, events_path)
     except KeyboardInterrupt:
         # Nothing is lost: every finished article is in the store, and a rerun resumes. OUT is not
         # written from a partial run (it has one line per input); --from-store writes what is done.
@@ -211,7 +232,7 @@ def batch(
     cached = ok if not inputs else stats.cached
     extra = f", {_plural(stats.duplicates, 'duplicate')}" if stats.duplicates else ""
     extra += f", {off_topic} not about armed conflict" if off_topic else ""
-    also = f" and {digest_path}" if digest_path is not None else ""
+    also = "".join(f" and {p}" for p in (digest_path, events_path) if p is not None)
     # The totals line is always the last line on stderr.
     note(f"{ok} summarized ({cached} cached{extra}), {_failed(failed, unfinished, from_store)} → {output}{also}")
     if failed:

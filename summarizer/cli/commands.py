@@ -217,6 +217,7 @@ def eval_command(gold_dir: str, results: str | None, fmt: str, details: bool, ov
                 *(f"missed {m}" for m in article.missed),
                 *(f"extra {e}" for e in article.extra),
                 *(f"wrong {n}" for n in article.number_errors),
+                *(f"wrong {n}" for n in article.analyst_errors),
             ]
             if problems:
                 click.echo(f"\n{article.name}")

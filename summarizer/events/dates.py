@@ -1,0 +1,167 @@
+"""Dates as written ("on Saturday", "yesterday", "last week", "in 2014"), resolved against the publication date.
+
+::
+
+    publication_date("Sat, 17 May 2025 14:30:00 GMT")    -> date(2025, 5, 17)
+    resolve("on Saturday", date(2025, 5, 18))             -> Resolved(date(2025, 5, 17), "day")
+    resolve("since 2022", date(2025, 5, 18))              -> None   (a span of time, not a date)
+
+The parsing is dateparser's (relative dates in many languages), with three rules of
+news writing on top:
+
+* a weekday names the last such day on or before the publication date: "on Saturday"
+  in a paper of Saturday is that Saturday, not the one before;
+* the date is never after publication, unless the item speaks of the future
+  ("will call Putin on Monday"), when it is the next such day;
+* times of day are dropped ("Saturday morning" is a day), and week, month and year
+  precision give the first day of the period.
+
+Nothing is guessed: no publication date, or text that names no date ("overnight",
+"later that day", "in recent weeks"), gives None.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from functools import lru_cache
+from typing import Any, Literal
+
+__all__ = ["Resolved", "publication_date", "resolve"]
+
+Precision = Literal["day", "week", "month", "year"]
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A resolved date: the day (first day of the period when coarser) and its precision."""
+
+    day: date
+    precision: Precision
+
+    @property
+    def iso(self) -> str:
+        return self.day.isoformat()
+
+
+def publication_date(published: str | None) -> date | None:
+    """A publication date from RFC 822 ('Sat, 17 May 2025 14:30:00 GMT') or ISO 8601 text; None if unreadable."""
+    if not published:
+        return None
+    text = published.strip()
+    for parse in (datetime.fromisoformat, lambda t: datetime.fromisoformat(t[:10]), parsedate_to_datetime):
+        try:
+            return parse(text).date()
+        except (ValueError, TypeError, IndexError):
+            continue
+    return None
+
+
+# Words around a date that dateparser does not need ("early on Saturday", "Saturday morning").
+_NOISE = re.compile(
+    r"\b(?:on|in|at|during|early|earlier|late|later|the|of|hours|morning|afternoon|evening|night|overnight|"
+    r"into|around|about|dawn|midday|noon|before|that)\b",
+    re.IGNORECASE,
+)
+# Expressions that name a span of time or no date at all: never a point to resolve.
+_NOT_A_DATE = re.compile(
+    r"\b(?:since|until|till|between|recent|past few|coming|several|for (?:the )?\w+ (?:days|weeks|months))\b",
+    re.IGNORECASE,
+)
+_RELATIVE = re.compile(r"\b(?:yesterday|today|tonight|last|ago|previous)\b", re.IGNORECASE)
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_FUTURE = re.compile(
+    r"\b(?:will|would|shall|plans? to|planned|is to|are to|is set to|are set to|is expected to|are expected to|"
+    r"upcoming|scheduled|next (?:week|month|year))\b",
+    re.IGNORECASE,
+)
+
+
+def speaks_of_future(text: str) -> bool:
+    """True when ``text`` (an item's evidence) announces something ("will call", "is set to meet")."""
+    return bool(_FUTURE.search(text))
+
+
+def _cleaned(when: str) -> str:
+    without = _NOISE.sub(" ", when.replace(",", " "))
+    return " ".join(without.split())
+
+
+@lru_cache(maxsize=8)
+def _parser(language: str | None) -> Any:
+    from dateparser.date import DateDataParser
+
+    languages = [language] if language else None
+    try:
+        return DateDataParser(languages=languages, settings={"RETURN_TIME_AS_PERIOD": True})
+    except ValueError:  # a language dateparser does not know
+        return DateDataParser(settings={"RETURN_TIME_AS_PERIOD": True})
+
+
+def _weekday(when: str) -> int | None:
+    found = {i for i, name in enumerate(_WEEKDAYS) if re.search(rf"\b{name}\b", when, re.IGNORECASE)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _parse(text: str, language: str | None, base: datetime, prefer: str) -> datetime | None:
+    """dateparser's reading of ``text`` with ``base`` as "now" (relative dates count back from it)."""
+    from dateparser import parse
+
+    settings = {"RELATIVE_BASE": base, "PREFER_DATES_FROM": prefer}
+    found: datetime | None
+    try:
+        found = parse(text, languages=[language] if language else None, settings=settings)
+    except ValueError:  # a language dateparser does not know: let it detect one
+        found = parse(text, settings=settings)
+    return found
+
+
+@lru_cache(maxsize=4096)
+def resolve(when: str | None, published: date | None, language: str | None = None, future: bool = False) -> Resolved | None:
+    """``when`` as a date, read against ``published``; None when either is missing or nothing names a date.
+
+    >>> resolve("on Saturday", date(2025, 5, 18))
+    Resolved(day=datetime.date(2025, 5, 17), precision='day')
+    >>> resolve("on Saturday", date(2025, 5, 17))  # a Saturday paper: that Saturday
+    Resolved(day=datetime.date(2025, 5, 17), precision='day')
+    >>> resolve("in 2014", date(2025, 5, 18))
+    Resolved(day=datetime.date(2014, 1, 1), precision='year')
+    >>> resolve("overnight", date(2025, 5, 18)) is None
+    True
+    """
+    if not when or published is None or _NOT_A_DATE.search(when):
+        return None
+    weekday = _weekday(when)
+    if weekday is not None and not _RELATIVE.search(when):
+        back = (published.weekday() - weekday) % 7
+        if future:
+            ahead = (weekday - published.weekday()) % 7
+            return Resolved(published + timedelta(days=ahead), "day")
+        return Resolved(published - timedelta(days=back), "day")
+    text = _cleaned(when)
+    if not text or re.fullmatch(r"(?:(?:same|one|a|day|days|week|weeks|month|months|year|years)\s*)+", text, re.I):
+        return None
+    base = datetime(published.year, published.month, published.day, 12)
+    prefer = "future" if future else "past"
+    try:
+        data = _parser(language).get_date_data(text)
+        if data is None or data.date_obj is None:
+            return None
+        found = _parse(text, language, base, prefer)
+    except (ValueError, OverflowError, TypeError, AttributeError):  # text dateparser cannot read: no date
+        return None
+    if found is None:
+        return None
+    day = found.date()
+    period = data.period
+    if period == "year" or (re.fullmatch(r"\d{4}", text) is not None):
+        return Resolved(date(day.year, 1, 1), "year")
+    if period == "month":
+        return Resolved(date(day.year, day.month, 1), "month")
+    if period == "week":
+        return Resolved(day - timedelta(days=day.weekday()), "week")
+    if not future and day > published:
+        return None  # a past event dated after its own report: the text was misread
+    return Resolved(day, "day")

