@@ -200,25 +200,25 @@ def render(runs: list[Run], args: argparse.Namespace, ideal: float) -> str:
     return "\n".join(lines)
 
 
-def document(table: str, args: argparse.Namespace) -> str:
-    now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    cmd = "python benchmarks/compare.py" + ("" if args.n == 200 and args.latency == 0.1 else f" -n {args.n} --latency {args.latency}")
-    return f"""# Performance
+BEGIN, END = "<!-- compare.py -->", "<!-- /compare.py -->"
 
-Produced by `{cmd}` on {now} ({platform.machine()}, {os.cpu_count()} cores, shared with other
-work: wall times vary by tens of percent from run to run; CPU seconds are steadier).
-See the docstring of `benchmarks/compare.py` for what each contender does.
+
+def document(table: str, args: argparse.Namespace) -> str:
+    """docs/PERFORMANCE.md with the section between BEGIN and END replaced (the rest is kept)."""
+    now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    cmd = "python benchmarks/compare.py"
+    if (args.n, args.latency, args.sequential) != (200, 0.1, 10):
+        cmd += f" -n {args.n} --latency {args.latency:g} --sequential {args.sequential}"
+    section = f"""{BEGIN}
+Produced by `{cmd}` on {now} ({platform.machine()}, {os.cpu_count()} cores).
 
 {table}
-
-## Other figures
-
-{OTHER_FIGURES}
-"""
-
-
-#: Measured by hand (commands given); kept here so a rerun of compare.py keeps them.
-OTHER_FIGURES = """(see below)"""
+{END}"""
+    path = ROOT / "docs" / "PERFORMANCE.md"
+    old = path.read_text(encoding="utf-8") if path.exists() else f"# Performance\n\n{BEGIN}\n{END}\n"
+    if BEGIN not in old or END not in old:
+        return old.rstrip("\n") + "\n\n" + section + "\n"
+    return old[: old.index(BEGIN)] + section + old[old.index(END) + len(END):]
 
 
 if __name__ == "__main__":
