@@ -10,7 +10,15 @@ Two retry layers, counted separately:
   the schema, or is not grounded in the article is re-asked with the error
   message, up to ``max_attempts`` answers.
 
-400/401/403/404 are never retried: they become errors that say what to fix.
+400/401/403/404 are never retried: they become errors that say what to fix, and so is
+a 5xx whose body says the request itself is invalid (llama-cpp-python answers 500 to a
+``response_format`` it does not accept). A refused connection is retried once; a
+connection dropped mid-answer is transient like a 5xx.
+
+The request instructor builds for the mode is then shaped for the server behind the
+URL (:mod:`summarizer.endpoints`: strict json_schema for OpenAI, a schema-constrained
+json_object for llama.cpp, …). An answer cut off at ``max_tokens`` is asked again once
+with a larger limit, up to ``max_tokens_ceiling``.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import functools
 import json
 import logging
 import re
+import socket
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,8 +42,9 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, stop
 from tenacity.stop import stop_base
 from tenacity.wait import wait_base, wait_exponential_jitter
 
-from summarizer import errors
+from summarizer import endpoints, errors
 from summarizer.config import Config
+from summarizer.endpoints import EndpointInfo
 from summarizer.redact import ScrubFilter, display_url, scrub
 from summarizer.schema import Usage
 
@@ -57,11 +67,31 @@ logging.getLogger("instructor").addHandler(logging.NullHandler())
 
 
 def is_transient(exc: BaseException) -> bool:
-    """Worth retrying: rate limits, server errors, timeouts and connection failures."""
+    """Worth retrying: rate limits, server errors, timeouts and connection failures;
+    not a 5xx whose body says the request itself is invalid."""
     if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
         return True
     if isinstance(exc, openai.APIStatusError):
+        if exc.status_code >= 500 and endpoints.says_request_is_invalid(_server_message(exc)):
+            return False
         return exc.status_code in (408, 409, 429) or exc.status_code >= 500
+    return False
+
+
+def was_refused(exc: BaseException | None) -> bool:
+    """True when no connection could be made at all (refused, unknown host, unreachable),
+    as opposed to one that was dropped while the server was answering."""
+    if not isinstance(exc, openai.APIConnectionError) or isinstance(exc, openai.APITimeoutError):
+        return False
+    seen: set[int] = set()
+    cause: BaseException | None = exc.__cause__ or exc.__context__
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, (ConnectionRefusedError, socket.gaierror)) or type(cause).__name__ in (
+            "ConnectError", "ConnectionRefusedError",
+        ):
+            return True
+        cause = cause.__cause__ or cause.__context__
     return False
 
 
@@ -84,12 +114,12 @@ def retry_after(exc: BaseException | None) -> float | None:
 
 class _StopWhenRefusedAgain(stop_base):
     """A refused connection is retried once, not for the whole budget: a server that is
-    not running (a stopped Ollama, a wrong port) will not start in the next seconds."""
+    not running (a stopped Ollama, a wrong port) will not start in the next seconds.
+    A connection dropped mid-answer is retried like any other transient fault."""
 
     def __call__(self, retry_state: Any) -> bool:
         exc = retry_state.outcome.exception() if retry_state.outcome else None
-        refused = isinstance(exc, openai.APIConnectionError) and not isinstance(exc, openai.APITimeoutError)
-        return refused and retry_state.attempt_number >= 2
+        return was_refused(exc) and retry_state.attempt_number >= 2
 
 
 _stop_when_refused_again = _StopWhenRefusedAgain()
@@ -116,6 +146,7 @@ class CallStats:
 
     attempts: int = 0
     transport_retries: int = 0
+    max_tokens: int = 0  # the output limit of the last request (raised once after a cut-off answer)
     usage: Usage = field(default_factory=Usage)
     errors: list[str] = field(default_factory=list)
     refusal: str | None = None  # the model's refusal message, if it refused
@@ -156,22 +187,39 @@ def _error_code(exc: openai.APIStatusError) -> str | None:
     return str(code) if code else None
 
 
-def translate(exc: BaseException, config: Config) -> errors.SummarizerError:
+def _mode_hint(kind: str, mode: str, definite: bool) -> str:
+    others = " or ".join(f"--mode {m}" for m in endpoints.other_modes(kind, mode))
+    if definite:
+        return f"This server does not accept --mode {mode}; use {others}."
+    return f"If this server does not accept --mode {mode}, use {others}."
+
+
+def translate(
+    exc: BaseException, config: Config, kind: str | None = None, mode: str | None = None
+) -> errors.SummarizerError:
     """An openai/transport exception as a SummarizerError that says what to do."""
     where = display_url(config.base_url)
+    kind = kind or config.endpoint
+    mode = mode or (config.mode if config.mode != "auto" else endpoints.DEFAULT_MODE.get(kind, "tools"))
     if isinstance(exc, openai.APITimeoutError):
         return errors.EndpointUnavailableError(
             f"{where} did not answer within {config.timeout:g}s after {config.transport_retries} retries.",
             hint="Check that the server is up, or raise --timeout for slow local models.",
         )
     if isinstance(exc, openai.APIConnectionError):
+        if was_refused(exc):
+            return errors.EndpointUnavailableError(
+                f"Could not connect to {where} (connection failed twice).",
+                hint="Check --base-url and that the server is running (e.g. 'ollama serve').",
+            )
         return errors.EndpointUnavailableError(
-            f"Could not connect to {where} (connection failed twice).",
-            hint="Check --base-url and that the server is running (e.g. 'ollama serve').",
+            f"{where} dropped the connection before answering, again after "
+            f"{config.transport_retries} retries ({type(exc.__cause__ or exc).__name__}).",
+            hint="The server or a proxy in between is closing connections; rerun later.",
         )
     if isinstance(exc, InstructorError):
         return errors.LLMError(
-            scrub(f"instructor could not run the request in mode {config.mode!r}: {exc}"),
+            scrub(f"instructor could not run the request in mode {mode!r}: {exc}"),
             hint="Try another --mode (tools, json, json_schema, md_json).",
         )
     if not isinstance(exc, openai.APIStatusError):
@@ -193,10 +241,10 @@ def translate(exc: BaseException, config: Config) -> errors.SummarizerError:
             f"{where}: the article and prompt are too long for model {config.model!r} (HTTP {status}: {message}).",
             hint="Use a model with a larger context window, or summarize a shorter text.",
         )
-    elif status in (400, 422):
+    elif status in (400, 422) or (status >= 500 and endpoints.says_request_is_invalid(message)):
         error = errors.BadRequestError(
-            f"{where} rejected the request (HTTP {status}: {message}).",
-            hint=f"If the server does not support mode {config.mode!r}, try --mode json or --mode md_json.",
+            f"{where} rejected the request as invalid (HTTP {status}: {_first_lines(' '.join(message.split()), 300)}).",
+            hint=_mode_hint(kind, mode, definite=endpoints.names_the_mode(message)),
         )
     elif status == 429:
         error = errors.RateLimitError(
@@ -261,7 +309,9 @@ class LLMClient:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.mode = _MODES[config.mode]
+        #: The endpoint kind and the mode in use; known after the first request
+        #: (:meth:`endpoint`; a probe when the URL does not say which server it is).
+        self.info: EndpointInfo | None = None
         self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, openai.AsyncOpenAI] = (
             weakref.WeakKeyDictionary()
         )
@@ -292,6 +342,32 @@ class LLMClient:
         client = self._clients.pop(asyncio.get_running_loop(), None)
         if client is not None:
             await client.close()
+
+    async def endpoint(self) -> EndpointInfo:
+        """Which kind of server this is and which mode will be used (probed once per base URL)."""
+        if self.info is None:
+            config = self.config
+            kind, found_by = endpoints.kind_from_url(config.base_url), "url"
+            if kind == "custom":
+                kind, found_by = await self._probe()
+            if config.mode != "auto":
+                mode, source = config.mode, config.sources.get("mode", "argument")
+            else:
+                mode, source = endpoints.DEFAULT_MODE[kind], f"default for {kind}"
+            self.info = EndpointInfo(kind=kind, found_by=found_by, mode=mode, mode_source=source)
+        return self.info
+
+    async def _probe(self) -> tuple[str, str]:
+        key = self.config.base_url or ""
+        if key not in _PROBED:
+            try:
+                client = self._client().with_options(timeout=min(10.0, self.config.timeout))
+                page = await client.models.list()
+                listing = {"data": [m.model_dump() for m in page.data]}
+                _PROBED[key] = (endpoints.kind_from_models(listing), "probe")
+            except (openai.OpenAIError, ValueError, TypeError):
+                return "custom", "unknown"  # not cached: the real request will say what is wrong
+        return _PROBED[key]
 
     async def _send(self, stats: CallStats, **kwargs: Any) -> Any:
         """One chat completion with transport retries (the function instructor patches)."""
@@ -330,20 +406,46 @@ class LLMClient:
         validation, or a :class:`~summarizer.errors.LLMError` for transport and
         HTTP errors.
         """
-        stats = CallStats()
+        stats = CallStats(max_tokens=self.config.max_tokens)
         try:
-            return await self._extract(response_model, messages, stats)
+            info = await self.endpoint()
+            try:
+                return await self._extract(response_model, messages, stats, info, self.config.max_tokens)
+            except IncompleteOutputException:
+                larger = min(self.config.max_tokens_ceiling, 2 * self.config.max_tokens)
+                if larger <= self.config.max_tokens:
+                    raise
+                stats.max_tokens = larger  # asked once more with room to finish
+                return await self._extract(response_model, messages, stats, info, larger)
+        except IncompleteOutputException as exc:
+            error = errors.OutputTruncatedError(
+                f"The model stopped at its output limit ({stats.max_tokens} tokens) before finishing the summary.",
+                hint=(
+                    "Raise SUMMARIZER_MAX_TOKENS_CEILING (and SUMMARIZER_MAX_TOKENS), "
+                    "or use a model with a larger output window."
+                ),
+            )
+            error.usage = stats.usage
+            raise error from exc
         except errors.SummarizerError as exc:
             exc.usage = stats.usage  # what the failed attempts cost
             raise
 
     async def _extract(
-        self, response_model: type[BaseModel], messages: list[dict[str, str]], stats: CallStats
+        self,
+        response_model: type[BaseModel],
+        messages: list[dict[str, str]],
+        stats: CallStats,
+        info: EndpointInfo,
+        max_tokens: int,
     ) -> tuple[BaseModel, CallStats]:
         config = self.config
+        schema = response_model.model_json_schema()
 
         async def send(**kwargs: Any) -> Any:
-            return await self._send(stats, **kwargs)
+            response = await self._send(stats, **endpoints.shape_request(info.kind, info.mode, kwargs, schema))
+            _mark_cut_off_tool_calls(response, kwargs.get("max_tokens"))
+            return response
 
         def on_response(response: Any) -> None:
             stats.attempts += 1
@@ -359,23 +461,18 @@ class LLMClient:
         hooks = Hooks()
         hooks.on("completion:response", on_response)
         hooks.on("parse:error", on_parse_error)
-        create: Any = instructor.patch(create=send, mode=self.mode)
+        create: Any = instructor.patch(create=send, mode=_MODES[info.mode])
         try:
             result = await create(
                 response_model=_prepared(response_model),
                 messages=messages,  # never pass context=: it would render the article as Jinja
                 model=config.model,
                 temperature=config.temperature,
-                max_tokens=config.max_tokens,
+                max_tokens=max_tokens,
                 max_retries=config.max_attempts - 1,
                 strict=False,
                 hooks=hooks,
             )
-        except IncompleteOutputException as exc:
-            raise errors.OutputTruncatedError(
-                f"The model stopped at its output limit ({config.max_tokens} tokens) before finishing the summary.",
-                hint="Raise SUMMARIZER_MAX_TOKENS, or use a model with a larger output window.",
-            ) from exc
         except InstructorRetryException as exc:
             if stats.refusal:
                 raise errors.SummaryError(
@@ -385,12 +482,16 @@ class LLMClient:
                     errors=stats.errors,
                 ) from exc
             cause = _root_cause(exc)
+            if isinstance(cause, IncompleteOutputException):
+                raise cause from exc
             if cause is not None and not _is_content_error(cause):
-                raise translate(cause, config) from cause
+                raise translate(cause, config, info.kind, info.mode) from cause
             last = exc.failed_attempts[-1].completion if exc.failed_attempts else exc.last_completion
             raise ContentFailure(raw_answer(last), _first_lines(str(cause or exc)), stats) from exc
+        except IncompleteOutputException:
+            raise
         except (openai.OpenAIError, InstructorError) as exc:
-            raise translate(exc, config) from exc
+            raise translate(exc, config, info.kind, info.mode) from exc
         return result, stats
 
     async def ping(self) -> list[str]:
@@ -400,6 +501,40 @@ class LLMClient:
         except openai.OpenAIError as exc:
             raise translate(exc, self.config) from exc
         return [m.id for m in page.data]
+
+
+#: base URL -> (kind, "probe"), so a batch or a notebook probes each server once.
+_PROBED: dict[str, tuple[str, str]] = {}
+
+
+async def adetect_endpoint(config: Config) -> EndpointInfo:
+    """Which kind of server ``config`` points at and which mode will be used.
+
+    The URL is enough for the usual ports and hosts; otherwise one ``GET /models``
+    is made (once per base URL). An explicit mode always wins over the kind's default.
+    """
+    client = LLMClient(config)
+    try:
+        return await client.endpoint()
+    finally:
+        await client.aclose()
+
+
+def detect_endpoint(config: Config) -> EndpointInfo:
+    """Blocking :func:`adetect_endpoint` (for ``summarizer config --check``)."""
+    from summarizer.pipeline import run_sync
+
+    return run_sync(adetect_endpoint(config))
+
+
+def _mark_cut_off_tool_calls(response: Any, max_tokens: int | None) -> None:
+    """llama-cpp-python reports ``finish_reason="tool_calls"`` even when the arguments were
+    cut off at ``max_tokens``; call it ``length`` so it is re-asked with a larger limit
+    instead of being sent back as invalid JSON."""
+    choices = getattr(response, "choices", None) or []
+    used = getattr(getattr(response, "usage", None), "completion_tokens", None)
+    if choices and max_tokens and used is not None and used >= max_tokens and choices[0].finish_reason == "tool_calls":
+        choices[0].finish_reason = "length"
 
 
 def _root_cause(exc: BaseException) -> BaseException | None:

@@ -10,13 +10,14 @@ setting                     environment (first one set wins)        default
 model                       SUMMARIZER_MODEL, OPENAI_MODEL          gpt-4o-mini
 base_url                    SUMMARIZER_BASE_URL, OPENAI_BASE_URL    (OpenAI)
 api_key                     SUMMARIZER_API_KEY, OPENAI_API_KEY      (none)
-mode                        SUMMARIZER_MODE                         tools
+mode                        SUMMARIZER_MODE                         auto (the endpoint kind's mode)
 temperature                 SUMMARIZER_TEMPERATURE                  0.0
 max_attempts                SUMMARIZER_MAX_ATTEMPTS                 3
 timeout                     SUMMARIZER_TIMEOUT                      60 (seconds per request)
 transport_retries           SUMMARIZER_TRANSPORT_RETRIES            5
 max_retry_time              SUMMARIZER_MAX_RETRY_TIME               120 (seconds, all retries)
 max_tokens                  SUMMARIZER_MAX_TOKENS                   4096
+max_tokens_ceiling          SUMMARIZER_MAX_TOKENS_CEILING           8192 (one re-ask after a cut-off answer)
 ==========================  ======================================  =============
 """
 
@@ -28,11 +29,13 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 from urllib.parse import urlparse
 
+from summarizer.endpoints import kind_from_url
 from summarizer.errors import UsageError
 from summarizer.redact import display_url, mask, remember, remember_url
 
-Mode = Literal["tools", "json", "json_schema", "md_json"]
-MODES: tuple[str, ...] = ("tools", "json", "json_schema", "md_json")
+Mode = Literal["auto", "tools", "json", "json_schema", "md_json"]
+#: "auto" picks the endpoint kind's default (summarizer.endpoints.DEFAULT_MODE).
+MODES: tuple[str, ...] = ("auto", "tools", "json", "json_schema", "md_json")
 BACKENDS: tuple[str, ...] = ("auto", "llm", "extractive")
 
 _ENV: dict[str, tuple[str, ...]] = {
@@ -46,28 +49,16 @@ _ENV: dict[str, tuple[str, ...]] = {
     "transport_retries": ("SUMMARIZER_TRANSPORT_RETRIES",),
     "max_retry_time": ("SUMMARIZER_MAX_RETRY_TIME",),
     "max_tokens": ("SUMMARIZER_MAX_TOKENS",),
+    "max_tokens_ceiling": ("SUMMARIZER_MAX_TOKENS_CEILING",),
     "prompts_dir": ("SUMMARIZER_PROMPTS",),
     "backend": ("SUMMARIZER_BACKEND",),
 }
 
 
 def endpoint_kind(base_url: str | None) -> str:
-    """Guess the server from its URL: openai, ollama, vllm, llamacpp, lmstudio or custom."""
-    if not base_url:
-        return "openai"
-    parsed = urlparse(base_url)
-    host, port = (parsed.hostname or ""), parsed.port
-    if host.endswith("openai.com"):
-        return "openai"
-    if "ollama" in base_url or port == 11434:
-        return "ollama"
-    if "lmstudio" in base_url or port == 1234:
-        return "lmstudio"
-    if "llama" in base_url or port == 8080:
-        return "llamacpp"
-    if "vllm" in base_url or port == 8000:
-        return "vllm"
-    return "custom"
+    """Guess the server from its URL: openai, ollama, vllm, llamacpp, lmstudio or custom
+    (:func:`summarizer.client.detect_endpoint` also asks the server when the URL says nothing)."""
+    return kind_from_url(base_url)
 
 
 @dataclass(frozen=True)
@@ -77,13 +68,14 @@ class Config:
     model: str = "gpt-4o-mini"
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
-    mode: str = "tools"
+    mode: str = "auto"
     temperature: float = 0.0
     max_attempts: int = 3
     timeout: float = 60.0
     transport_retries: int = 5
     max_retry_time: float = 120.0
     max_tokens: int = 4096
+    max_tokens_ceiling: int = 8192
     strict: bool = False
     prompts_dir: str | None = None
     backend: str = "auto"
@@ -122,6 +114,8 @@ class Config:
             raise UsageError(f"Unknown backend {self.backend!r}.", hint=f"Choose one of: {', '.join(BACKENDS)}.")
         if self.max_attempts < 1:
             raise UsageError("max_attempts must be at least 1.")
+        if self.max_tokens < 1 or self.max_tokens_ceiling < 1:
+            raise UsageError("max_tokens and max_tokens_ceiling must be at least 1.")
         if self.timeout <= 0:
             raise UsageError("timeout must be positive.")
         if self.base_url and urlparse(self.base_url).scheme not in ("http", "https"):
@@ -168,7 +162,7 @@ class Config:
 
 _TYPES = {f: t for f, t in [
     ("temperature", float), ("timeout", float), ("max_retry_time", float),
-    ("max_attempts", int), ("transport_retries", int), ("max_tokens", int),
+    ("max_attempts", int), ("transport_retries", int), ("max_tokens", int), ("max_tokens_ceiling", int),
 ]}
 
 

@@ -17,7 +17,7 @@ part of the JSON schema, so they are prompt text as much as documentation.
 from __future__ import annotations
 
 import hashlib
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
@@ -26,6 +26,23 @@ SCHEMA_VERSION = "3"  # 3: items gained date, place and attribution fields (summ
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def _strict_subset(schema: dict[str, Any]) -> None:
+    """Shape a draft model's JSON schema to OpenAI's strict Structured Outputs subset.
+
+    Every property is listed in ``required`` (optional ones are already nullable) and no
+    property carries a ``default``, which strict mode rejects. The Python models keep their
+    defaults, so an answer from a lenient server that leaves a field out still parses.
+    """
+    properties = schema.get("properties", {})
+    for prop in properties.values():
+        prop.pop("default", None)
+    schema["required"] = list(properties)
+
+
+#: The configuration of every model the LLM fills (tests/test_strict_schema.py checks the result).
+_DRAFT_CONFIG = ConfigDict(extra="forbid", json_schema_extra=_strict_subset)
 
 
 # ---------------------------------------------------------------------------
@@ -136,6 +153,8 @@ class Span(_Model):
 class QuoteDraft(_Model):
     """Something a named person or body said, copied verbatim from the article."""
 
+    model_config = _DRAFT_CONFIG
+
     speaker: str | None = Field(
         description="Who said it, as named in the sentence of the quote or in the attribution the article gives "
         "for it (e.g. 'Dmitry Peskov'); null if the article does not say who said it."
@@ -223,6 +242,8 @@ class _DiplomacyFields(_Model):
 class DiplomacyDraft(_DiplomacyFields):
     """A diplomatic event: talks, a call, a meeting, a proposal, an agreement, a prisoner exchange or a statement."""
 
+    model_config = _DRAFT_CONFIG
+
     quotes: list[QuoteDraft] = Field(default_factory=list, description="Direct quotes made in this event.")
     evidence: list[str] = Field(min_length=1, description=_EVIDENCE_DRAFT)
 
@@ -268,6 +289,8 @@ class _AttackFields(_Model):
 class AttackDraft(_AttackFields):
     """One attack or strike: where, when, by whom, with what, against what, and its casualties."""
 
+    model_config = _DRAFT_CONFIG
+
     attribution: str | None = Field(
         description=_ATTRIBUTION_DRAFT.format(what="gives the casualty figures (null when there are none)")
     )
@@ -293,6 +316,8 @@ class _TerritoryFields(_Model):
 class TerritoryDraft(_TerritoryFields):
     """A territorial change or claim."""
 
+    model_config = _DRAFT_CONFIG
+
     attribution: str | None = Field(description=_ATTRIBUTION_DRAFT.format(what="claims or reports this change"))
     evidence: list[str] = Field(min_length=1, description=_EVIDENCE_DRAFT)
 
@@ -312,6 +337,8 @@ class _SanctionFields(_Model):
 
 class SanctionDraft(_SanctionFields):
     """A sanctions move: proposed, urged, imposed, discussed, threatened or lifted."""
+
+    model_config = _DRAFT_CONFIG
 
     evidence: list[str] = Field(min_length=1, description=_EVIDENCE_DRAFT)
 
@@ -363,6 +390,13 @@ class Relevance(_Model):
     reason: str = Field(description="One sentence saying why.")
 
 
+class RelevanceDraft(Relevance):
+    """Answer this first: does the article report on armed conflict, its diplomacy or sanctions?
+    If not, leave every section empty."""
+
+    model_config = _DRAFT_CONFIG
+
+
 class SummaryDraft(_Model):
     """Structured summary of a news article about armed conflict.
 
@@ -372,10 +406,9 @@ class SummaryDraft(_Model):
     article. Leave a section empty when the article has nothing for it.
     """
 
-    relevance: Relevance = Field(
-        description="Answer this first: does the article report on armed conflict, its diplomacy or sanctions? "
-        "If not, leave every section empty."
-    )
+    model_config = _DRAFT_CONFIG
+
+    relevance: RelevanceDraft  # no description here: strict mode wants a $ref alone (see RelevanceDraft)
     headline: str = Field(description=_HEADLINE + _GROUNDED_TEXT)
     summary: str = Field(description=_SUMMARY + _GROUNDED_TEXT)
 

@@ -23,7 +23,7 @@ def test_arguments_beat_environment_beats_defaults() -> None:
     config = Config.resolve(env=env, model="arg-model")
     assert config.model == "arg-model" and config.sources["model"] == "argument"
     assert config.base_url == "http://localhost:11434/v1" and config.sources["base_url"] == "env OPENAI_BASE_URL"
-    assert config.mode == "tools" and config.sources["mode"] == "default"
+    assert config.mode == "auto" and config.sources["mode"] == "default"
 
 
 def test_summarizer_variables_beat_openai_variables() -> None:

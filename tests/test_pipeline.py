@@ -86,8 +86,17 @@ def test_ungrounded_quote_is_reasked_and_then_fixed(endpoint: Endpoint, seed_tex
     assert summary.meta.usage.total_tokens > _usage_of_first(vcr)
 
 
+def _chat_answers(cassette: Any) -> list[dict[str, Any]]:
+    """The chat completions the server answered with 200 (not the /models probe)."""
+    return [
+        json.loads(response["body"]["string"])
+        for request, response in zip(cassette.requests, cassette.responses)
+        if request.path.endswith("/chat/completions") and response["status"]["code"] == 200
+    ]
+
+
 def _usage_of_first(cassette: Any) -> int:
-    return json.loads(cassette.responses[0]["body"]["string"])["usage"]["total_tokens"]
+    return int(_chat_answers(cassette)[0]["usage"]["total_tokens"])
 
 
 @pytest.mark.vcr
@@ -169,7 +178,7 @@ def test_401_fails_fast_with_a_message_naming_the_key(endpoint: Endpoint, seed_t
     with pytest.raises(errors.AuthenticationError) as caught:
         s.summarize(seed_text)
 
-    assert waits == [] and len(vcr.requests) == 1
+    assert waits == [] and len(_chat_requests(vcr)) == 1
     assert "refused the API key" in str(caught.value) and "OPENAI_API_KEY" in str(caught.value)
     assert TEST_KEY not in str(caught.value)
 
@@ -210,16 +219,37 @@ def test_429_then_bad_answer_then_success_counts_every_attempt(endpoint: Endpoin
     summary = s.summarize(seed_text)
 
     assert summary.meta.transport_retries == 1 and summary.meta.attempts == 2
-    answered = [json.loads(r["body"]["string"]) for r in vcr.responses if r["status"]["code"] == 200]
-    assert summary.meta.usage.total_tokens == sum(a["usage"]["total_tokens"] for a in answered)
+    assert summary.meta.usage.total_tokens == sum(a["usage"]["total_tokens"] for a in _chat_answers(vcr))
 
 
 @pytest.mark.vcr
-def test_truncated_output_says_to_raise_max_tokens(endpoint: Endpoint, seed_text: str, seed_draft: dict) -> None:
+def test_output_cut_off_twice_names_the_larger_limit_really_used(endpoint: Endpoint, seed_text: str, seed_draft: dict, vcr: Any) -> None:
+    endpoint.script(Reply.truncated(seed_draft), Reply.truncated(seed_draft))
+
+    with pytest.raises(errors.OutputTruncatedError, match=r"output limit \(2000 tokens\).*SUMMARIZER_MAX_TOKENS_CEILING"):
+        _summarizer(endpoint, max_tokens=1000, max_tokens_ceiling=5000).summarize(seed_text)
+    assert [r["max_tokens"] for r in _chat_requests(vcr)] == [1000, 2000]
+
+
+@pytest.mark.vcr
+def test_output_cut_off_once_is_asked_again_with_a_larger_limit(endpoint: Endpoint, seed_text: str, seed_draft: dict, vcr: Any) -> None:
+    endpoint.script(Reply.truncated(seed_draft), Reply.data(seed_draft))
+
+    summary = _summarizer(endpoint, max_tokens=1000, max_tokens_ceiling=1500).summarize(seed_text)
+
+    assert [r["max_tokens"] for r in _chat_requests(vcr)] == [1000, 1500]
+    assert summary.attacks[0].killed == 9 and summary.meta.usage.total_tokens == sum(
+        a["usage"]["total_tokens"] for a in _chat_answers(vcr)
+    )
+
+
+@pytest.mark.vcr
+def test_output_cut_off_at_the_ceiling_is_not_asked_again(endpoint: Endpoint, seed_text: str, seed_draft: dict, vcr: Any) -> None:
     endpoint.script(Reply.truncated(seed_draft))
 
-    with pytest.raises(errors.OutputTruncatedError, match="SUMMARIZER_MAX_TOKENS"):
-        _summarizer(endpoint).summarize(seed_text)
+    with pytest.raises(errors.OutputTruncatedError, match=r"\(4096 tokens\)"):
+        _summarizer(endpoint, max_tokens=4096, max_tokens_ceiling=4096).summarize(seed_text)
+    assert len(_chat_requests(vcr)) == 1
 
 
 @pytest.mark.vcr

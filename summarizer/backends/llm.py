@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from summarizer import grounding
 from summarizer.client import ContentFailure, LLMClient
 from summarizer.config import Config
+from summarizer.endpoints import other_modes
 from summarizer.errors import GroundingError, SummaryError
 from summarizer.prompts import Prompts
 from summarizer.schema import Article, Summary, SummaryDraft
@@ -54,6 +55,7 @@ class LLMBackend:
         finally:
             grounding.ACTIVE.reset(token)
         assert isinstance(draft, SummaryDraft)
+        info = await self.client.endpoint()
         accepted = context.accepted[1] if context.accepted and context.accepted[0] == id(draft) else None
         summary = grounding.build_summary(
             draft,
@@ -61,8 +63,8 @@ class LLMBackend:
             {
                 "backend": "llm",
                 "model": self.config.model,
-                "endpoint": self.config.endpoint,
-                "mode": self.config.mode,
+                "endpoint": info.kind,
+                "mode": info.mode,
                 "attempts": stats.attempts,
                 "transport_retries": stats.transport_retries,
                 "usage": stats.usage,
@@ -89,10 +91,12 @@ class LLMBackend:
     def _salvage(self, failure: ContentFailure) -> SummaryDraft:
         """After the last attempt: keep the draft if only grounding failed, else give up."""
         problem = failure.error.splitlines()[0] if failure.error else "no valid answer"
+        info = self.client.info
+        others = _other_modes(info.kind if info else self.config.endpoint, info.mode if info else self.config.mode)
         if failure.last_answer is None:
             raise SummaryError(
                 f"The model gave no usable answer after {failure.stats.attempts} attempt(s): {problem}",
-                hint=f"Try {_other_modes(self.config.mode)}, or a stronger model.",
+                hint=f"Try {others}, or a stronger model.",
                 attempts=failure.stats.attempts,
                 errors=failure.stats.errors,
             )
@@ -103,7 +107,7 @@ class LLMBackend:
             raise SummaryError(
                 f"The model's answer did not match the schema after {failure.stats.attempts} attempt(s): "
                 f"{_one_line(exc)}",
-                hint=f"Try {_other_modes(self.config.mode)}, more --max-attempts, or a stronger model.",
+                hint=f"Try {others}, more --max-attempts, or a stronger model.",
                 attempts=failure.stats.attempts,
                 last_attempt=failure.last_answer,
                 errors=failure.stats.errors,
@@ -115,9 +119,8 @@ class LLMBackend:
         await self.client.aclose()
 
 
-def _other_modes(current: str) -> str:
-    others = [m for m in ("json", "md_json", "tools", "json_schema") if m != current][:2]
-    return " or ".join(f"--mode {m}" for m in others)
+def _other_modes(kind: str, current: str) -> str:
+    return " or ".join(f"--mode {m}" for m in other_modes(kind, current))
 
 
 def _one_line(exc: ValidationError) -> str:
