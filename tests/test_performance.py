@@ -244,3 +244,24 @@ def test_a_direct_chat_completion_sends_and_returns_what_the_sdk_does(mode: str,
     assert direct_request.json == sdk_request.json
     assert direct_request.headers.get("authorization") == sdk_request.headers.get("authorization") == "Bearer sk-test"
     assert direct == via_sdk
+
+
+def test_the_client_checks_the_response_model_once_and_skips_the_sdk_resource_layer(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from llm_server import LLMServer, summary_responder\n"
+        "from summarizer import Summarizer\n"
+        "from instructor.v2.validation import async_validators\n"
+        f"text = open({str(SEED)!r}, encoding='utf-8').read()\n"
+        "with LLMServer(responder=summary_responder) as server:\n"
+        "    s = Summarizer(base_url=server.base_url, api_key='sk-test', model='m', backend='llm')\n"
+        "    s.summarize(text)\n"
+        "print(getattr(async_validators.reject_async_validators, '_summarizer_memoized', False),\n"
+        "      'openai.resources.chat' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.split() == ["True", "False"]
