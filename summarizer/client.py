@@ -365,8 +365,11 @@ class LLMClient:
         if key not in _PROBED:
             try:
                 client = self._client().with_options(timeout=min(10.0, self.config.timeout))
-                page = await client.models.list()
-                listing = {"data": [m.model_dump() for m in page.data]}
+                # GET /models as plain JSON: client.models would import every API resource of the SDK
+                raw = await client.get("/models", cast_to=object)
+                if not isinstance(raw, dict) or not isinstance(raw.get("data"), list):
+                    return "custom", "unknown"
+                listing = {"data": [m for m in raw["data"] if isinstance(m, dict)]}
                 _PROBED[key] = (endpoints.kind_from_models(listing), "probe")
             except (openai.OpenAIError, ValueError, TypeError):
                 return "custom", "unknown"  # not cached: the real request will say what is wrong
