@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from llm_server import LLMServer, RecordedRequest, Reply, article_from_request, flaky
 
+from summarizer import gates
 from summarizer.backends.extractive import ExtractiveBackend
 from summarizer.schema import DRAFT_ITEM_MODELS, SECTIONS, Article
 from summarizer.store import Store
@@ -46,8 +47,14 @@ FEED = ROOT / "seeds" / "feed-40.xml"
 
 def grounded(req: RecordedRequest) -> Reply:
     """A good model's answer: the extractive reading of the article, as a draft (evidence as strings)."""
-    summary = ExtractiveBackend().summarize(Article(text=article_from_request(req) or ""))
-    draft = summary.model_dump(mode="json", exclude={"article", "meta"})
+    return Reply.data(draft_for(article_from_request(req) or ""))
+
+
+def draft_for(text: str) -> dict[str, Any]:
+    """The extractive reading of ``text`` in the shape the LLM fills (relevance first, evidence as strings)."""
+    summary = ExtractiveBackend().summarize(Article(text=text))
+    relevance = summary.meta.relevance or gates.assess(summary.article)
+    draft = {"relevance": relevance.model_dump(), **summary.model_dump(mode="json", exclude={"article", "meta"})}
     for section in SECTIONS:
         # Only what the LLM fills: the analyst fields (date, country, attribution, ...) come after grounding.
         draft[section] = [{k: v for k, v in item.items() if k in DRAFT_ITEM_MODELS[section].model_fields}
@@ -58,7 +65,7 @@ def grounded(req: RecordedRequest) -> Reply:
                 item["attribution"] = item["attribution"]["text"] if item["attribution"] else None
             if "quotes" in item:
                 item["quotes"] = [{"speaker": q["speaker"], "text": q["text"]} for q in item["quotes"]]
-    return Reply.data(draft)
+    return draft
 
 
 def cli(server: LLMServer, store: Path, out: Path, concurrency: int, *extra: str) -> subprocess.Popen[str]:

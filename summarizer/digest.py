@@ -763,5 +763,7 @@ def write_digest(
     target = Path(path)
     fmt = "html" if target.suffix.lower() in (".html", ".htm") else "markdown"
     text = (to_html if fmt == "html" else to_markdown)(summaries, failures=failures)
-    target.write_text(text, encoding="utf-8", newline="\n")
+    from summarizer.atomic import write_text_atomic
+
+    write_text_atomic(target, text)  # whole or not at all: a full disk leaves the old digest as it was
     return fmt

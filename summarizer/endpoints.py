@@ -104,6 +104,8 @@ class EndpointInfo:
 
     def describe(self) -> str:
         how = {"url": "from its URL", "probe": "from its /models answer"}.get(self.found_by, "not recognised")
+        if self.kind == "custom" and self.found_by == "probe":
+            how = "its /models answer names no known server"
         return f"endpoint kind: {self.kind} ({how}); mode: {self.mode} ({self.mode_source})"
 
 

@@ -7,6 +7,7 @@
     │       └── StoreFullError      a write failed for lack of space (finished answers are kept in memory)
     ├── InputError                  the article can't be read or is not an article (exit 2)
     │   └── ManyArticlesError       one article expected, but the input is a feed, JSONL, URL list or folder
+    ├── OutputError                 an output file (-o, OUT.jsonl, the digest) can't be written; the old one is kept (exit 2)
     ├── LLMError                    the endpoint refused or failed (exit 1)
     │   ├── AuthenticationError     401/403: wrong or missing key
     │   ├── NotFoundError           404: unknown model or wrong base URL
@@ -98,6 +99,19 @@ class ManyArticlesError(InputError):
             f"{where} {what}, not one article.",
             hint="Read it as a batch: load_articles(), or 'summarizer batch' on the command line.",
         )
+
+
+class OutputError(SummarizerError):
+    """Raised when an output file can't be written (a full disk, no permission); ``path`` names it.
+
+    Outputs are written to a temporary file and renamed, so the file that was there is left as it was.
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, path: str, hint: str | None = None) -> None:
+        self.path = path
+        super().__init__(message, hint=hint)
 
 
 class LLMError(SummarizerError):

@@ -502,7 +502,7 @@ def test_cli_batch_writes_one_line_per_input_a_digest_and_a_summary_line(server:
     assert [r["id"] for r in records] == ["a0", "a1", "a2", "a3", "a0", str(tmp_path / "nope.xml")]
     assert "headline" in records[0] and records[-1]["error"].endswith("no such file or folder; check the path.")
     assert result.stderr.splitlines()[-1] == (
-        f"summarizer: 5 summarized (0 cached, 1 duplicate), 1 failed (rerun with --retry-failed to try again) → {out}"
+        f"summarizer: 5 summarized (0 cached, 1 duplicate), 1 failed (1 input could not be read: fix it and rerun) → {out}"
         f" and {digest}"
     )
     assert "## Attacks" in digest.read_text() and "https://news.example.org/3" in digest.read_text()
@@ -548,7 +548,7 @@ def test_cli_batch_names_the_first_20_failures_and_counts_the_rest(tmp_path: Pat
     assert len(notes) == 22
     assert notes[:20] == [f"summarizer: failed: {path}: no such file or folder; check the path." for path in missing[:20]]
     assert notes[20] == f"summarizer: failed: … and 3 more (see {out})"
-    assert notes[21] == f"summarizer: 0 summarized (0 cached), 23 failed (rerun with --retry-failed to try again) → {out}"
+    assert notes[21] == f"summarizer: 0 summarized (0 cached), 23 failed (23 inputs could not be read: fix them and rerun) → {out}"
     assert len(lines(out)) == 23
 
 

@@ -757,6 +757,17 @@ def test_config_check_lists_the_models(endpoint: Endpoint) -> None:
     assert result.exit_code == 0, result.stderr
     assert re.search(r"^check: OK, \S+ answered with \d+ models?$", result.stdout, re.MULTILINE)
     assert f"model '{endpoint.model}' is available" in result.stdout
+    # which kind of server it is, and the mode that will be used (the default of that kind unless --mode)
+    assert re.search(r"^endpoint kind: \w+ \((from its URL|from its /models answer|its /models answer names no known server)\); mode: \w+ \(default for \w+\)$",
+                     result.stdout, re.MULTILINE), result.stdout
+
+
+@pytest.mark.vcr
+def test_config_check_says_an_explicit_mode_wins(endpoint: Endpoint) -> None:
+    result = llm(endpoint, "config", "--check", "--mode", "md_json")
+
+    assert result.exit_code == 0, result.stderr
+    assert re.search(r"; mode: md_json \(argument\)$", result.stdout, re.MULTILINE), result.stdout
 
 
 @pytest.mark.vcr

@@ -133,8 +133,12 @@ def test_the_real_server_answers_each_supported_mode_with_a_grounded_summary_or_
         assert bodies[0]["response_format"] == {"type": "json_object", "schema": SummaryDraft.model_json_schema()}
     if isinstance(outcome, Summary):
         assert outcome.meta.mode == ("json" if mode == "auto" else mode)
-    else:  # the tiny model rambles: with 256 tokens every mode is cut off, and says so
-        assert isinstance(outcome, errors.OutputTruncatedError) and "(256 tokens)" in str(outcome)
+    else:  # the tiny model rambles or writes broken JSON: one clear error that says so
+        assert isinstance(outcome, (errors.OutputTruncatedError, errors.SummaryError)), repr(outcome)
+        if isinstance(outcome, errors.OutputTruncatedError):
+            assert "(256 tokens)" in str(outcome)  # the limit really used
+        else:
+            assert "did not match the schema" in str(outcome) and "--mode" in str(outcome)
         assert vcr.play_count <= 1 + len(bodies)  # the probe and the answers, nothing more
 
 

@@ -222,6 +222,7 @@ def test_a_batch_stops_at_the_first_answer_the_full_disk_refuses_with_one_line_a
         return real_full(*args)
 
     monkeypatch.setattr(store_module, "_full", full)
+    monkeypatch.setattr("summarizer.batch.runner.STORE_RETRY_DELAYS", (0.01,) * 4)  # the disk stays full: no wait
 
     monkeypatch.setattr(Store, "complete", complete)
     feed = tmp_path / "in.jsonl"

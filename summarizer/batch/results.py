@@ -28,7 +28,9 @@ class BatchResult:
     of the content hash; for an input that could not be read, its id, url or
     source). ``cached`` means nothing was summarized for it by this call (the
     store already had the answer, or another process made it); ``duplicate``
-    means an earlier input of the same run has the same text or URL.
+    means an earlier input of the same run has the same text or URL; ``unreadable``
+    means the input itself could not be read (a missing file, an empty feed), so
+    no summary was tried: fixing the input, not ``retry_failed``, is what helps.
     """
 
     seq: int
@@ -40,6 +42,7 @@ class BatchResult:
     key: str | None = None
     cached: bool = False
     duplicate: bool = False
+    unreadable: bool = False
 
     @property
     def ok(self) -> bool:
@@ -177,4 +180,5 @@ def _from_record(p: _Input, record: ItemRecord, *, cached: bool) -> BatchResult:
         summary = _patched(record.summary, p.input_id, p.url, p.source)
         return BatchResult(p.seq, p.id, p.url, p.source, summary=summary, key=p.key, cached=cached, duplicate=p.duplicate)
     error = record.error if record.status == "failed" else _NOT_FINISHED
-    return BatchResult(p.seq, p.id, p.url, p.source, error=error, key=p.key, cached=cached, duplicate=p.duplicate)
+    return BatchResult(p.seq, p.id, p.url, p.source, error=error, key=p.key, cached=cached, duplicate=p.duplicate,
+                       unreadable=p.article is None and record.status == "failed")

@@ -8,6 +8,7 @@ import contextlib
 import contextvars
 import hashlib
 import json
+import sqlite3
 import threading
 from collections.abc import (
     AsyncGenerator,
@@ -32,7 +33,12 @@ from summarizer.batch.results import (
     _patched,
     _shown_id,
 )
-from summarizer.errors import AuthenticationError, NotFoundError, SummarizerError
+from summarizer.errors import (
+    AuthenticationError,
+    NotFoundError,
+    StoreFullError,
+    SummarizerError,
+)
 from summarizer.inputs import FetchClient, InputFailure, PendingFetch, extracted
 from summarizer.pipeline import Summarizer, as_article
 from summarizer.schema import SCHEMA_VERSION, Article, Summary
@@ -95,6 +101,31 @@ async def _in_daemon_thread(fn: Callable[..., Any], *args: Any) -> Any:
     return await future
 
 
+STORE_RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0)
+"""Seconds between the writes of a finished answer tried again while the store's disk is full (15 s in all)."""
+
+_SQLITE_FULL, _SQLITE_IOERR = 13, 10
+
+
+def _is_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) is SQLite failing for lack of space: SQLITE_FULL ("database or disk
+    is full"), or an I/O error while writing, which is how a full disk often shows in the WAL."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, sqlite3.Error):
+            code = getattr(seen, "sqlite_errorcode", None)
+            if code is not None and (code & 0xFF) in (_SQLITE_FULL, _SQLITE_IOERR):
+                return True
+            text = str(seen).lower()
+            return "database or disk is full" in text or "disk i/o error" in text
+        if isinstance(seen, StoreFullError):
+            return True
+        seen = seen.__cause__
+    return False
+
+
 def _failure_key(source: str) -> str:
     return hashlib.sha256(f"input-failure|{source}".encode()).hexdigest()
 
@@ -140,6 +171,14 @@ class _Runner:
         self._client: Any = None if cached_only else getattr(summarizer.backend, "client", None)
         self._hooked = hasattr(self._client, "before_request") and hasattr(self._client, "on_backoff")
         self._prompt_chars: int | None = None
+        #: A full disk under the store: no call starts while a finished answer waits to be written (``_save``).
+        self.store_ok = asyncio.Event()
+        self.store_ok.set()
+        self.saving = 0  # answers waiting to be written again
+        self.lost = 0  # answers given up on (the disk stayed full)
+        self.stop_error: BaseException | None = None
+        self.settled = asyncio.Event()  # no answer is waiting to be written
+        self.settled.set()
 
     # -- plumbing -------------------------------------------------------------
 
@@ -180,7 +219,11 @@ class _Runner:
             self._unhook()
             if self._fetch_client is not None:
                 self._fetch_client.close()
-            await self._db(self.store.release, self.owner)
+            try:
+                await self._db(self.store.release, self.owner)
+            except Exception as exc:
+                if not _is_full(exc):
+                    raise
 
     def _count(self, result: BatchResult) -> None:
         s = self.stats
@@ -334,10 +377,80 @@ class _Runner:
         except asyncio.CancelledError:
             raise
         except BaseException as exc:  # noqa: BLE001 - a store or configuration error ends the batch
+            if _is_full(exc):
+                self._halt(exc)
+                await self.settled.wait()  # the answers in flight are written, or given up, first
+                exc = self._full_error(exc)
             await self.results.put(exc)
         finally:
             if holding[0]:
                 self.slots.release()
+
+    # -- a full disk under the store ------------------------------------------
+
+    def _halt(self, exc: BaseException) -> None:
+        """Stop for good: no call starts any more (those waiting at the gate raise)."""
+        if self.stop_error is None:
+            self.stop_error = exc
+        self.store_ok.set()
+
+    async def _gate(self) -> None:
+        """Wait while a finished answer can't be written (a full disk); raise once the batch is stopping."""
+        await self.store_ok.wait()
+        if self.stop_error is not None:
+            raise self.stop_error
+
+    async def _save(self, method: Callable[..., Any], *args: Any) -> Any:
+        """Write one finished result. While the disk is full, no new call starts and the write is tried
+        again after each of ``STORE_RETRY_DELAYS``; then the batch stops (the answer is counted as lost)."""
+        delays = iter(STORE_RETRY_DELAYS)
+        waiting = False
+        try:
+            while True:
+                try:
+                    written = await self._db(method, *args)
+                    if waiting and not written and method == self.store.complete:
+                        # The store keeps an answer a full disk refused and writes it before its next write:
+                        # this retry found it written already.
+                        record = await self._db(self.store.get, args[0])
+                        written = record is not None and record.status == "done" and record.summary is not None
+                    return written
+                except Exception as exc:
+                    if not _is_full(exc):
+                        raise
+                    if not waiting:
+                        waiting = True
+                        self.saving += 1
+                        self.settled.clear()
+                        if self.stop_error is None:
+                            self.store_ok.clear()
+                    delay = next(delays, None)
+                    if delay is None or self.stop_error is not None:
+                        self.lost += 1
+                        self._halt(exc)
+                        raise
+                await asyncio.sleep(delay)
+        finally:
+            if waiting:
+                self.saving -= 1
+                if not self.saving:
+                    self.settled.set()
+                    self.store_ok.set()
+
+    def _full_error(self, exc: BaseException) -> SummarizerError:
+        """One line: the store's disk is full, the batch stopped before more calls, what was lost."""
+        lost = ""
+        if self.lost:
+            n = self.lost
+            lost = (f", and {n} finished answer{'s' if n != 1 else ''} could not be saved "
+                    f"({'they are' if n != 1 else 'it is'} asked again on the next run)")
+        error = StoreFullError(
+            f"The disk holding the store {self.store.path} is full; the batch stopped before making more calls{lost}.",
+            hint="Free some space, then run the same command again: what is stored is kept.",
+            unsaved=self.lost,
+        )
+        error.__cause__ = exc
+        return error
 
     async def _outcome(self, p: _Input, holding: list[bool]) -> BatchResult:
         if p.article is None:
@@ -361,7 +474,7 @@ class _Runner:
     async def _store_input_failure(self, p: _Input) -> BatchResult:
         if await self._db(self.store.claim, p.key, self.owner, self.lease_s, True):
             await self._db(self.store.fail, p.key, self.owner, p.error or "input could not be read")
-        return BatchResult(p.seq, p.id, p.url, p.source, error=p.error, key=p.key)
+        return BatchResult(p.seq, p.id, p.url, p.source, error=p.error, key=p.key, unreadable=True)
 
     async def _work(self, p: _Input, holding: list[bool]) -> BatchResult:
         """Claim the item and summarize it, or take the answer someone else stored."""
@@ -386,6 +499,7 @@ class _Runner:
     async def _summarize(self, p: _Input) -> BatchResult:
         assert p.article is not None
         article = p.article
+        await self._gate()
         await self.throttle.wait_pause()
         if not self._hooked:
             await self.throttle.before_request()
@@ -406,16 +520,16 @@ class _Runner:
             error = f"{type(exc).__name__}: {exc}"
         finally:
             renew.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, Exception):  # a renewal that failed is only a lost lease
                 await renew
         self.computed.add(p.key)
         used = summary.meta.usage.total_tokens if summary is not None else spent
         Throttle.settle(entry, used)
         self.stats.tokens += used
         if summary is not None:
-            written = await self._db(self.store.complete, p.key, self.owner, summary)
+            written = await self._save(self.store.complete, p.key, self.owner, summary)
         else:
-            written = await self._db(self.store.fail, p.key, self.owner, error)
+            written = await self._save(self.store.fail, p.key, self.owner, error)
         if not written:  # the lease was lost (expired and taken over): report what the store holds
             record = await self._db(self.store.get, p.key)
             return _from_record(p, record, cached=True)

@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
+from summarizer.atomic import atomic_writer
 from summarizer.batch.results import BatchResult, _from_record, _Input, _shown_id
 from summarizer.store import ItemRecord, Occurrence, Store
 
@@ -37,17 +36,13 @@ def _result_of_occurrence(occ: Occurrence, record: ItemRecord, *, duplicate: boo
 
 
 def write_jsonl(results: Iterable[BatchResult], path: str | os.PathLike[str]) -> int:
-    """Write one JSON line per result (atomically: a temp file renamed into place); return the count."""
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    """Write one JSON line per result, atomically (a temp file renamed into place); return the count.
+
+    On a full disk (any OSError) the old file is left as it was and :class:`~summarizer.errors.OutputError` names it.
+    """
     count = 0
-    try:
-        with tmp.open("w", encoding="utf-8") as handle:
-            for result in results:
-                handle.write(json.dumps(result.to_record(), ensure_ascii=False) + "\n")
-                count += 1
-        os.replace(tmp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+    with atomic_writer(path) as handle:
+        for result in results:
+            handle.write(json.dumps(result.to_record(), ensure_ascii=False) + "\n")
+            count += 1
     return count

@@ -25,15 +25,25 @@ from summarizer.cli.progress import _BatchProgress, _expected, _warnings_as_note
 _NAMED_FAILURES = 20
 
 
-def _failed(failed: int, unfinished: int, from_store: bool) -> str:
-    """'N failed', with what to run to try them again (a plain rerun only repeats a stored failure)."""
+def _failed(failed: int, unfinished: int, from_store: bool, unreadable: int = 0) -> str:
+    """'N failed', with what to do: fix the inputs that could not be read; run what to try the others again
+    (a plain rerun only repeats a stored failure)."""
     if not failed:
         return "0 failed"
-    if not from_store:
-        return f"{failed} failed (rerun with --retry-failed to try again)"
-    if unfinished == failed:
-        return f"{failed} failed (not summarized yet: run without --from-store to summarize them)"
-    return f"{failed} failed (run without --from-store, with --retry-failed, to try again)"
+    hints = []
+    if unreadable:
+        hints.append(f"{_plural(unreadable, 'input')} could not be read: fix {'it' if unreadable == 1 else 'them'} and rerun")
+    rest = failed - unreadable
+    other = " other" if unreadable else ""
+    if not rest:
+        pass
+    elif not from_store:
+        hints.append(f"rerun with --retry-failed to try the{other} {rest} again" if unreadable else "rerun with --retry-failed to try again")
+    elif unfinished == rest:
+        hints.append("not summarized yet: run without --from-store to summarize them")
+    else:
+        hints.append("run without --from-store, with --retry-failed, to try again")
+    return f"{failed} failed ({'; '.join(hints)})"
 
 
 def _plural(n: int, word: str) -> str:
@@ -185,10 +195,10 @@ def batch(
                 from summarizer.events.export import EventsBuilder
 
                 events = EventsBuilder()
-            ok = failed = unfinished = off_topic = 0
+            ok = failed = unfinished = unreadable = off_topic = 0
 
             def outcomes() -> Iterator[Any]:
-                nonlocal ok, failed, unfinished, off_topic
+                nonlocal ok, failed, unfinished, unreadable, off_topic
                 for result in results_from_store(store, run_id):
                     if result.summary is not None:
                         ok += 1
@@ -200,6 +210,7 @@ def batch(
                     else:
                         failed += 1
                         unfinished += result.unfinished
+                        unreadable += result.unreadable
                         if digest is not None:
                             digest.add_failure(result)
                     yield result
@@ -209,7 +220,7 @@ def batch(
         if digest is not None and digest_path is not None:
             from summarizer.digest import write_digest
 
-            write_digest(digest.digest(), digest_path)
+            write_digest(digest.digest(), digest_path)  # atomic: a full disk leaves the old file
         if events is not None and events_path is not None:
             from summarizer.events.export import write_events
 
@@ -234,6 +245,6 @@ def batch(
     extra += f", {off_topic} not about armed conflict" if off_topic else ""
     also = "".join(f" and {p}" for p in (digest_path, events_path) if p is not None)
     # The totals line is always the last line on stderr.
-    note(f"{ok} summarized ({cached} cached{extra}), {_failed(failed, unfinished, from_store)} → {output}{also}")
+    note(f"{ok} summarized ({cached} cached{extra}), {_failed(failed, unfinished, from_store, unreadable)} → {output}{also}")
     if failed:
         click.get_current_context().exit(1)

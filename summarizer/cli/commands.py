@@ -163,6 +163,9 @@ def config_command(check: bool, overrides: dict[str, Any]) -> None:
     elif models:
         shown = ", ".join(models[:8]) + (", …" if len(models) > 8 else "")
         click.echo(f"warning: model {config.model!r} is not in the list ({shown}); check --model")
+    from summarizer.client import detect_endpoint
+
+    click.echo(detect_endpoint(config).describe())
 
 
 # ---------------------------------------------------------------------------

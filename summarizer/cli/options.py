@@ -68,7 +68,7 @@ _SHARED_OPTIONS = [
     ),
     click.option(
         "--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
-        help=f"Seconds per request.  [env: SUMMARIZER_TIMEOUT; default: 60 for the LLM, {FETCH_TIMEOUT:g} to fetch a URL]",
+        help=f"Seconds per request.  [env: SUMMARIZER_TIMEOUT; default: 60 for the LLM, {FETCH_TIMEOUT:g} to fetch a URL or wait for a pipe]",
     ),
     click.option(
         "--backend", type=click.Choice(BACKENDS, case_sensitive=False),

@@ -83,17 +83,14 @@ def render(summary: Summary, fmt: str, *, tty: bool = False) -> str | None:
 
 
 def _write(summary: Summary, fmt: str, output: Path | None) -> None:
-    from summarizer.errors import UsageError
+    from summarizer.atomic import write_text_atomic
 
     if output is None:
         text = render(summary, fmt, tty=sys.stdout.isatty())
         if text is not None:
             click.echo(text, nl=False)
         return
-    try:
-        output.write_text(render(summary, fmt) or "", encoding="utf-8", newline="\n")
-    except OSError as exc:
-        raise UsageError(f"Cannot write {output} ({exc.strerror or exc}).") from exc
+    write_text_atomic(output, render(summary, fmt) or "")  # whole or not at all: a full disk keeps the old file
     note(f"wrote {output} ({fmt})")
 
 

@@ -97,6 +97,7 @@ def summarize(source: str, fmt: str | None, output: Path | None, show_usage: boo
     if output is not None:
         _check_output(output)
     _one_article(source)
+    from summarizer.cli.progress import _warnings_as_notes
     from summarizer.pipeline import Summarizer
 
     # The settings now, the backend once the input is read: a bad input is refused without
@@ -105,7 +106,8 @@ def summarize(source: str, fmt: str | None, output: Path | None, show_usage: boo
     if summarizer.config.backend == "llm" and not summarizer.config.has_endpoint:
         make_summarizer(overrides, announce=False)  # NoEndpointError, before any work
     try:
-        article = read_source(source, timeout=_fetch_timeout(summarizer.config))
+        with _warnings_as_notes(note):  # 'summarizer: warning: ...' (a byte that is not UTF-8, say)
+            article = read_source(source, timeout=_fetch_timeout(summarizer.config))
     except ManyArticlesError as exc:
         raise _not_one_article(source, exc.what) from exc
     summarizer.backend  # noqa: B018 - chosen (and the LLM client imported) only for a good input

@@ -230,5 +230,7 @@ def write_events(summaries: Iterable[Summary] | EventsBuilder, path: str | os.Pa
         fmt = "geojson"
     else:
         text, fmt = to_csv(summaries), "csv"
-    target.write_text(text, encoding="utf-8", newline="")
+    from summarizer.atomic import write_text_atomic
+
+    write_text_atomic(target, text)  # whole or not at all, like the digest
     return fmt

@@ -2,7 +2,8 @@
 
 Single articles (raise :class:`InputError` on any problem)::
 
-    read_text_file(path)      .txt / .md (UTF-8, else cp1252, else latin-1)
+    read_text_file(path)      .txt / .md (UTF-8, a few bad bytes replaced with a warning; else the
+                              legacy encoding detected: cp1251, koi8-r, ..., else cp1252, else latin-1)
     read_html_file(path)      .html / .htm, extracted with trafilatura
     read_stdin(stream)        ``-``; HTML on stdin is extracted too
     fetch_url(url)            http(s), extracted with trafilatura
@@ -27,6 +28,11 @@ site holds up one worker, not the whole feed).
 A feed entry whose page can't be fetched, but whose own text is long enough,
 is read from the feed; a warning on the ``summarizer.inputs`` logger says so.
 No LLM code lives here.
+
+Nothing is read without a limit: files, stdin, named pipes and devices, HTTP
+bodies and JSON Lines lines stop at ``MAX_BYTES`` (20 MB). A named pipe or a
+device (``<(cmd)``, ``/dev/stdin``) is read like stdin, but given up after
+``timeout`` seconds without data; a folder skips pipes and devices with a warning.
 
 Modules, each with one job: ``base`` (limits, :class:`InputFailure`, the logger),
 ``text`` (bytes to checked text), ``sniff`` (what an input is), ``extract`` (HTML to

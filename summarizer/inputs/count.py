@@ -7,8 +7,10 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from summarizer.inputs.base import _OTHER_SCHEME, ARTICLE_SUFFIXES, _is_url
+from summarizer.inputs.base import _OTHER_SCHEME, _is_url
+from summarizer.inputs.folders import _is_article_file
 from summarizer.inputs.sniff import _file_kind
+from summarizer.inputs.text import _capped_lines
 
 _COUNT_CHUNK = 1 << 20
 _ENTRY_TAG = re.compile(rb"<(?:[A-Za-z][\w.-]{0,15}:)?(?:item|entry)[\s>/]")
@@ -46,18 +48,21 @@ def count_articles(inputs: Iterable[str | os.PathLike[str]]) -> int | None:
 def _count_one(path: Path) -> int | None:
     if path.is_dir():  # the files _load_folder reads
         files = 0
-        for _, dirnames, filenames in os.walk(path):
+        for folder, dirnames, filenames in os.walk(path):
             dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-            files += sum(1 for n in filenames if not n.startswith(".") and Path(n).suffix.lower() in ARTICLE_SUFFIXES)
+            # as _load_folder: article names, but not pipes or devices (a dangling link is one error record)
+            files += sum(1 for n in filenames if _is_article_file(p := Path(folder, n)) and (p.is_file() or not p.exists()))
         return max(files, 1)
     if not path.exists():
         return 1
+    if not path.is_file():
+        return None  # a named pipe or a device: reading it to count would consume it
     kind = _file_kind(path)
     if kind == "urls":
         return None
     if kind == "jsonl":
         with path.open("rb") as handle:
-            return sum(1 for line in handle if line.strip())
+            return sum(1 for line in _capped_lines(handle) if line is None or line.strip())
     if kind == "feed":
         return max(_count_entries(path), 1)
     return 1

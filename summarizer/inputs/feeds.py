@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import codecs
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +27,7 @@ from summarizer.inputs.fetch import (
     _Client,
     _http_get,
 )
-from summarizer.inputs.text import _check_text, _clean, _read_file_bytes
+from summarizer.inputs.text import _check_text, _clean, _decode, _read_file_bytes
 from summarizer.language import word_count
 from summarizer.schema import Article
 
@@ -107,15 +109,30 @@ def _feed_articles(
     entries = parsed.get("entries") or []
     exc = parsed.get("bozo_exception") if parsed.get("bozo") else None
     benign = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+    url = src if _is_url(src) else None
     if not entries:
         if exc is not None and not isinstance(exc, benign):
             detail = _one_line(exc)
-            yield InputFailure(src, None, src if _is_url(src) else None,
-                               f"{src} is not a readable RSS/Atom feed ({detail}); check the file or URL.")
+            yield InputFailure(src, None, url, f"{src} is not a readable RSS/Atom feed ({detail}); check the file or URL.")
         elif not parsed.get("version"):
-            yield InputFailure(src, None, src if _is_url(src) else None,
-                               f"{src} is not an RSS/Atom feed; pass it as an article instead.")
+            yield InputFailure(src, None, url, f"{src} is not an RSS/Atom feed; pass it as an article instead.")
+        else:
+            yield InputFailure(src, None, url, f"{src} is an RSS/Atom feed with no entries; check that it is the right feed.")
         return
+    damage = None
+    if exc is not None and not isinstance(exc, benign):
+        line = exc.getLineNumber() if hasattr(exc, "getLineNumber") else None
+        at = f" at line {line}" if line else ""
+        n = len(entries)
+        if parsed.get(_COMPLETE):  # every entry was read: a recoverable slip (an undefined &nbsp;), not a loss
+            log.warning("%s has an XML error%s (%s); all %d entr%s read.", src, at, _one_line(exc), n,
+                        "y was" if n == 1 else "ies were")
+        else:
+            damage = InputFailure(
+                src, None, url,
+                f"{src} is malformed XML{at} ({_one_line(exc)}); read {n} entr{'y' if n == 1 else 'ies'}, "
+                "later ones may be missing.",
+            )
     http = FetchClient(timeout) if client is None else client
     try:
         for index, entry in enumerate(entries, start=1):
@@ -124,14 +141,8 @@ def _feed_articles(
     finally:
         if client is None:
             http.close()
-    if exc is not None and not isinstance(exc, benign):
-        line = exc.getLineNumber() if hasattr(exc, "getLineNumber") else None
-        at = f" at line {line}" if line else ""
-        yield InputFailure(
-            src, None, src if _is_url(src) else None,
-            f"{src} is malformed XML{at} ({_one_line(exc)}); read {len(entries)} "
-            f"entr{'y' if len(entries) == 1 else 'ies'}, later ones may be missing.",
-        )
+    if damage is not None:
+        yield damage
 
 
 def _feed_entry(entry: Any, where: str, *, fetch: bool, timeout: float) -> _Item:
@@ -158,16 +169,46 @@ def _feed_entry(entry: Any, where: str, *, fetch: bool, timeout: float) -> _Item
         return InputFailure(where, entry_id, link, exc.message)
 
 
-def _parse_feed_bytes(data: bytes, content_type: str | None = None, base_url: str | None = None) -> Any:
-    """Parse a whole feed document; ``base_url`` resolves relative entry links."""
+_COMPLETE = "summarizer_complete"
+"""Key set on feedparser's result: whether the document ends with its root's end tag and every entry
+it opens was parsed (an XML error was then recoverable, not a cut)."""
+_ROOT_END = re.compile(rb"</(?:[A-Za-z][\w.-]*:)?(?:rss|feed|rdf)\s*>\s*(?:<!--.*?-->\s*)*$", re.IGNORECASE | re.DOTALL)
+_ENTRY_OPEN = re.compile(rb"<(?:[A-Za-z][\w.-]{0,15}:)?(?:item|entry)[\s>/]")
+_XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]*\sencoding\s*=", re.IGNORECASE)
+
+
+def _parse_feed_bytes(
+    data: bytes, content_type: str | None = None, base_url: str | None = None, *, charset: str | None = None,
+    where: str | None = None,
+) -> Any:
+    """Parse a whole feed document; ``base_url`` resolves relative entry links.
+
+    A feed that declares no encoding (no BOM, no ``encoding=`` in its XML declaration, no HTTP
+    charset) and is not UTF-8 is decoded as :func:`~summarizer.inputs.text._decode` would (mostly
+    UTF-8 with a warning naming ``where``, else the detected legacy encoding), not left to
+    feedparser's latin-1 fallback.
+    """
     import feedparser
 
+    declared = charset or data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
+        _XML_ENCODING.match(data[:512]) is not None
+    )
+    if not declared:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            data = _decode(data, where).encode("utf-8")
+            charset = "utf-8"
     headers = {}
-    if content_type:
-        headers["content-type"] = content_type
+    if content_type or charset:
+        headers["content-type"] = f"{content_type or 'application/xml'}; charset={charset}" if charset else content_type
     if base_url:
         headers["content-location"] = base_url
-    return feedparser.parse(data, response_headers=headers or None)
+    parsed = feedparser.parse(data, response_headers=headers or None)
+    entries = len(parsed.get("entries") or [])
+    tail = data[-4096:]
+    parsed[_COMPLETE] = _ROOT_END.search(tail) is not None and len(_ENTRY_OPEN.findall(data)) <= entries
+    return parsed
 
 
 def load_feed(
@@ -194,12 +235,12 @@ def _load_feed(src: str, *, fetch: bool, timeout: float, client: _Client | None,
     try:
         if url:
             resp = _http_get(url, timeout=timeout, client=client)
-            parsed = _parse_feed_bytes(resp.body, resp.content_type, resp.url)
+            parsed = _parse_feed_bytes(resp.body, resp.content_type, resp.url, charset=resp.charset, where=url)
         else:
             data = _read_file_bytes(Path(src))
             if not data.strip():
                 raise InputError(f"{src} is empty.")
-            parsed = _parse_feed_bytes(data)
+            parsed = _parse_feed_bytes(data, where=src)
     except InputError as exc:
         yield InputFailure(src, None, url, exc.message)
         return

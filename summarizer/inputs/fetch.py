@@ -160,7 +160,7 @@ def _article_from_response(resp: _Response, url: str) -> Article:
         article = _extract_html(resp.text(), url, url=resp.url)
     else:
         raw = resp.text()
-        text = raw if isinstance(raw, str) else _decode(raw)
+        text = raw if isinstance(raw, str) else _decode(raw, url)
         article = Article(text=_check_text(text, url), url=resp.url)
     return article.model_copy(update={"id": url, "source": url})
 

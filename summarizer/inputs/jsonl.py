@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,8 +11,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from summarizer.errors import InputError
-from summarizer.inputs.base import InputFailure, _one_line
-from summarizer.inputs.text import _check_text
+from summarizer.inputs.base import MAX_BYTES, InputFailure, _one_line
+from summarizer.inputs.text import _capped_lines, _check_text
 from summarizer.schema import Article
 
 _JSONL_FIELDS = ("text", "id", "title", "url", "published")
@@ -50,14 +51,21 @@ def _jsonl_record(line: bytes, lineno: int, path: Path) -> Article | InputFailur
         return InputFailure(where, record_id, None, f"{where}: invalid article ({_one_line(exc.errors()[0]['msg'])}).")
 
 
-def _load_jsonl(path: Path) -> Iterator[Article | InputFailure]:
-    """One Article per non-blank line, read lazily; a bad line yields an InputFailure."""
+def _load_jsonl(path: Path, data: bytes | None = None) -> Iterator[Article | InputFailure]:
+    """One Article per non-blank line, read lazily (from ``data`` when the file was already read: a pipe);
+    a bad line, or one longer than ``MAX_BYTES``, yields an InputFailure."""
     try:
-        handle = path.open("rb")
+        handle = path.open("rb") if data is None else io.BytesIO(data)
     except OSError as exc:
         yield InputFailure(str(path), None, None, f"{path}: cannot read ({exc.strerror or exc}).")
         return
     with handle:
-        for lineno, line in enumerate(handle, start=1):
-            if line.strip():
+        for lineno, line in enumerate(_capped_lines(handle), start=1):
+            if line is None:
+                where = f"{path}:{lineno}"
+                yield InputFailure(
+                    where, None, None,
+                    f"{where}: line longer than {MAX_BYTES // (1024 * 1024)} MB, too large for one article; split it.",
+                )
+            elif line.strip():
                 yield _jsonl_record(line, lineno, path)

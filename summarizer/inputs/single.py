@@ -8,11 +8,16 @@ from pathlib import Path
 from typing import IO
 
 from summarizer.errors import InputError, ManyArticlesError
-from summarizer.inputs.base import _OTHER_SCHEME, HTML_SUFFIXES, _is_url
+from summarizer.inputs.base import _OTHER_SCHEME, HTML_SUFFIXES, MAX_BYTES, _is_url
 from summarizer.inputs.extract import _extract_html
 from summarizer.inputs.fetch import fetch_url
 from summarizer.inputs.sniff import _MANY, _sniff
-from summarizer.inputs.text import _check_bytes, _check_text, _read_file_bytes
+from summarizer.inputs.text import (
+    _check_bytes,
+    _check_text,
+    _read_file_bytes,
+    _too_large,
+)
 from summarizer.schema import Article
 
 
@@ -55,7 +60,10 @@ def read_stdin(stream: IO[str] | IO[bytes] | None = None) -> Article:
     where = "<stdin>"
     stream = sys.stdin if stream is None else stream
     buffer = getattr(stream, "buffer", None)
-    raw: str | bytes = buffer.read() if buffer is not None else stream.read()
+    # Read with a cap (stdin may be /dev/zero or an endless pipe): one byte more than MAX_BYTES says "too large".
+    raw: str | bytes = buffer.read(MAX_BYTES + 1) if buffer is not None else stream.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:
+        raise _too_large(where)
     if isinstance(raw, str):
         text = raw
         data = raw.encode("utf-8", errors="replace")
@@ -74,11 +82,13 @@ def read_stdin(stream: IO[str] | IO[bytes] | None = None) -> Article:
     return Article(text=_check_text(text, where), source=where)
 
 
-def _read_path(path: Path) -> Article:
-    """One article file, read by its content: HTML is extracted (whatever the extension), many articles refused."""
+def _read_path(path: Path, idle_s: float | None = None) -> Article:
+    """One article file, read by its content: HTML is extracted (whatever the extension), many articles refused.
+    A pipe is given up after ``idle_s`` seconds without data."""
+    data = _read_file_bytes(path, idle_s)
     if path.suffix.lower() in HTML_SUFFIXES:
-        return read_html_file(path)
-    data = _read_file_bytes(path)
+        _check_bytes(data, str(path))
+        return _html_article(path, data)
     text = _check_bytes(data, str(path))
     kind = _sniff(data)
     if kind in _MANY:
@@ -100,4 +110,4 @@ def read_source(source: str, *, timeout: float = 20.0) -> Article:
         return fetch_url(source, timeout=timeout)
     if _OTHER_SCHEME.match(source):
         raise InputError(f"{source}: only http:// and https:// URLs are supported; download the file and pass its path.")
-    return _read_path(Path(source))
+    return _read_path(Path(source), timeout)

@@ -14,7 +14,7 @@ from summarizer.inputs.base import (
     JSONL_SUFFIXES,
     TEXT_SUFFIXES,
 )
-from summarizer.inputs.text import _decode, _is_binary
+from summarizer.inputs.text import _capped_lines, _decode, _is_binary
 
 _HTML_HEAD = re.compile(rb"<(!doctype\s+html|html|head|body|article|main|div|p|h1|meta|title)[\s>/]", re.IGNORECASE)
 _FEED_HEAD = re.compile(rb"<(rss|feed|rdf:rdf)[\s>]", re.IGNORECASE)
@@ -69,7 +69,9 @@ def _sniff(data: bytes) -> str:
 
 def _first_line_is_object(path: Path) -> bool:
     with path.open("rb") as handle:
-        for line in handle:
+        for line in _capped_lines(handle):
+            if line is None:
+                return True  # a JSON Lines file whose first line is too long: that line gets its own error
             if line.strip():
                 try:
                     return isinstance(json.loads(line.decode("utf-8-sig")), dict)

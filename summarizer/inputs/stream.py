@@ -10,12 +10,24 @@ from typing import Any, Literal, TypeVar, overload
 
 from summarizer.errors import InputError
 from summarizer.inputs.base import _OTHER_SCHEME, InputFailure, _is_url, _one_line
-from summarizer.inputs.feeds import PendingFetch, _Item, _load_feed
+from summarizer.inputs.feeds import (
+    PendingFetch,
+    _feed_articles,
+    _Item,
+    _load_feed,
+    _parse_feed_bytes,
+)
 from summarizer.inputs.fetch import FetchClient, _Client
 from summarizer.inputs.folders import _load_folder
 from summarizer.inputs.jsonl import _load_jsonl
-from summarizer.inputs.single import _read_path, read_stdin
-from summarizer.inputs.sniff import _file_kind
+from summarizer.inputs.single import (
+    _html_article,
+    _read_path,
+    _text_article,
+    read_stdin,
+)
+from summarizer.inputs.sniff import _file_kind, _sniff
+from summarizer.inputs.text import _check_bytes, _read_file_bytes
 from summarizer.inputs.urls import _load_url, _load_url_list, _ordered_map
 from summarizer.schema import Article
 
@@ -37,6 +49,10 @@ def _load_one(
         return
     if not path.exists():
         raise InputError(f"{source}: no such file or folder; check the path.")
+    if not path.is_file():  # a named pipe or a device can be read only once: read it whole (capped), then look
+        yield from _load_bytes(path, _read_file_bytes(path, timeout), fetch=fetch, timeout=timeout, client=client, defer=defer,
+                               workers=workers)
+        return
     kind = _file_kind(path)
     if kind == "jsonl":
         yield from _load_jsonl(path)
@@ -51,6 +67,27 @@ def _load_one(
         yield from _load_url_list(path, fetch=fetch, timeout=timeout, client=client, defer=defer, workers=workers)
     else:
         yield _read_path(path)
+
+
+def _load_bytes(
+    path: Path, data: bytes, *, fetch: bool, timeout: float, client: _Client | None, defer: bool, workers: int,
+) -> Iterator[_Item]:
+    """An input already read into memory (a pipe, ``<(cmd)``), dispatched on its content like a file."""
+    source = str(path)
+    text = _check_bytes(data, source)
+    kind = _sniff(data)
+    if kind == "feed":
+        yield from _feed_articles(_parse_feed_bytes(data, where=source), source, fetch=fetch, timeout=timeout,
+                                  client=client, defer=defer)
+    elif kind == "jsonl":
+        yield from _load_jsonl(path, data)
+    elif kind == "urls":
+        yield from _load_url_list(path, fetch=fetch, timeout=timeout, client=client, defer=defer, workers=workers,
+                                  data=data)
+    elif kind == "html":
+        yield _html_article(path, data)
+    else:
+        yield _text_article(path, text)
 
 
 _ItemT_co = TypeVar("_ItemT_co", covariant=True)

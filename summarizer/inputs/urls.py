@@ -3,6 +3,7 @@ at once in threads with results kept in order (:func:`_ordered_map`)."""
 
 from __future__ import annotations
 
+import io
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -15,8 +16,10 @@ from summarizer.inputs.base import _SNIFF_BYTES, InputFailure
 from summarizer.inputs.feeds import _feed_articles, _Item, _parse_feed_bytes
 from summarizer.inputs.fetch import _article_from_response, _Client, _http_get
 from summarizer.inputs.sniff import _URL_LINE, _looks_like_feed
-from summarizer.inputs.text import _decode
+from summarizer.inputs.text import _capped_lines, _decode
 from summarizer.schema import Article
+
+_URL_LINE_BYTES = 1 << 16  # longer than any URL a server accepts
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,7 @@ def _read_url(url: str, *, timeout: float, client: _Client | None) -> Article | 
     try:
         resp = _http_get(url, timeout=timeout, client=client)
         if _looks_like_feed(resp.body[:_SNIFF_BYTES]):
-            return _Feed(_parse_feed_bytes(resp.body, resp.content_type, resp.url))
+            return _Feed(_parse_feed_bytes(resp.body, resp.content_type, resp.url, charset=resp.charset, where=url))
         return _article_from_response(resp, url)
     except InputError as exc:
         return InputFailure(url, url, url, exc.message)
@@ -84,13 +87,15 @@ def _ordered_map(fn: Callable[[_T], _R], items: Iterator[_T], workers: int) -> I
 
 def _load_url_list(
     path: Path, *, fetch: bool, timeout: float, client: _Client | None, defer: bool = False, workers: int = 1,
+    data: bytes | None = None,
 ) -> Iterator[_Item]:
-    """One item per URL line (a feed's URL: one per entry), in order; ``workers`` pages are fetched at once."""
+    """One item per URL line (a feed's URL: one per entry), in order; ``workers`` pages are fetched at once.
+    ``data`` is the file's content when it was already read (a pipe)."""
 
     def lines() -> Iterator[tuple[int, str]]:
-        with path.open("rb") as handle:
-            for lineno, raw in enumerate(handle, start=1):
-                line = _decode(raw).strip()
+        with path.open("rb") if data is None else io.BytesIO(data) as handle:
+            for lineno, raw in enumerate(_capped_lines(handle, _URL_LINE_BYTES), start=1):
+                line = _decode(raw).strip() if raw is not None else "(a line longer than 64 KB)"
                 if line and not line.startswith("#"):
                     yield lineno, line
 
