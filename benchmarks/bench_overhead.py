@@ -6,7 +6,14 @@ against the suite's local OpenAI-compatible server, which answers a canned
 draft in well under a millisecond of server work, and subtracts the measured
 round trip of a bare request with the same payload.
 
-    python benchmarks/bench_overhead.py [-n 200] [--mode tools]
+    python benchmarks/bench_overhead.py [-n 200] [--mode tools] [--batch-only]
+
+It then measures the batch path the same way a user runs it: ``summarizer batch`` in a
+subprocess, on 1 and on ``-n`` articles (the seed with a line added, so each is new), against
+the server run as a separate process, with ``--concurrency 16`` and a fresh store each time.
+The CPU seconds of the process (user + system, from ``wait4``; the server's are not counted)
+give the CPU per article beyond start-up: ``(cpu(n) - cpu(1)) / (n - 1)``, store, JSONL output
+and the HTTP client included. The best of three is reported, as the machine may be shared.
 """
 
 from __future__ import annotations
@@ -40,11 +47,56 @@ from summarizer.pipeline import Summarizer  # noqa: E402
 from summarizer.schema import Article, SummaryDraft  # noqa: E402
 
 
+def batch_cpu(n: int, repeats: int = 3) -> tuple[float, float, float]:
+    """(CPU seconds for 1 article, for n articles, CPU ms per article beyond start-up): best of ``repeats``."""
+    import os
+    import subprocess
+    import tempfile
+
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "llm_server.py"), "--port", "0", "--responder", "bench_responders:seed_draft"],
+        cwd=ROOT / "benchmarks", env={**os.environ, "PYTHONPATH": str(ROOT / "tests")}, stdout=subprocess.PIPE, text=True,
+    )
+    assert server.stdout is not None
+    base_url = server.stdout.readline().split()[1]
+    exe = str(Path(sys.executable).with_name("summarizer"))
+    seed = (ROOT / "seeds" / "ukraine-istanbul-talks.txt").read_text(encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZER_"))}
+    env["SUMMARIZER_API_KEY"] = "sk-bench"
+
+    def cpu(count: int, tag: str) -> float:
+        with tempfile.TemporaryDirectory() as tmp:
+            lines = (json.dumps({"id": f"{tag}{i}", "text": f"{seed}\n\nReport {tag}{i}."}) + "\n" for i in range(count))
+            Path(tmp, "in.jsonl").write_text("".join(lines), encoding="utf-8")
+            proc = subprocess.Popen(
+                [exe, "batch", "in.jsonl", "-o", "out.jsonl", "--store", "s.db", "--concurrency", "16",
+                 "--base-url", base_url, "--model", "bench"], cwd=tmp, env=env,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+            _, status, usage = os.wait4(proc.pid, 0)
+            if os.waitstatus_to_exitcode(status) != 0:
+                raise SystemExit(f"summarizer batch failed on {count} articles")
+            return usage.ru_utime + usage.ru_stime
+
+    try:
+        runs = [(cpu(1, f"o{r}-"), cpu(n, f"n{r}-")) for r in range(repeats)]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    one, many = min(runs, key=lambda r: r[1] - r[0])
+    return one, many, (many - one) / (n - 1) * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=200)
     parser.add_argument("--mode", default="tools")
+    parser.add_argument("--batch-only", action="store_true", help="measure only the batch path")
     args = parser.parse_args()
+
+    if args.batch_only:
+        report_batch(args.n)
+        return
 
     text = (ROOT / "seeds" / "ukraine-istanbul-talks.txt").read_text(encoding="utf-8")
     draft = json.loads((ROOT / "tests" / "data" / "seed_draft.json").read_text(encoding="utf-8"))
@@ -120,6 +172,15 @@ def main() -> None:
     print(f"per seed article ({len(seeds)} seeds), checks around any backend:")
     for label, ms in costs.items():
         print(f"  {label:<32}  {ms:7.2f} ms")
+    report_batch(args.n)
+
+
+def report_batch(n: int) -> None:
+    one, many, per = batch_cpu(n)
+    print(f"batch path: summarizer batch --concurrency 16, server answering at once (best of 3):")
+    print(f"  CPU, 1 article                    {one:7.2f} s   (start-up)")
+    print(f"  CPU, {n} articles                {many:7.2f} s")
+    print(f"  CPU per article beyond start-up   {per:7.2f} ms")
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, stop
 from tenacity.stop import stop_base
 from tenacity.wait import wait_base, wait_exponential_jitter
 
-from summarizer import endpoints, errors
+from summarizer import client_speedups, endpoints, errors
 from summarizer.config import Config
 from summarizer.endpoints import EndpointInfo
 from summarizer.redact import ScrubFilter, display_url, scrub
@@ -60,6 +60,9 @@ _MODES = {
 # application handler nothing should reach stderr through logging's last resort.
 logging.getLogger("instructor.v2.retry").addFilter(ScrubFilter())
 logging.getLogger("instructor").addHandler(logging.NullHandler())
+# Work instructor and openai repeat on every request, done once (summarizer/client_speedups.py).
+client_speedups.memoize_async_validator_check()
+_create_chat_completion = client_speedups.direct_chat_completions()
 
 
 # ---------------------------------------------------------------------------
@@ -362,8 +365,11 @@ class LLMClient:
         if key not in _PROBED:
             try:
                 client = self._client().with_options(timeout=min(10.0, self.config.timeout))
-                page = await client.models.list()
-                listing = {"data": [m.model_dump() for m in page.data]}
+                # GET /models as plain JSON: client.models would import every API resource of the SDK
+                raw = await client.get("/models", cast_to=object)
+                if not isinstance(raw, dict) or not isinstance(raw.get("data"), list):
+                    return "custom", "unknown"
+                listing = {"data": [m for m in raw["data"] if isinstance(m, dict)]}
                 _PROBED[key] = (endpoints.kind_from_models(listing), "probe")
                 LISTINGS[key] = listing  # also read for the model's context window (summarizer.context_probe)
             except (openai.OpenAIError, ValueError, TypeError):
@@ -397,6 +403,8 @@ class LLMClient:
             with attempt:
                 for hook in self.before_request:
                     await hook()
+                if _create_chat_completion is not None:
+                    return await _create_chat_completion(client, **kwargs)
                 return await client.chat.completions.create(**kwargs)
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -74,25 +74,65 @@ class Normalized:
     origin: tuple[int, ...]
 
 
+# Characters that map to one character: folded with str.replace, offsets unchanged. Capital sigma is lowered on
+# its own, as character-by-character lowering does (str.lower() would make it final at a word's end).
+_ONE_TO_ONE = tuple({**{k: v for k, v in _CHAR_MAP.items() if len(v) == 1}, "\u03a3": "\u03c3"}.items())
+_VANISHING = "".join(k for k, v in _CHAR_MAP.items() if not v)  # soft hyphen, zero-width space
+_EXPANDING = "".join(k for k, v in _CHAR_MAP.items() if len(v) > 1) + "\u0130"  # '\u2026'; U+0130 lowers to two
+# What a run of one-to-one characters stops at. A lone space between two such characters stays
+# as it is, at its own offset, so it does not stop a run; any other whitespace, or several
+# characters of it (with vanishing ones among them), is collapsed. Whitespace at either end of
+# the text is dropped before the runs are looked for.
+_BREAK = re.compile(rf"[^\S ][\s{_VANISHING}]*|[{_VANISHING}][\s{_VANISHING}]*| [\s{_VANISHING}]+|[{_EXPANDING}]")
+_LEADING = re.compile(rf"[\s{_VANISHING}]*")
+
+
 def normalize(text: str) -> Normalized:
-    """Lower-case, fold quotes/dashes/ellipses, collapse whitespace; keep an offset map."""
+    """Lower-case, fold quotes/dashes/ellipses, collapse whitespace; keep an offset map.
+
+    The same as folding and lowering one character at a time (``tests/test_grounding.py``
+    checks it), done a run of ordinary characters at a time."""
     out: list[str] = []
     origin: list[int] = []
     pending_space = False
-    for i, ch in enumerate(text):
-        if ch.isspace():
-            pending_space = bool(out)
-            continue
-        mapped = _CHAR_MAP.get(ch, ch)
-        if not mapped:
-            continue
+    folded = text
+    for before, after in _ONE_TO_ONE:  # one character for one: the offsets stay; str.replace is fast
+        if before in folded:
+            folded = folded.replace(before, after)
+    pos = _LEADING.match(text).end()  # type: ignore[union-attr]  # it matches the empty string
+    end = len(text)
+    while end > pos and (text[end - 1].isspace() or text[end - 1] in _VANISHING):
+        end -= 1
+    for m in _BREAK.finditer(text, pos, end):
+        start = m.start()
+        if start > pos:
+            if pending_space:
+                out.append(" ")
+                origin.append(pos - 1)
+                pending_space = False
+            out.append(folded[pos:start].lower())
+            origin.extend(range(pos, start))
+        pos = m.end()
+        run = m.group()
+        for i, ch in enumerate(run, start):
+            if ch.isspace():
+                pending_space = bool(out)
+                continue
+            mapped = _CHAR_MAP.get(ch, ch).lower()
+            if not mapped:
+                continue
+            if pending_space:
+                out.append(" ")
+                origin.append(i - 1)
+                pending_space = False
+            out.append(mapped)
+            origin.extend([i] * len(mapped))
+    if pos < end:
         if pending_space:
             out.append(" ")
-            origin.append(i - 1)
-            pending_space = False
-        for m in mapped.lower():
-            out.append(m)
-            origin.append(i)
+            origin.append(pos - 1)
+        out.append(folded[pos:end].lower())
+        origin.extend(range(pos, end))
     return Normalized("".join(out), tuple(origin))
 
 
@@ -292,6 +332,10 @@ def _numbers_in_normalized(lowered: str) -> list[NumberMention]:
     mentions: list[NumberMention] = []
     i = 0
     while i < len(tokens):
+        tok = tokens[i][0]
+        if not tok[0].isdigit() and tok.partition("-")[0] not in _NUMBER_WORDS and tok not in ("a", "an"):
+            i += 1  # most words start no number: what _read_number would say, without the call
+            continue
         value, j = _read_number(tokens, i)
         if value is not None and not _not_a_count(lowered, tokens, i, j):
             start, end = tokens[i][1], tokens[j - 1][2]

@@ -115,6 +115,15 @@ CREATE TABLE IF NOT EXISTS occurrences (
 );
 CREATE INDEX IF NOT EXISTS occurrences_key ON occurrences (key);
 """
+# Articles extracted from HTML pages, by page (summarizer.inputs.extracted.page_key), so a rerun
+# extracts no page twice. Created in stores of any version when first opened (older code ignores it).
+_EXTRACTED = """
+CREATE TABLE IF NOT EXISTS extracted (
+    key          TEXT PRIMARY KEY,
+    article_json TEXT NOT NULL,
+    created_at   REAL NOT NULL
+)
+"""
 
 
 # ---------------------------------------------------------------------------
@@ -408,6 +417,8 @@ class Store:
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             self._migrate(conn)
+            if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'extracted'").fetchone():
+                conn.execute(_EXTRACTED)
         except UsageError:
             conn.close()
             raise
@@ -670,6 +681,22 @@ class Store:
         )
 
     # -- reading ------------------------------------------------------------
+
+    def extracted(self, key: str) -> str | None:
+        """The article JSON extracted before from the page with this key, or None."""
+        with self._lock:
+            try:
+                row = self._db.execute("SELECT article_json FROM extracted WHERE key = ?", (key,)).fetchone()
+            except sqlite3.Error as e:
+                raise _store_error(self.path, e) from e
+        return row[0] if row else None
+
+    def remember_extracted(self, key: str, article_json: str) -> None:
+        """Keep the article extracted from the page with this key."""
+        self._write(
+            "INSERT OR REPLACE INTO extracted (key, article_json, created_at) VALUES (?, ?, ?)",
+            (key, article_json, time.time()),
+        )
 
     def get(self, key: str) -> ItemRecord | None:
         """The stored item ``key``, or None."""

@@ -53,6 +53,51 @@ def test_locate_rejects_ellipsis_parts_out_of_order(seed_text: str) -> None:
     assert locate(seed_text, "to kill six people ... Russian forces launched more attacks") is None
 
 
+def _normalize_char_by_char(text: str) -> tuple[str, tuple[int, ...]]:
+    """The definition normalize() implements faster: one character at a time."""
+    out: list[str] = []
+    origin: list[int] = []
+    pending_space = False
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            pending_space = bool(out)
+            continue
+        mapped = grounding._CHAR_MAP.get(ch, ch)
+        if not mapped:
+            continue
+        if pending_space:
+            out.append(" ")
+            origin.append(i - 1)
+            pending_space = False
+        for m in mapped.lower():
+            out.append(m)
+            origin.append(i)
+    return "".join(out), tuple(origin)
+
+
+_TRICKY = ["a", "B", " ", "\n", "\t", "\u00a0", "\u2019", "\u201c", "\u2014", "\u2026", "\u00ad", "\u200b",
+           "\u0130", "\u03a3", "\u039f", "`", "\u00c9", "9", ".", "\u3000"]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_normalize_folds_runs_exactly_as_character_by_character(seed: int) -> None:
+    import random
+
+    rng = random.Random(seed)
+    text = "".join(rng.choice(_TRICKY) for _ in range(rng.randint(0, 60)))
+    assert (normalize(text).text, normalize(text).origin) == _normalize_char_by_char(text)
+
+
+def test_normalize_folds_real_pages_exactly_as_character_by_character() -> None:
+    import json
+    from pathlib import Path
+
+    corpus = Path(__file__).parent / "data" / "corpus" / "corpus.jsonl"
+    for line in corpus.read_text(encoding="utf-8").splitlines()[::7]:
+        text = json.loads(line)["text"]
+        assert (normalize(text).text, normalize(text).origin) == _normalize_char_by_char(text)
+
+
 def test_normalize_keeps_an_offset_for_every_character() -> None:
     text = "A  \u201cquote\u201d\u2026 end"
     norm = normalize(text)

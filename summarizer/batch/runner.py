@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import hashlib
 import json
 import sqlite3
@@ -38,7 +39,7 @@ from summarizer.errors import (
     StoreFullError,
     SummarizerError,
 )
-from summarizer.inputs import FetchClient, InputFailure, PendingFetch
+from summarizer.inputs import FetchClient, InputFailure, PendingFetch, extracted
 from summarizer.pipeline import Summarizer, as_article
 from summarizer.schema import SCHEMA_VERSION, Article, Summary
 from summarizer.store import ItemRecord, Store, make_owner, work_key
@@ -95,7 +96,8 @@ async def _in_daemon_thread(fn: Callable[..., Any], *args: Any) -> Any:
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
             loop.call_soon_threadsafe(settle, result, error)
 
-    threading.Thread(target=run, name="summarizer-fetch", daemon=True).start()
+    # In the caller's context, so a fetched page is extracted once per store (summarizer.inputs.extracted).
+    threading.Thread(target=contextvars.copy_context().run, args=(run,), name="summarizer-fetch", daemon=True).start()
     return await future
 
 
@@ -251,6 +253,8 @@ class _Runner:
             yield item
 
     async def _produce(self, articles: Iterable[BatchInput] | AsyncIterable[BatchInput]) -> None:
+        # Pages read from here on (in this task, its threads and its workers) are extracted once per store.
+        extracted.use(self.store)
         try:
             seq = 0
             inputs = self._inputs(articles)

@@ -184,11 +184,17 @@ def batch(
                 if run_id is None:
                     raise UsageError(f"The store {store_path} has no runs yet.", hint="Run the batch with INPUT... first.")
             # The outputs are rebuilt from the store, streamed: one pass, nothing held but the digest's rows.
-            from summarizer.digest import DigestBuilder, write_digest
-            from summarizer.events.export import EventsBuilder, write_events
+            # The digest is built only when asked for (--digest): it is the one costly step of the rebuild.
+            digest = None
+            if digest_path is not None:
+                from summarizer.digest import DigestBuilder
 
-            digest = DigestBuilder()
-            events = EventsBuilder() if events_path is not None else None
+                digest = DigestBuilder()
+            events = None
+            if events_path is not None:  # likewise the events export (--events), and its imports
+                from summarizer.events.export import EventsBuilder
+
+                events = EventsBuilder()
             ok = failed = unfinished = unreadable = off_topic = 0
 
             def outcomes() -> Iterator[Any]:
@@ -197,21 +203,27 @@ def batch(
                     if result.summary is not None:
                         ok += 1
                         off_topic += result.summary.off_topic
-                        digest.add(result.summary)
+                        if digest is not None:
+                            digest.add(result.summary)
                         if events is not None:
                             events.add(result.summary)
                     else:
                         failed += 1
                         unfinished += result.unfinished
                         unreadable += result.unreadable
-                        digest.add_failure(result)
+                        if digest is not None:
+                            digest.add_failure(result)
                     yield result
 
             write_jsonl(outcomes(), output)  # atomic: an interrupted write leaves the old OUT
             written = True
-        if digest_path is not None:
+        if digest is not None and digest_path is not None:
+            from summarizer.digest import write_digest
+
             write_digest(digest.digest(), digest_path)  # atomic: a full disk leaves the old file
         if events is not None and events_path is not None:
+            from summarizer.events.export import write_events
+
             write_events(events, events_path)
     except KeyboardInterrupt:
         # Nothing is lost: every finished article is in the store, and a rerun resumes. OUT is not

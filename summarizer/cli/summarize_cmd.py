@@ -97,14 +97,20 @@ def summarize(source: str, fmt: str | None, output: Path | None, show_usage: boo
     if output is not None:
         _check_output(output)
     _one_article(source)
-    summarizer = make_summarizer(overrides, announce=False)
     from summarizer.cli.progress import _warnings_as_notes
+    from summarizer.pipeline import Summarizer
 
+    # The settings now, the backend once the input is read: a bad input is refused without
+    # importing the LLM client (openai and instructor take seconds to import).
+    summarizer = Summarizer(**overrides)
+    if summarizer.config.backend == "llm" and not summarizer.config.has_endpoint:
+        make_summarizer(overrides, announce=False)  # NoEndpointError, before any work
     try:
         with _warnings_as_notes(note):  # 'summarizer: warning: ...' (a byte that is not UTF-8, say)
             article = read_source(source, timeout=_fetch_timeout(summarizer.config))
     except ManyArticlesError as exc:
         raise _not_one_article(source, exc.what) from exc
+    summarizer.backend  # noqa: B018 - chosen (and the LLM client imported) only for a good input
     announce_fallback(summarizer)
     announce_retries(summarizer)
     try:

@@ -7,12 +7,18 @@ import re
 
 from summarizer.errors import InputError
 from summarizer.inputs.base import _one_line
+from summarizer.inputs.extracted import extract_once
 from summarizer.inputs.text import _check_text, _clean
 from summarizer.schema import Article
 
 
 def _extract_html(content: str | bytes, where: str, *, url: str | None = None) -> Article:
-    """Extract the main text, title and date of an HTML page with trafilatura."""
+    """Extract the main text, title and date of an HTML page with trafilatura (once per page
+    while a batch's store remembers extractions: :mod:`summarizer.inputs.extracted`)."""
+    return extract_once(content, url, lambda: _trafilatura(content, where, url=url))
+
+
+def _trafilatura(content: str | bytes, where: str, *, url: str | None = None) -> Article:
     import trafilatura
 
     try:
