@@ -33,6 +33,9 @@ from summarizer.errors import UsageError
 from summarizer.schema import Article
 
 TEMPLATE_NAMES = ("system.j2", "summarize.j2")
+#: The long-article call that writes one headline and summary from the chunks' summaries
+#: (summarizer.longtext). A ``--prompts`` folder may leave it out: the shipped one is used.
+MERGE_TEMPLATE = "merge.j2"
 
 #: How :meth:`Prompts.messages` prepares the values it hands to the templates (nonce fence,
 #: one-line metadata). Part of :attr:`Prompts.version`: bump it when that preparation changes.
@@ -114,9 +117,14 @@ class Prompts:
         """A short hash of the template sources and the message format: changes whenever either does
         (never with the per-request fence nonce)."""
         digest = hashlib.sha256(MESSAGE_FORMAT.encode())
-        for name in TEMPLATE_NAMES:
-            digest.update((self.directory / name).read_bytes())
+        for name in (*TEMPLATE_NAMES, MERGE_TEMPLATE):
+            digest.update(self.path_of(name).read_bytes())
         return digest.hexdigest()[:12]
+
+    def path_of(self, name: str) -> Path:
+        """The file a template is read from: this folder's own, else (for merge.j2) the shipped one."""
+        own = self.directory / name
+        return own if own.is_file() or name in TEMPLATE_NAMES else default_prompts_dir() / name
 
     def messages(self, article: Article) -> list[dict[str, str]]:
         """The chat messages for one article, with the article fenced as data under a fresh nonce."""

@@ -687,7 +687,7 @@ def test_prompts_export_writes_both_templates_and_refuses_to_overwrite(tmp_path:
 
     assert first.exit_code == 0, first.stderr
     shipped = ROOT / "prompts"
-    for name in ("system.j2", "summarize.j2"):
+    for name in ("system.j2", "summarize.j2", "merge.j2"):  # merge.j2: the long-article call
         assert (target / name).read_bytes() == (shipped / name).read_bytes()
     assert f"--prompts {target}" in first.stdout
 
@@ -710,6 +710,20 @@ def test_prompts_shows_a_users_folder_and_its_version(tmp_path: Path) -> None:
 
     assert f"templates: {tmp_path}  (from --prompts)" in result.stdout
     assert f"prompt version: {shipped_version}" in result.stdout
+
+
+def test_an_edited_merge_template_changes_the_prompt_version_and_a_folder_may_leave_it_out(tmp_path: Path) -> None:
+    run("prompts", "--export", tmp_path)
+    shipped_version = re.search(r"prompt version: (\w+)", run("prompts").stdout).group(1)  # type: ignore[union-attr]
+
+    (tmp_path / "merge.j2").write_text("Write one headline from {{ count }} parts.", encoding="utf-8")
+    edited = run("prompts", "--prompts", tmp_path)
+    (tmp_path / "merge.j2").unlink()
+    without = run("prompts", "--prompts", tmp_path)
+
+    assert edited.exit_code == 0 and f"prompt version: {shipped_version}" not in edited.stdout
+    assert without.exit_code == 0 and f"prompt version: {shipped_version}" in without.stdout
+    assert "merge.j2" in without.stdout and "(shipped; long articles only)" in without.stdout
 
 
 def test_prompts_folder_missing_a_template_is_a_usage_error(tmp_path: Path) -> None:

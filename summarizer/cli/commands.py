@@ -63,7 +63,7 @@ def prompts(prompts_dir: str | None, export_dir: Path | None, force: bool) -> No
     """List the prompt templates in use, or copy them out for editing."""
     from summarizer.config import Config
     from summarizer.errors import UsageError
-    from summarizer.prompts import TEMPLATE_NAMES, Prompts
+    from summarizer.prompts import MERGE_TEMPLATE, TEMPLATE_NAMES, Prompts
 
     config = Config.resolve(prompts_dir=prompts_dir)
     loaded = Prompts.load(config.prompts_dir)
@@ -72,15 +72,18 @@ def prompts(prompts_dir: str | None, export_dir: Path | None, force: bool) -> No
         where = "shipped with summarizer" if origin == "default" else f"from {'--prompts' if origin == 'argument' else origin}"
         click.echo(f"templates: {loaded.directory}  ({where})")
         click.echo(f"prompt version: {loaded.version}")
-        for name in TEMPLATE_NAMES:
-            lines = len((loaded.directory / name).read_text(encoding="utf-8").splitlines())
-            click.echo(f"  {name:<14} {lines} lines")
+        for name in (*TEMPLATE_NAMES, MERGE_TEMPLATE):
+            path = loaded.path_of(name)
+            lines = len(path.read_text(encoding="utf-8").splitlines())
+            shipped = " (shipped; long articles only)" if path.parent != loaded.directory else ""
+            click.echo(f"  {name:<14} {lines} lines{shipped}")
         click.echo("Templates get 'article' (text, title, url, published, id) and 'fence'.")
         return
 
     if export_dir.exists() and export_dir.resolve() == loaded.directory.resolve():
         raise UsageError(f"{export_dir} is the folder the templates are read from.", hint="Export to another folder.")
-    targets = [export_dir / name for name in TEMPLATE_NAMES]
+    names = (*TEMPLATE_NAMES, MERGE_TEMPLATE)
+    targets = [export_dir / name for name in names]
     existing = [str(t) for t in targets if t.exists()]
     if existing and not force:
         raise UsageError(
@@ -89,8 +92,8 @@ def prompts(prompts_dir: str | None, export_dir: Path | None, force: bool) -> No
         )
     try:
         export_dir.mkdir(parents=True, exist_ok=True)
-        for name, target in zip(TEMPLATE_NAMES, targets):
-            target.write_bytes((loaded.directory / name).read_bytes())
+        for name, target in zip(names, targets):
+            target.write_bytes(loaded.path_of(name).read_bytes())
     except OSError as exc:
         raise UsageError(f"Cannot write to {export_dir} ({exc.strerror or exc}).") from exc
     for target in targets:
