@@ -13,7 +13,7 @@ api_key                     SUMMARIZER_API_KEY, OPENAI_API_KEY      (none)
 mode                        SUMMARIZER_MODE                         auto (the endpoint kind's mode)
 temperature                 SUMMARIZER_TEMPERATURE                  0.0
 max_attempts                SUMMARIZER_MAX_ATTEMPTS                 3
-timeout                     SUMMARIZER_TIMEOUT                      60 (seconds per request)
+timeout                     SUMMARIZER_TIMEOUT                      60 (seconds per request; 600 on a local server)
 transport_retries           SUMMARIZER_TRANSPORT_RETRIES            5
 max_retry_time              SUMMARIZER_MAX_RETRY_TIME               120 (seconds, all retries)
 max_tokens                  SUMMARIZER_MAX_TOKENS                   4096
@@ -55,6 +55,26 @@ _ENV: dict[str, tuple[str, ...]] = {
     "prompts_dir": ("SUMMARIZER_PROMPTS",),
     "backend": ("SUMMARIZER_BACKEND",),
 }
+
+
+#: Seconds per request when the server is on this machine or the local network and no timeout is set.
+LOCAL_TIMEOUT = 600.0
+
+
+def _is_local(base_url: str | None) -> bool:
+    """True for a loopback or private-network host (a model served on this machine or the LAN)."""
+    import ipaddress
+
+    host = urlparse(base_url).hostname if base_url else None
+    if not host:
+        return False
+    if host == "localhost" or host.endswith(".local"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private
 
 
 def endpoint_kind(base_url: str | None) -> str:
@@ -104,6 +124,9 @@ class Config:
                     break
             else:
                 sources[name] = "default"
+        if sources["timeout"] == "default" and _is_local(values.get("base_url")):
+            # a model on this machine reads a long prompt for minutes (SmolLM2 on 2 cores: ~70 tokens/s)
+            values["timeout"], sources["timeout"] = LOCAL_TIMEOUT, "default for a local server"
         config = cls(**_coerce(values), sources=sources)
         config.validate()
         remember(config.api_key)  # masked in every message from now on

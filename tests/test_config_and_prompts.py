@@ -140,3 +140,24 @@ def test_the_built_wheel_ships_templates_lexicons_and_py_typed(tmp_path: Path) -
     assert {"summarizer/prompts/system.j2", "summarizer/prompts/summarize.j2"} <= names
     assert any(n.startswith("summarizer/backends/lexicons/") for n in names)
     assert "summarizer/py.typed" in names
+
+
+@pytest.mark.parametrize(
+    ("base_url", "timeout"),
+    [
+        ("http://127.0.0.1:18093/v1", 600.0),  # a model on this machine reads long prompts for minutes
+        ("http://localhost:11434/v1", 600.0),
+        ("http://192.168.1.20:8000/v1", 600.0),  # a GPU box on the local network
+        ("https://api.example.com/v1", 60.0),
+        (None, 60.0),
+    ],
+)
+def test_a_local_server_gets_a_longer_default_timeout(base_url: str | None, timeout: float) -> None:
+    config = Config.resolve(env={}, base_url=base_url)
+    assert config.timeout == timeout
+
+
+def test_an_explicit_timeout_wins_over_the_local_default() -> None:
+    config = Config.resolve(env={"SUMMARIZER_TIMEOUT": "30"}, base_url="http://127.0.0.1:8080/v1")
+    assert config.timeout == 30.0 and config.sources["timeout"] == "env SUMMARIZER_TIMEOUT"
+    assert Config.resolve(env={}, base_url="http://127.0.0.1:8080/v1").sources["timeout"] == "default for a local server"

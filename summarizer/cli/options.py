@@ -174,4 +174,4 @@ def working(message: str) -> Iterator[Callable[[str], None]]:
 
 
 def _fetch_timeout(config: Config) -> float:
-    return config.timeout if config.sources.get("timeout", "default") != "default" else FETCH_TIMEOUT
+    return config.timeout if not config.sources.get("timeout", "default").startswith("default") else FETCH_TIMEOUT
