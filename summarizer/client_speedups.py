@@ -14,6 +14,7 @@ that fails is never remembered, so it fails every time.
 from __future__ import annotations
 
 import sys
+import types
 import weakref
 from typing import Any
 
@@ -36,7 +37,8 @@ def memoize_async_validator_check() -> bool:
     passed: weakref.WeakSet[type] = weakref.WeakSet()
 
     def reject_async_validators(response_model: Any) -> None:
-        if isinstance(response_model, type):
+        # A class only: on Python 3.10, list[Model] also passes isinstance(..., type)
+        if isinstance(response_model, type) and not isinstance(response_model, types.GenericAlias):
             if response_model in passed:
                 return
             original(response_model)
