@@ -449,7 +449,7 @@ class LLMClient:
         max_tokens: int,
     ) -> tuple[BaseModel, CallStats]:
         config = self.config
-        schema = response_model.model_json_schema()
+        schema = client_speedups.json_schema(response_model)  # shared: read, never changed
 
         async def send(**kwargs: Any) -> Any:
             response = await self._send(stats, **endpoints.shape_request(info.kind, info.mode, kwargs, schema))

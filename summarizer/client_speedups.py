@@ -13,6 +13,7 @@ that fails is never remembered, so it fails every time.
 
 from __future__ import annotations
 
+import functools
 import sys
 import types
 import weakref
@@ -54,6 +55,14 @@ def memoize_async_validator_check() -> bool:
             module.reject_async_validators = reject_async_validators  # type: ignore[attr-defined]
     async_validators.reject_async_validators = reject_async_validators  # type: ignore[assignment]
     return True
+
+
+@functools.lru_cache(maxsize=16)
+def json_schema(model: type[Any]) -> dict[str, Any]:
+    """``model.model_json_schema()``, built once per class: pydantic builds it anew on every call
+    (about 11 ms for ``SummaryDraft``, the largest CPU cost of a batch's article). The dict is shared
+    by every request: read it, never change it."""
+    return model.model_json_schema()  # type: ignore[no-any-return]
 
 
 #: Keyword arguments of ``chat.completions.create`` that are request options, not body fields.

@@ -265,3 +265,33 @@ def test_the_client_checks_the_response_model_once_and_skips_the_sdk_resource_la
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.split() == ["True", "False"]
+
+
+def test_after_the_first_summary_no_request_builds_the_draft_json_schema_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from llm_server import LLMServer, summary_responder
+
+    from summarizer import Summarizer, client_speedups
+    from summarizer.schema import SummaryDraft
+
+    built: list[type] = []
+    original = SummaryDraft.model_json_schema.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type, *args: object, **kwargs: object) -> dict:
+        built.append(cls)
+        return original(cls, *args, **kwargs)
+
+    client_speedups.json_schema.cache_clear()
+    monkeypatch.setattr(SummaryDraft, "model_json_schema", classmethod(counting))
+    text = SEED.read_text(encoding="utf-8")
+    with LLMServer(responder=summary_responder) as server:
+        s = Summarizer(base_url=server.base_url, api_key="sk-test", model="m", backend="llm")
+        first = s.summarize(text)
+        after_first = len(built)
+        second = s.summarize(text + "\n\nAnother paragraph.")
+    client_speedups.json_schema.cache_clear()
+    assert first.headline and second.headline
+    assert after_first >= 1 and set(built) == {SummaryDraft}
+    assert len(built) == after_first

@@ -155,17 +155,20 @@ def countries_in(text: str) -> list[str]:
         return []
     by_name, by_first = _countries()[1], _country_words()
     folded = _fold(re.sub(r"['’]s\b", "", text))
-    tokens = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(folded)]
+    if "\\" in folded:  # the one ASCII mark _fold keeps: words are what \w matches, one space apart or not
+        found = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(folded)]
+        tokens = [t for t, _, _ in found]
+        joined = [j > 0 and found[j][1] == found[j - 1][2] + 1 for j in range(len(found))]
+    else:  # folded text is words one space apart
+        tokens = folded.split(" ") if folded else []
+        joined = None
     counts: dict[str, int] = {}
     i, n = 0, len(tokens)
     while i < n:
         step = 1
-        for words in by_first.get(tokens[i][0], ()):
+        for words in by_first.get(tokens[i], ()):
             k = len(words)
-            if i + k <= n and all(
-                tokens[i + j][0] == words[j] and (j == 0 or tokens[i + j][1] == tokens[i + j - 1][2] + 1)
-                for j in range(k)
-            ):
+            if tuple(tokens[i:i + k]) == words and (joined is None or all(joined[i + 1:i + k])):
                 code = by_name[" ".join(words)]
                 counts[code] = counts.get(code, 0) + 1
                 step = k
