@@ -34,7 +34,7 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -142,8 +142,40 @@ class AttackEvent:
         )
 
 
+class _Cites:
+    """The numbers and publication days of a row's ``sources``, kept beside the list, so whether a source is
+    cited already, or close in time, is known without reading every source (rows can gather thousands)."""
+
+    sources: list[Source]
+
+    def _known(self) -> tuple[set[int], set[date]]:
+        cache = self.__dict__.get("_cited")
+        if cache is None or cache[0] != len(self.sources):  # built lazily; rebuilt if the list changed
+            cache = (len(self.sources), {s.n for s in self.sources}, {s.day for s in self.sources if s.day})
+            self.__dict__["_cited"] = cache
+        return cache[1], cache[2]
+
+    def cites(self, source: Source) -> bool:
+        return source.n in self._known()[0]
+
+    def close_in_time(self, source: Source) -> bool:
+        """Published within ``MAX_DAYS_APART`` days of one of the sources; unknown days are close to anything."""
+        days = self._known()[1]
+        if source.day is None or not days:
+            return True
+        return any(source.day + timedelta(days=k) in days for k in range(-MAX_DAYS_APART, MAX_DAYS_APART + 1))
+
+    def cite(self, source: Source) -> None:
+        ns, days = self._known()
+        self.sources.append(source)
+        ns.add(source.n)
+        if source.day:
+            days.add(source.day)
+        self.__dict__["_cited"] = (len(self.sources), ns, days)
+
+
 @dataclass
-class DiplomacyEntry:
+class DiplomacyEntry(_Cites):
     kind: str
     actors: list[str]
     what: str
@@ -153,7 +185,7 @@ class DiplomacyEntry:
 
 
 @dataclass
-class TerritoryEntry:
+class TerritoryEntry(_Cites):
     place: str
     region: str | None
     claimant: str
@@ -163,7 +195,7 @@ class TerritoryEntry:
 
 
 @dataclass
-class SanctionEntry:
+class SanctionEntry(_Cites):
     actors: list[str]
     target: str
     status: str
@@ -222,6 +254,7 @@ _FORCES = frozenset({"forces", "troops", "army", "military", "government", "offi
 _CAPITALS = {"moscow": "russi", "kremlin": "russi", "kyiv": "ukrai", "kiev": "ukrai"}
 
 
+@lru_cache(maxsize=4096)
 def _side(text: str | None) -> frozenset[str]:
     """Who acts, loosely: 'Russian forces', 'Russia' and 'Moscow' are one side."""
     return frozenset(_CAPITALS.get(t, t[:5]) for t in _tokens(text, _FORCES))
@@ -268,26 +301,23 @@ def _same_time(when_a: str | None, when_b: str | None, day_a: date | None, day_b
     return day_a is not None and day_b is not None and abs((day_a - day_b).days) <= 1
 
 
-def _close_in_time(a: Sequence[Source], b: Sequence[Source]) -> bool:
-    days_a = [s.day for s in a if s.day]
-    days_b = [s.day for s in b if s.day]
-    if not days_a or not days_b:
-        return True
-    return min(abs((x - y).days) for x in days_a for y in days_b) <= MAX_DAYS_APART
-
-
 # ---------------------------------------------------------------------------
 # Building
 
 
 def _actors(names: Iterable[str]) -> frozenset[str]:
-    return frozenset().union(*(_tokens(n) for n in names)) if names else frozenset()
+    return _actor_words(tuple(names)) if names else frozenset()
+
+
+@lru_cache(maxsize=4096)
+def _actor_words(names: tuple[str, ...]) -> frozenset[str]:
+    return frozenset().union(*(_tokens(n) for n in names))
 
 
 def _same_diplomacy(entry: DiplomacyEntry, d: Diplomacy, source: Source) -> bool:
     if d.kind != entry.kind or d.kind not in _MERGED_KINDS:
         return False
-    if any(s.n == source.n for s in entry.sources):
+    if entry.cites(source):
         return False
     if not _same_time(entry.when, d.when, entry.sources[0].day, source.day):
         return False
@@ -297,20 +327,20 @@ def _same_diplomacy(entry: DiplomacyEntry, d: Diplomacy, source: Source) -> bool
 def _same_territory(entry: TerritoryEntry, t: Territory, source: Source) -> bool:
     return (
         entry.status == t.status
-        and all(s.n != source.n for s in entry.sources)
+        and not entry.cites(source)
         and _nested(_tokens(entry.place), _tokens(t.place))
         and bool(_side(entry.claimant) & _side(t.claimant) or not _side(entry.claimant) or not _side(t.claimant))
-        and _close_in_time(entry.sources, [source])
+        and entry.close_in_time(source)
     )
 
 
 def _same_sanction(entry: SanctionEntry, s: Sanction, source: Source) -> bool:
     return (
         entry.status == s.status
-        and all(x.n != source.n for x in entry.sources)
+        and not entry.cites(source)
         and _nested(_tokens(entry.target), _tokens(s.target))
         and bool(_actors(entry.actors) & _actors(s.actors))
-        and _close_in_time(entry.sources, [source])
+        and entry.close_in_time(source)
     )
 
 
@@ -319,28 +349,39 @@ class _Index(Generic[E]):
 
     def __init__(self) -> None:
         self.rows: list[E] = []
-        self._order: dict[int, int] = {}
-        self._by_word: dict[str, list[E]] = {}
+        self._order: dict[int, int] = {}  # id(row) -> its number
+        self._by_word: dict[str, set[int]] = {}  # word -> numbers of the rows filed under it
 
     def candidates(self, words: Iterable[str]) -> list[E]:
-        seen: dict[int, E] = {}
+        found: set[int] = set()
         for word in words:
-            for row in self._by_word.get(word, ()):
-                seen.setdefault(id(row), row)
-        return sorted(seen.values(), key=lambda row: self._order[id(row)])
+            found.update(self._by_word.get(word, ()))
+        return [self.rows[n] for n in sorted(found)]
 
     def add(self, row: E, words: Iterable[str]) -> None:
         """Append ``row``; a row without words can never be found (it merges with nothing)."""
         self._order[id(row)] = len(self.rows)
         self.rows.append(row)
-        for word in set(words):
-            self._by_word.setdefault(word, []).append(row)
+        self._file(self._order[id(row)], words)
 
     def index(self, row: E, words: Iterable[str]) -> None:
-        for word in set(words):
-            rows = self._by_word.setdefault(word, [])
-            if all(r is not row for r in rows):
-                rows.append(row)
+        """File a row already added under more words."""
+        self._file(self._order[id(row)], words)
+
+    def _file(self, n: int, words: Iterable[str]) -> None:
+        for word in words:
+            self._by_word.setdefault(word, set()).add(n)
+
+
+def _enriched(summary: Summary) -> bool:
+    """Whether the pipeline resolved the summary's dates and places already: an item carries one.
+
+    ``enrich`` sets them on every item at once, and is idempotent, so such a summary is merged as it
+    is (enriching it again costs about a millisecond for nothing). A summary stored before dates and
+    places existed, or one where none could be resolved, is enriched here."""
+    if any(i.date is not None or i.geo_precision is not None for i in (*summary.attacks, *summary.territory)):
+        return True
+    return any(d.date is not None for d in summary.diplomacy)
 
 
 class DigestBuilder:
@@ -367,7 +408,8 @@ class DigestBuilder:
             return
         # Dates and places decide what merges; a stored summary from before they existed gets them here.
         # (Attribution, which the digest does not show, is left as the pipeline made it.)
-        summary = enrich(summary, attribute=False)
+        if not _enriched(summary):
+            summary = enrich(summary, attribute=False)
         a = summary.article
         source = Source(len(self.sources) + 1, a.key, a.title, a.url, a.published, _day(a.published))
         self.sources.append(source)
@@ -381,7 +423,7 @@ class DigestBuilder:
                 day = date.fromisoformat(d.date) if d.date and d.date_precision == "day" else source.day
                 self._diplomacy.add(DiplomacyEntry(d.kind, list(d.actors), d.what, d.when, day, [source]), keys)
                 continue
-            match.sources.append(source)
+            match.cite(source)
             match.actors += [x for x in d.actors if x not in match.actors]
             match.when = match.when or d.when
             self._diplomacy.index(match, keys)
@@ -391,7 +433,7 @@ class DigestBuilder:
             if match_t is None:
                 self._territory.add(TerritoryEntry(t.place, t.region, t.claimant, t.status, t.when, [source]), places)
                 continue
-            match_t.sources.append(source)
+            match_t.cite(source)
             match_t.region = match_t.region or t.region
             match_t.when = match_t.when or t.when
         for move in summary.sanctions:
@@ -400,7 +442,7 @@ class DigestBuilder:
             if match_s is None:
                 self._sanctions.add(SanctionEntry(list(move.actors), move.target, move.status, move.what, [source]), targets)
                 continue
-            match_s.sources.append(source)
+            match_s.cite(source)
             match_s.actors += [x for x in move.actors if x not in match_s.actors]
 
     def _add_attack(self, attack: Attack, source: Source) -> None:

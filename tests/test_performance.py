@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -295,3 +296,87 @@ def test_after_the_first_summary_no_request_builds_the_draft_json_schema_again(m
     assert first.headline and second.headline
     assert after_first >= 1 and set(built) == {SummaryDraft}
     assert len(built) == after_first
+
+
+def _reports(n: int) -> list:
+    """``n`` distinct summaries of the seed over 5 publication days and 4 towns: the same incidents, actors
+    and places again and again, the worst case for a merge that compares every pair."""
+    from datetime import date, timedelta
+
+    from factories import seed_summary
+
+    from summarizer.schema import Article
+
+    base = seed_summary()
+    towns = ("Sumy", "Kharkiv", "Kherson", "Bilopillia")
+    out = []
+    for i in range(n):
+        published = (date(2025, 5, 12) + timedelta(days=i % 5)).isoformat()
+        article = Article(**base.article.model_dump(exclude={"content_hash", "key"}, exclude_none=True)
+                          | {"text": f"{base.article.text}\n\nReport {i}.", "published": published, "language": "en"})
+        first = base.attacks[0].model_copy(update={"place": towns[i // 5 % 4], "killed": 5 + i % 3})
+        meta = base.meta.model_copy(update={"content_hash": article.content_hash})
+        out.append(base.model_copy(update={"article": article, "meta": meta, "attacks": [first, *base.attacks[1:]]}))
+    return out
+
+
+def test_the_digest_compares_a_number_of_pairs_that_grows_near_linearly(monkeypatch: pytest.MonkeyPatch) -> None:
+    from summarizer import digest
+    from summarizer.events import incidents
+
+    compared = [0]
+
+    def counting(original: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            compared[0] += 1
+            return original(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(incidents.Incident, "accepts", counting(incidents.Incident.accepts))
+    for name in ("_same_diplomacy", "_same_territory", "_same_sanction"):
+        monkeypatch.setattr(digest, name, counting(getattr(digest, name)))
+
+    def pairs(n: int) -> int:
+        compared[0] = 0
+        built = digest.build(_reports(n))
+        assert len(built.sources) == n
+        return compared[0]
+
+    small, large = pairs(60), pairs(240)
+    assert small > 0
+    # Four times the summaries: about four times the comparisons (every pair would be sixteen times).
+    assert large < 6 * small, (small, large)
+
+
+def test_a_row_knows_its_sources_and_their_days_without_reading_them_again() -> None:
+    from datetime import date
+
+    from summarizer.digest import Source, TerritoryEntry
+
+    first = Source(1, "a", day=date(2025, 5, 10))
+    row = TerritoryEntry("Oleksandropil", None, "Russian forces", "captured", None, [first])
+    row.cite(Source(2, "b", day=date(2025, 5, 20)))
+    assert row.cites(first) and row.cites(Source(2, "b")) and not row.cites(Source(3, "c"))
+    assert row.close_in_time(Source(4, "d", day=date(2025, 5, 13)))  # three days after the first
+    assert row.close_in_time(Source(5, "e", day=date(2025, 5, 17)))  # three days before the second
+    assert not row.close_in_time(Source(6, "f", day=date(2025, 5, 15)))  # five days from either
+    assert row.close_in_time(Source(7, "g"))  # an unknown day is close to anything
+    row.sources.append(Source(8, "h", day=date(2025, 5, 15)))  # a list changed behind its back is read again
+    assert row.cites(Source(8, "h")) and row.close_in_time(Source(9, "i", day=date(2025, 5, 16)))
+
+
+def test_the_digest_enriches_only_summaries_without_dates_and_places(monkeypatch: pytest.MonkeyPatch) -> None:
+    from factories import seed_article, seed_summary
+
+    from summarizer import digest
+    from summarizer.events import enrich
+
+    raw = seed_summary().model_copy(update={"article": seed_article(published="2025-05-18")})
+    stored = enrich(raw)
+    enriched: list[object] = []
+    monkeypatch.setattr(digest, "enrich", lambda s, **kw: (enriched.append(s), enrich(s, **kw))[1])
+    from_raw, from_stored = digest.build([raw]), digest.build([stored])
+    assert enriched == [raw]
+    assert [e.date for e in from_raw.attacks] == [e.date for e in from_stored.attacks]
+    assert from_stored.attacks[0].date == "2025-05-17"

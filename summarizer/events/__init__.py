@@ -29,10 +29,11 @@ def _when_sentence(item: Any, text: str) -> str:
     evidence = " ".join(s.text for s in item.evidence)
     if not item.when:
         return evidence
+    when = item.when.lower()
     for start, end in attribution.sentences(text):
-        sentence = text[start:end]
-        if item.when.lower() in sentence.lower() and any(s.start < end and start < s.end for s in item.evidence):
-            return sentence
+        # the evidence's sentences only (a comparison of offsets) before any text is lowered
+        if any(s.start < end and start < s.end for s in item.evidence) and when in text[start:end].lower():
+            return text[start:end]
     return evidence
 
 

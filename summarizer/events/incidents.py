@@ -38,6 +38,8 @@ S = TypeVar("S")
 
 MAX_DAYS_APART = 3
 """Undated reports published further apart than this never report the same incident."""
+_COMPARED = 8
+"""A new report is compared with an incident's first reports only, at most this many."""
 
 _KIN = (frozenset({"missile", "rocket", "air_strike", "glide_bomb"}), frozenset({"shelling", "artillery", "rocket"}))
 _GENERIC = frozenset({
@@ -106,8 +108,13 @@ def _written_day(when: str | None) -> frozenset[str]:
 
 def _day(attack: Attack) -> date | None:
     if attack.date and attack.date_precision == "day":
-        return date.fromisoformat(attack.date)
+        return _iso_day(attack.date)
     return None
+
+
+@lru_cache(maxsize=4096)
+def _iso_day(text: str) -> date:
+    return date.fromisoformat(text)
 
 
 @dataclass
@@ -126,6 +133,18 @@ class Incident(Generic[S]):
     reports: list[Report[S]] = field(default_factory=list)
     _articles: set[Hashable] = field(default_factory=set, repr=False)
     _weapons: list[str] = field(default_factory=list, repr=False)
+    # The place words of the reports compared (the first 8), and whether one of them names no town.
+    _place_words: set[str] = field(default_factory=set, repr=False)
+    _placeless: bool = field(default=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for report in self.reports[:_COMPARED]:  # reports given to the constructor
+            self._note_place(report)
+
+    def _note_place(self, report: Report[S]) -> None:
+        town = _words(report.attack.place)
+        self._place_words |= town
+        self._placeless = self._placeless or not town
 
     @property
     def attacks(self) -> list[Attack]:
@@ -195,14 +214,19 @@ class Incident(Generic[S]):
     def accepts(self, attack: Attack, article: Hashable, published: Day | None) -> bool:
         if article in self._articles:
             return False  # one article's separate items are separate attacks
-        if not all(_same_time(r.attack, r.published, attack, published) for r in self.reports[:8]):
+        town = _words(attack.place)
+        if town and not self._placeless and not town & self._place_words:
+            return False  # same_place needs a town word in common with a report that names a town
+        if not all(_same_time(r.attack, r.published, attack, published) for r in self.reports[:_COMPARED]):
             return False
-        if not any(same_place(r.attack, attack) for r in self.reports[:8]):
+        if not any(same_place(r.attack, attack) for r in self.reports[:_COMPARED]):
             return False
         return weapons_compatible(self._weapons, attack.weapons)
 
     def take(self, report: Report[S], article: Hashable) -> None:
         self.reports.append(report)
+        if len(self.reports) <= _COMPARED:
+            self._note_place(report)
         self._articles.add(article)
         self._weapons += [w for w in report.attack.weapons if w not in self._weapons]
 
