@@ -16,6 +16,7 @@ part of the JSON schema, so they are prompt text as much as documentation.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Any, Literal
 
@@ -51,8 +52,20 @@ _DRAFT_CONFIG = ConfigDict(extra="forbid", json_schema_extra=_strict_subset)
 
 def content_hash(text: str) -> str:
     """Stable identity of an article's text: sha256 over whitespace-normalised text."""
+    if len(text) <= _MEMO_CHARS:  # asked about six times per article on the way through a batch
+        return _memo_hash(text)
+    return _hash(text)
+
+
+_MEMO_CHARS = 200_000
+
+
+def _hash(text: str) -> str:
     normalised = " ".join(text.split())
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+_memo_hash = functools.lru_cache(maxsize=64)(_hash)
 
 
 class Article(_Model):
