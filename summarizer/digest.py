@@ -379,7 +379,8 @@ def _enriched(summary: Summary) -> bool:
     ``enrich`` sets them on every item at once, and is idempotent, so such a summary is merged as it
     is (enriching it again costs about a millisecond for nothing). A summary stored before dates and
     places existed, or one where none could be resolved, is enriched here."""
-    if any(i.date is not None or i.geo_precision is not None for i in (*summary.attacks, *summary.territory)):
+    placed: list[Attack | Territory] = [*summary.attacks, *summary.territory]
+    if any(i.date is not None or i.geo_precision is not None for i in placed):
         return True
     return any(d.date is not None for d in summary.diplomacy)
 

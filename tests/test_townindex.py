@@ -27,7 +27,10 @@ def _copy(built: Path, directory: Path) -> Path:
     return Path(shutil.copy(built, directory / built.name))
 
 
-def _reference() -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]], dict[tuple[str, str], list]]:
+Rows = dict[str, list[dict[str, Any]]]
+
+
+def _reference() -> tuple[Rows, Rows, dict[tuple[str, str], list[dict[str, Any]]]]:
     """The gazetteer's indexes as it built them from the JSON before the index existed."""
     path, _ = townindex._source()
     raw = json.loads(path.read_text(encoding="utf-8"))
@@ -66,7 +69,9 @@ def test_the_index_answers_every_sampled_name_as_the_json_does(built: Path) -> N
     assert index.admin_codes("UA") == [a for c, a in by_admin if c == "UA"]
 
 
-def test_a_second_open_reads_the_cached_index_without_building_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_second_open_reads_the_cached_index_without_building_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = townindex.open_index(gz._fold, tmp_path)
     assert first.path is not None and first.path.parent == tmp_path
     assert first.named("sumy", main=True)

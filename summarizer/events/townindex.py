@@ -162,7 +162,7 @@ class TownIndex:
         #: The index file, or None when it was built in memory.
         self.path = where
 
-    def _rows(self, sql: str, args: Iterable[Any]) -> list[Town]:
+    def _rows(self, sql: str, args: Iterable[Any]) -> list[Any]:
         with self._lock:
             try:
                 return self._db.execute(sql, tuple(args)).fetchall()
