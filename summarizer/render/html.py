@@ -17,6 +17,12 @@ from summarizer._markup import (
     where,
     words,
 )
+from summarizer.render.analyst import (
+    coordinates,
+    gazetteer_place,
+    resolved_date,
+    source,
+)
 from summarizer.render.common import (
     CSS_PREFIX,
     SECTION_COLOURS,
@@ -30,7 +36,15 @@ from summarizer.render.common import (
     yes_no,
 )
 from summarizer.render.evidence import evidence_html, stripes
-from summarizer.schema import SECTIONS, Diplomacy, Section, Span, Summary
+from summarizer.schema import (
+    SECTIONS,
+    Attack,
+    Diplomacy,
+    Section,
+    Span,
+    Summary,
+    Territory,
+)
 
 __all__ = ["MAX_OFFSETS", "to_html", "to_html_fragment"]
 
@@ -61,17 +75,51 @@ def _html_quotes(d: Diplomacy) -> str:
     return quotes or muted(_P)
 
 
+def _html_when(item: Any) -> str:
+    """The date as written, and under it the resolved date when there is one."""
+    resolved = resolved_date(item)
+    if not item.when and not resolved:
+        return muted(_P)
+    lines = [esc(item.when)] if item.when else []
+    if resolved:
+        lines.append(f'<span class="{_P}-date">{esc(resolved)}</span>')
+    return "<br>".join(lines)
+
+
+def _html_analyst(item: Attack | Territory) -> str:
+    """The gazetteer's place, the coordinates and who says so (the kind of claim, then the attribution
+    with its offsets), one a line; a muted dash when none is known."""
+    lines = [
+        f'<span class="{_P}-{kind}">{esc(text)}</span>'
+        for kind, text in (("geo", gazetteer_place(item)), ("coords", coordinates(item)))
+        if text
+    ]
+    if (said := source(item)) is not None and item.attribution is not None:
+        lines.append(f'<span class="{_P}-source">{esc(said)}</span> {_offsets([item.attribution])}')
+    return "<br>".join(lines) or muted(_P)
+
+
+#: The analyst column of attacks and territory, shown when an item of the section has one of its fields.
+_ANALYST_COLUMN = Column("Gazetteer / source", _html_analyst, "text")
+
+
+def _has_analyst_fields(item: Any) -> bool:
+    return isinstance(item, (Attack, Territory)) and any(
+        (gazetteer_place(item), coordinates(item), source(item))
+    )
+
+
 # Each section's HTML columns (escaped cells); the item number comes first and the evidence offsets last.
 _HTML_COLUMNS: dict[Section, tuple[Column, ...]] = {
     "diplomacy": (
         Column("Kind", lambda d: esc(words(d.kind))),
         Column("Actors", lambda d: cell(_P, ", ".join(d.actors)), "text"),
         Column("What", lambda d: esc(d.what), "prose"),
-        Column("When", lambda d: cell(_P, d.when)),
+        Column("When", _html_when),
         Column("Quotes", _html_quotes, "prose"),
     ),
     "attacks": (
-        Column("When", lambda a: cell(_P, a.when)),
+        Column("When", _html_when),
         Column("Place / region", lambda a: esc(where(a)), "text"),
         Column("Weapon", lambda a: cell(_P, ", ".join(words(w) for w in a.weapons))),
         Column("Perpetrator", lambda a: cell(_P, a.perpetrator), "text"),
@@ -85,7 +133,7 @@ _HTML_COLUMNS: dict[Section, tuple[Column, ...]] = {
         Column("Region", lambda t: cell(_P, t.region), "text"),
         Column("Claimant", lambda t: esc(t.claimant), "text"),
         Column("Status", lambda t: esc(words(t.status))),
-        Column("When", lambda t: cell(_P, t.when)),
+        Column("When", _html_when),
     ),
     "sanctions": (
         Column("Status", lambda s: esc(words(s.status))),
@@ -98,7 +146,9 @@ _HTML_COLUMNS: dict[Section, tuple[Column, ...]] = {
 
 def _html_section(section: Section, items: Sequence[Any]) -> str:
     """The section's heading and table: item number, the section's columns, evidence offsets."""
-    columns = (Column("#", str), *_HTML_COLUMNS[section], Column("Evidence", lambda x: _offsets(x.evidence), "tags"))
+    analyst = [_ANALYST_COLUMN] if any(_has_analyst_fields(item) for item in items) else []
+    evidence = Column("Evidence", lambda x: _offsets(x.evidence), "tags")
+    columns = (Column("#", str), *_HTML_COLUMNS[section], *analyst, evidence)
     rows = [[str(i), *(c.value(item) for c in columns[1:])] for i, item in enumerate(items, 1)]
     return (
         f'<h3 class="{_P}-h {_P}-h-{section}"><span class="{_P}-swatch {_P}-{section}"></span>'
@@ -123,6 +173,8 @@ def _css() -> str:
         f"border:1px solid rgba(128,128,128,.35);border-radius:3px;padding:0 3px;margin-right:2px;cursor:help;"
         f"display:inline-block;white-space:nowrap}}"
         f"{r} q.{_P}-quote{{font-style:italic}}"
+        f"{r} .{_P}-date,{r} .{_P}-coords{{white-space:nowrap;font-variant-numeric:tabular-nums}}"
+        f"{r} .{_P}-source{{font-style:italic}}"
         f"{r} .{_P}-swatch{{display:inline-block;width:.9em;height:.9em;border-radius:2px;"
         f"border:1px solid rgba(0,0,0,.2);vertical-align:-.1em;margin-right:.3em}}"
         f"{r} .{_P}-multi-swatch{{background:{multi}}}"

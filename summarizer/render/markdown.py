@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from summarizer._markup import DASH, md, md_table, where, words
+from summarizer.render.analyst import analyst_parts, resolved_date
 from summarizer.render.common import (
     SECTION_TITLES,
     describe_dropped,
@@ -38,8 +39,8 @@ def _md_diplomacy(items: list[Diplomacy]) -> list[str]:
         head = f"- **{md(words(d.kind))}**"
         if d.actors:
             head += f" — {md(', '.join(d.actors))}"
-        if d.when:
-            head += f" ({md(d.when)})"
+        if d.when or d.date:
+            head += f" ({' · '.join(md(p) for p in (d.when, resolved_date(d, inline=True)) if p)})"
         lines.append(f"{head}: {md(d.what)}")
         for q in d.quotes:
             lines.append(f"  - “{md(q.text)}” — {md(speaker(q))}")
@@ -61,13 +62,30 @@ def _md_attacks(items: list[Attack]) -> list[str]:
         ]
         for a in items
     ]
-    return md_table(headers, rows, right=(5, 6))
+    return md_table(headers, rows, right=(5, 6)) + _md_analyst(items)
 
 
 def _md_territory(items: list[Territory]) -> list[str]:
     headers = ["Place", "Region", "Claimant", "Status", "When"]
     rows = [[md(t.place), md(opt(t.region)), md(t.claimant), md(words(t.status)), md(opt(t.when))] for t in items]
-    return md_table(headers, rows)
+    return md_table(headers, rows) + _md_analyst(items)
+
+
+#: Introduces the list of analyst fields under an attacks or territory table.
+ANALYST_HEADING = "Dates, places and sources:"
+
+
+def _md_analyst(items: Sequence[Attack | Territory]) -> list[str]:
+    """Under the table, one bullet per row that has analyst fields: ``- **1. Sumy region** — 2025-05-17 (day) · …``.
+
+    Rows with none are left out, and so is the whole list when no row has any.
+    """
+    lines = [
+        f"- **{i}. {md(where(item))}** — {' · '.join(md(p) for p in parts)}"
+        for i, item in enumerate(items, 1)
+        if (parts := analyst_parts(item))
+    ]
+    return ["", ANALYST_HEADING, "", *lines] if lines else []
 
 
 def _md_sanctions(items: list[Sanction]) -> list[str]:

@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from summarizer._markup import DASH, printable_copy, where, words
+from summarizer.render.analyst import analyst_parts, resolved_date
 from summarizer.render.common import (
     SECTION_TITLES,
     Column,
@@ -126,8 +127,8 @@ def _diplomacy_line(d: Diplomacy) -> Text:
     t = Text(words(d.kind), style="bold")
     if d.actors:
         t.append(" — " + ", ".join(d.actors))
-    if d.when:
-        t.append(f" ({d.when})", style="italic")
+    if d.when or d.date:
+        t.append(f" ({' · '.join(p for p in (d.when, resolved_date(d, inline=True)) if p)})", style="italic")
     t.append(": " + d.what)
     return t
 
@@ -162,6 +163,22 @@ _RICH_LINES: dict[Section, Callable[[Any], Text]] = {
     "territory": _territory_line,
     "sanctions": _sanction_line,
 }
+
+
+def _analyst_line(item: Attack | Territory) -> Text | None:
+    """``2025-05-17 (day) · Sumska oblast, Ukraine · 50.9174, 34.7991 (region only) · reported:
+    “According to officials” [1343–1365]``; None when the item has none of these fields."""
+    parts = analyst_parts(item)
+    if not parts:
+        return None
+    t = Text()
+    for k, part in enumerate(parts):
+        if k:
+            t.append(" · ", style="dim")
+        t.append(part, style="cyan")
+    if item.attribution is not None:
+        t.append(f" [{item.attribution.start}–{item.attribution.end}]", style="dim cyan")
+    return t
 
 
 def _quote_line(q: Quote) -> Text:
@@ -209,11 +226,15 @@ def to_terminal(summary: Summary, console: Console) -> None:
         if table is not None:
             console.print(table)
             for i, item in enumerate(items, 1):
+                if (analyst := _analyst_line(item)) is not None:
+                    grid.add_row(str(i), analyst)
                 for s in item.evidence:
                     grid.add_row(str(i), _ev_line(s))
         else:
             for i, item in enumerate(items, 1):
                 body: list[RenderableType] = [_RICH_LINES[section](item)]
+                if isinstance(item, (Attack, Territory)) and (analyst := _analyst_line(item)) is not None:
+                    body.append(analyst)
                 body += [_quote_line(q) for q in getattr(item, "quotes", [])]
                 body += [_ev_line(s) for s in item.evidence]
                 grid.add_row(f"{i}.", Group(*body))
