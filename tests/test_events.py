@@ -87,6 +87,48 @@ def test_dates_are_read_in_the_articles_language() -> None:
     assert found is not None and found.iso == "2025-05-17"
 
 
+@pytest.mark.parametrize(
+    ("when", "language"),
+    [
+        ("samedi", "fr"),
+        ("le samedi matin", "fr"),
+        ("el sábado", "es"),
+        ("في يوم السبت", "ar"),
+        ("am Samstag", "de"),
+        ("в субботу", "ru"),
+        ("у суботу", "uk"),
+        ("w sobotę", "pl"),
+        ("土曜日に", "ja"),
+        ("on Saturday", "fr"),  # a date the model wrote in English in a French article
+    ],
+)
+def test_a_weekday_in_another_language_is_the_last_such_day_on_or_before_publication(when: str, language: str) -> None:
+    for published, expected in (("2025-05-18", "2025-05-17"), ("2025-05-17", "2025-05-17"), ("2025-05-23", "2025-05-17")):
+        found = dates.resolve(when, date.fromisoformat(published), language)
+        assert found is not None and (found.iso, found.precision) == (expected, "day"), (when, published)
+
+
+@pytest.mark.parametrize(
+    ("when", "language"),
+    [
+        ("sa femme", "fr"),  # "sa" is Saturday's abbreviation and French for "his"
+        ("lundi et samedi", "fr"),  # two weekdays: which one is not said
+        ("samedi", "xx"),  # a language dateparser does not know: only English names are read
+    ],
+)
+def test_no_weekday_is_read_where_none_is_named_clearly(when: str, language: str) -> None:
+    assert dates.resolve(when, SUNDAY, language) is None
+
+
+def test_a_french_article_dates_its_strike_on_the_saturday_before_publication() -> None:
+    text = "Samedi, un drone russe a frappé un minibus à Soumy, tuant neuf personnes."
+    article = Article(text=text, id="fr", published="2025-05-18", language="fr")
+    attack = Attack(place="Soumy", when="Samedi", weapons=["drone"], killed=9, evidence=[span(text, text)])
+    s = events.enrich(Summary(headline="h", summary="s", attacks=[attack], article=article,
+                              meta=Meta(backend="llm", content_hash=article.content_hash)))
+    assert (s.attacks[0].date, s.attacks[0].date_precision) == ("2025-05-17", "day")
+
+
 # ---------------------------------------------------------------------------
 # Places
 
