@@ -746,6 +746,21 @@ def test_html_escapes_the_attribution_and_places() -> None:
     assert_link_safe(md)  # a CommonMark renderer shows the tags as text
 
 
+def test_the_evidence_view_highlights_each_attribution_with_its_claim(dated: Summary) -> None:
+    view = read_article_view(to_html_fragment(dated))
+    assert view.text == dated.article.text
+    for item in [*dated.attacks, *dated.territory]:
+        if item.attribution is None:
+            continue
+        a = item.attribution
+        section = "attacks" if isinstance(item, Attack) else "territory"
+        assert all(f"smz-{section}" in classes for _, classes in view.chars[a.start : a.end])
+        assert any(f"(source, {item.claim})" in title for title in view.titles)
+    sumy = dated.attacks[0].attribution
+    assert sumy is not None and dated.article.text[sumy.start : sumy.end] == "According to officials"
+    assert any(start == sumy.start for start, _, _ in view.mark_offsets)
+
+
 def test_the_notebook_displays_show_the_analyst_fields(dated: Summary) -> None:
     assert "Sumska oblast, Ukraine" in dated._repr_markdown_()
     html = dated._repr_html_()

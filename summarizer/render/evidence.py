@@ -30,7 +30,7 @@ class _Mark:
 
 
 def _collect_marks(summary: Summary) -> tuple[list[_Mark], int]:
-    """Every grounded span (evidence and quotes) with its section and label; also the count skipped.
+    """Every grounded span (evidence, quotes, attributions) with its section and label; also the count skipped.
 
     A span is skipped when its offsets are outside the article or don't slice
     back to its text (the summary was not grounded against this article).
@@ -43,6 +43,8 @@ def _collect_marks(summary: Summary) -> tuple[list[_Mark], int]:
             label = describe_item(section, item, i)
             spans: list[tuple[Span, str]] = [(s, label) for s in item.evidence]
             spans += [(q, f"{label} (quote: {speaker(q)})") for q in getattr(item, "quotes", [])]
+            if (said := getattr(item, "attribution", None)) is not None:
+                spans.append((said, f"{label} (source, {getattr(item, 'claim', None) or 'attribution'})"))
             for s, lab in spans:
                 if not (0 <= s.start < s.end <= len(text)) or text[s.start : s.end] != s.text:
                     skipped += 1
