@@ -141,7 +141,7 @@ def finish(plan: Plan, store: Store) -> Outcome:
     for job_id in plan.finished:
         store.update_job(job_id, COLLECTED)
     outcome = Outcome(running=len(plan.running), waiting=len(summarizer.waiting))
-    captured = summarizer.captured
+    captured = dict(sorted(summarizer.captured.items()))  # by key: the same files whatever order items finished in
     if plan.write_requests is not None:
         outcome.requests = batch_requests.write_requests(captured, plan.write_requests)
         outcome.written = plan.write_requests

@@ -59,9 +59,9 @@ class JobSummarizer(Summarizer):
         self.rounds = dict(rounds or {})
         #: key -> the chat request body kept for a batch job.
         self.captured: dict[str, dict[str, Any]] = {}
-        self.from_jobs = 0  # items whose answer came from a job's results and was kept
+        self.from_jobs = 0  # items answered by a job's results alone
         self.asked_live = 0  # items that needed a live request (a re-ask, an error line, a long article)
-        self.job_tokens = 0  # tokens of the job answers that were used
+        self.job_tokens = 0  # tokens of the job answers read (each one is paid for)
 
     def key_of(self, article: Article) -> str:
         model, version = self.backend.identity
@@ -93,11 +93,12 @@ class JobSummarizer(Summarizer):
             raise Deferred(CAPTURED) from None
         finally:
             SCRIPT.reset(token)
-        if script.served:
-            self.from_jobs += 1
+        if script.served:  # the job's answer was read (and paid for), whether or not it was kept
             self.job_tokens += result.total_tokens if result is not None else 0
         if summary.meta.attempts > script.served:
             self.asked_live += 1
+        elif script.served:
+            self.from_jobs += 1
         return summary
 
     async def _too_long(self, article: Article) -> bool:
