@@ -278,6 +278,19 @@ def test_write_requests_then_collect_file_is_a_round_trip_without_a_job(tmp_path
     assert [r["id"] for r in out_lines(tmp_path)] == ["a0", "a1", "a2"]
 
 
+def test_write_requests_asks_nothing_of_the_server_even_when_its_url_does_not_name_it(tmp_path: Path) -> None:
+    inputs = write_inputs(tmp_path / "in.jsonl", 2)
+    with LLMServer(responder=grounded) as server:
+        result = CliRunner().invoke(cli, [
+            "batch", str(inputs), "-o", str(tmp_path / "out.jsonl"), "--store", str(tmp_path / "s.db"),
+            "--base-url", server.base_url, "--mode", "json", "--write-requests", str(tmp_path / "r.jsonl"),
+        ])
+        assert result.exit_code == 0, result.output
+        assert server.requests == []
+    bodies = [json.loads(line)["body"] for line in (tmp_path / "r.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [body["response_format"]["type"] for body in bodies] == ["json_object", "json_object"]
+
+
 def post(url: str, body: dict[str, Any]) -> Any:
     request = urllib.request.Request(url, json.dumps(body).encode(), {"content-type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as response:

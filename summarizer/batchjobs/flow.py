@@ -88,6 +88,8 @@ def prepare(
     base_url = job_url(config)
     capture = via_jobs or write_requests is not None
     summarizer = JobSummarizer(config, then="capture" if capture else "live")
+    if write_requests is not None:
+        summarizer.offline()
     plan = Plan(summarizer, base_url, via_jobs, Path(write_requests) if write_requests else None,
                 max_requests=max_requests, max_bytes=max_bytes)
     if collect_file is not None:

@@ -20,11 +20,12 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from summarizer import chunking
+from summarizer import chunking, endpoints
 from summarizer.batch.results import Deferred
 from summarizer.batchjobs.results import Result
 from summarizer.client import SCRIPT, Captured, Script
 from summarizer.config import Config
+from summarizer.endpoints import EndpointInfo
 from summarizer.errors import SummaryError
 from summarizer.pipeline import Summarizer
 from summarizer.schema import SCHEMA_VERSION, Article, Summary
@@ -62,6 +63,21 @@ class JobSummarizer(Summarizer):
         self.from_jobs = 0  # items answered by a job's results alone
         self.asked_live = 0  # items that needed a live request (a re-ask, an error line, a long article)
         self.job_tokens = 0  # tokens of the job answers read (each one is paid for)
+
+    def offline(self) -> None:
+        """Make no call at all (``--write-requests``): the server's kind comes from its URL alone and
+        the model's window from ``--context-tokens`` or the kind's default; nothing is probed."""
+        client = self.backend.client
+        kind = endpoints.kind_from_url(self.config.base_url)
+        if self.config.mode != "auto":
+            mode, source = self.config.mode, self.config.sources.get("mode", "argument")
+        else:
+            mode, source = endpoints.DEFAULT_MODE[kind], f"default for {kind}"
+        client.info = EndpointInfo(kind=kind, found_by="url", mode=mode, mode_source=source)
+        self._kind = kind
+        if self.token_budget.source.startswith("default") and kind in chunking.DEFAULT_CONTEXT:
+            self.token_budget.context, self.token_budget.source = chunking.DEFAULT_CONTEXT[kind], f"default for {kind}"
+        self._context_probed = True
 
     def key_of(self, article: Article) -> str:
         model, version = self.backend.identity

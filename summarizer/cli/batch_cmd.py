@@ -77,6 +77,7 @@ Examples:
   summarizer batch feed.xml -o out.jsonl --retry-failed
   summarizer batch --from-store -o out.jsonl --digest digest.md
   summarizer batch feed.xml -o out.jsonl --events events.csv
+  summarizer batch feed.xml -o out.jsonl --via batch-api   (again to collect)
 
 \b
 INPUT is an RSS/Atom feed (file or URL; teaser entries are fetched unless
@@ -87,6 +88,9 @@ source first) or an error record {"id", "url", "source", "error"}.
 The store remembers every article: a rerun summarizes only what is missing,
 a killed run resumes where it stopped, and --from-store rebuilds OUT (and the
 digest) without calling the LLM. Exit code 1 if any input failed.
+With --via batch-api the requests go to provider batch jobs (half the price,
+answers within 24 hours); the same command run again collects them, exit
+code 3 (and no OUT) while jobs still run.
 """,
 )
 @click.argument("inputs", nargs=-1, metavar="INPUT...")
