@@ -116,7 +116,7 @@ def test_submit_returns_at_once_and_collect_writes_out_once_the_job_has_complete
 
     running = run(jobs_server, tmp_path, "--collect")
     assert running.exit_code == 3, running.output
-    assert "1 batch job still running (4 articles waiting)" in running.stderr
+    assert "1 batch job still running (4 articles waiting, 0 of 4 requests answered so far)" in running.stderr
     assert not (tmp_path / "out.jsonl").exists()
     assert jobs_in(tmp_path, jobs_server)[0].status == "in_progress"
 

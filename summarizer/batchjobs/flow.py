@@ -44,6 +44,8 @@ class Plan:
     write_requests: Path | None = None
     finished: list[str] = field(default_factory=list)  # job ids whose results this run takes
     running: list[str] = field(default_factory=list)  # job ids still running
+    done_requests: int = 0  # requests the running jobs have answered so far (their request_counts)
+    total_requests: int = 0  # requests in the running jobs
     max_requests: int = batch_requests.MAX_REQUESTS
     max_bytes: int = batch_requests.MAX_BYTES
 
@@ -57,6 +59,8 @@ class Outcome:
     written: Path | None = None
     running: int = 0  # jobs still running
     waiting: int = 0  # items waiting for them
+    done_requests: int = 0  # of their requests, answered so far
+    total_requests: int = 0
 
     @property
     def pending(self) -> bool:
@@ -117,6 +121,9 @@ async def _poll(plan: Plan, store: Store) -> None:
                 store.update_job(job.job_id, status)
             if status not in FINISHED:
                 plan.running.append(job.job_id)
+                counts = info.get("request_counts") or {}
+                plan.done_requests += int(counts.get("completed") or 0) + int(counts.get("failed") or 0)
+                plan.total_requests += int(counts.get("total") or 0) or len(job.keys)
                 summarizer.waiting.update(job.keys)
                 continue
             got: dict[str, Result] = {}
@@ -142,7 +149,8 @@ def finish(plan: Plan, store: Store) -> Outcome:
     summarizer = plan.summarizer
     for job_id in plan.finished:
         store.update_job(job_id, COLLECTED)
-    outcome = Outcome(running=len(plan.running), waiting=len(summarizer.waiting))
+    outcome = Outcome(running=len(plan.running), waiting=len(summarizer.waiting),
+                      done_requests=plan.done_requests, total_requests=plan.total_requests)
     captured = dict(sorted(summarizer.captured.items()))  # by key: the same files whatever order items finished in
     if plan.write_requests is not None:
         outcome.requests = batch_requests.write_requests(captured, plan.write_requests)

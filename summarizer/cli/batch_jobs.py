@@ -51,7 +51,8 @@ def finish_jobs(plan: Any, store: Any, output: Path) -> bool:
         note(f"submitted {_n(outcome.requests, 'request')} in {_n(len(outcome.submitted), 'batch job')} "
              f"({', '.join(outcome.submitted)}); collect with --collect, or run the same command again")
     if outcome.running:
-        note(f"{_n(outcome.running, 'batch job')} still running ({_n(outcome.waiting, 'article')} waiting); "
+        note(f"{_n(outcome.running, 'batch job')} still running ({_n(outcome.waiting, 'article')} waiting, "
+             f"{outcome.done_requests} of {_n(outcome.total_requests, 'request')} answered so far); "
              f"{output} not written: run the same command (or --collect) again later")
     if outcome.requests:  # sent or written: the command did what was asked (exit 0)
         return True
