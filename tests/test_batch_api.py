@@ -234,6 +234,35 @@ def test_requests_are_split_into_files_at_the_request_and_byte_limits() -> None:
     assert first == {"custom_id": "k0", "method": "POST", "url": "/v1/chat/completions", "body": requests["k0"]}
 
 
+def jobs_round(server: LLMServer, store: Store, items: list[Article], **options: Any) -> tuple[list[Any], Any]:
+    """One ``--via batch-api`` run in the library: poll, run the batch, submit."""
+    config = Summarizer(base_url=server.base_url, api_key=TEST_KEY, model=TEST_MODEL, backend="llm", **options).config
+    plan = prepare(config, store, via_jobs=True)
+
+    async def drain() -> list[Any]:
+        return [r async for r in asummarize_many(items, summarizer=plan.summarizer, store=store)]
+
+    results = asyncio.run(drain())
+    return results, finish(plan, store)
+
+
+def test_an_item_whose_job_answers_never_validate_fails_after_max_attempts_jobs(tmp_path: Path) -> None:
+    with LLMServer(responder=lambda req: Reply.data({"headline": "Not a summary"})) as server, Store(tmp_path / "s.db") as store:
+        server.batches.polls_to_finish = 1
+        items = [Article(text=story(0), id="a0")]
+        first, submitted = jobs_round(server, store, items, max_attempts=2)
+        assert first[0].deferred and submitted.requests == 1
+
+        second, follow_up = jobs_round(server, store, items, max_attempts=2)  # the answer fails: its re-ask is a new job
+        assert second[0].deferred and follow_up.requests == 1
+
+        third, none = jobs_round(server, store, items, max_attempts=2)
+        assert none.requests == 0 and not third[0].deferred
+        assert third[0].error.startswith("No usable answer after 2 provider batch job(s): its answers did not validate.")
+        assert server.chat_requests == []
+        assert len(store.provider_jobs(server.base_url, open_only=False)) == 2
+
+
 def test_a_submit_over_the_request_limit_makes_one_job_per_file(tmp_path: Path) -> None:
     with LLMServer(responder=grounded) as server, Store(tmp_path / "s.db") as store:
         config = Summarizer(base_url=server.base_url, api_key=TEST_KEY, model=TEST_MODEL, backend="llm").config

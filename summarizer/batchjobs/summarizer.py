@@ -103,14 +103,14 @@ class JobSummarizer(Summarizer):
                 why = result.error if result is not None and result.error else "its answers did not validate"
                 raise SummaryError(
                     f"No usable answer after {rounds} provider batch job(s): {why}.",
-                    hint="Run with --collect to ask it live, or with --retry-failed to try again.",
+                    hint="Rerun with --collect --retry-failed to ask it live.",
                 ) from None
             self.captured[key] = captured.body
             raise Deferred(CAPTURED) from None
         finally:
             SCRIPT.reset(token)
-        if script.served:  # the job's answer was read (and paid for), whether or not it was kept
-            self.job_tokens += result.total_tokens if result is not None else 0
+            if script.served and result is not None:  # the job's answer was read (and paid for), kept or not
+                self.job_tokens += result.total_tokens
         if summary.meta.attempts > script.served:
             self.asked_live += 1
         elif script.served:
