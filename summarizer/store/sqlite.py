@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from summarizer.errors import StoreFullError, UsageError
 from summarizer.schema import Article, Summary
+from summarizer.store import jobs
 from summarizer.store.records import (
     ITEM_COLUMNS,
     STATUSES,
@@ -98,6 +99,7 @@ class Store:
             self._migrate(conn)
             if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'extracted'").fetchone():
                 conn.execute(EXTRACTED)
+            conn.execute(jobs.JOBS)  # provider batch jobs (summarizer.store.jobs): IF NOT EXISTS
         except UsageError:
             conn.close()
             raise
@@ -427,6 +429,22 @@ class Store:
         counts: dict[str, int] = dict.fromkeys(STATUSES, 0)
         counts.update(dict(rows))
         return counts
+
+    # -- provider batch jobs (summarizer.store.jobs) ----------------------------------
+
+    def record_job(self, job_id: str, base_url: str, input_file_id: str | None, status: str, keys: list[str]) -> None:
+        """Remember a provider batch job and the work keys it covers."""
+        self._write(jobs.INSERT, jobs.job_params(job_id, base_url, input_file_id, status, keys, self._clock()))
+
+    def update_job(self, job_id: str, status: str) -> None:
+        """Set a job's last seen status (``jobs.COLLECTED`` once its results are in the store)."""
+        self._write(jobs.UPDATE, (status, self._clock(), job_id))
+
+    def provider_jobs(self, base_url: str, *, open_only: bool = True) -> list[jobs.JobRecord]:
+        """The jobs at ``base_url``, oldest first: the open ones (results not taken yet), or all."""
+        with self._lock:
+            rows = self._db.execute(jobs.SELECT_OPEN if open_only else jobs.SELECT_ALL, (base_url,)).fetchall()
+        return [jobs.job_from_row(row) for row in rows]
 
 
 _COMPLETE = (
