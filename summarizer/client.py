@@ -24,7 +24,9 @@ with a larger limit, up to ``max_tokens_ceiling``.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
+import hashlib
 import json
 import logging
 import re
@@ -377,7 +379,26 @@ class LLMClient:
         return _PROBED[key]
 
     async def _send(self, stats: CallStats, **kwargs: Any) -> Any:
-        """One chat completion with transport retries (the function instructor patches)."""
+        """One chat completion with transport retries (the function instructor patches).
+
+        Under a :data:`SCRIPT` (provider batch jobs) the answers of a job are served first,
+        and then the request is sent or captured."""
+        script = SCRIPT.get()
+        if script is not None:
+            if script.answers:
+                return script.serve()
+            if script.then == "capture":
+                raise Captured(request_body(kwargs))
+        return await self._retrying(stats, lambda client: self._post_chat(client, kwargs))
+
+    @staticmethod
+    async def _post_chat(client: openai.AsyncOpenAI, kwargs: dict[str, Any]) -> Any:
+        if _create_chat_completion is not None:
+            return await _create_chat_completion(client, **kwargs)
+        return await client.chat.completions.create(**kwargs)
+
+    async def _retrying(self, stats: CallStats, call: Any) -> Any:
+        """``await call(client)`` with the transport retries (429, 5xx, timeouts, dropped connections)."""
         config = self.config
 
         def before_sleep(state: Any) -> None:
@@ -403,10 +424,47 @@ class LLMClient:
             with attempt:
                 for hook in self.before_request:
                     await hook()
-                if _create_chat_completion is not None:
-                    return await _create_chat_completion(client, **kwargs)
-                return await client.chat.completions.create(**kwargs)
+                return await call(client)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- provider batch jobs (summarizer.batchjobs): the files and batches resources ---------------
+
+    async def upload_batch_file(self, name: str, data: bytes) -> str:
+        """Upload a JSONL of requests (purpose "batch"); return the file id.
+
+        The multipart boundary is derived from the content, so the same file makes the same request."""
+        boundary = "summarizer-" + hashlib.sha256(data).hexdigest()[:32]
+        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+        file = await self._resource(
+            lambda c: c.files.create(file=(name, data, "application/jsonl"), purpose="batch", extra_headers=headers)
+        )
+        return str(file.id)
+
+    async def create_batch(self, input_file_id: str, metadata: dict[str, str] | None = None) -> dict[str, Any]:
+        """Start a batch job on an uploaded file (chat completions, 24 h window); return the job."""
+        job = await self._resource(
+            lambda c: c.batches.create(
+                input_file_id=input_file_id, endpoint="/v1/chat/completions", completion_window="24h",
+                metadata=metadata or openai.omit,
+            )
+        )
+        return dict(job.model_dump())
+
+    async def retrieve_batch(self, batch_id: str) -> dict[str, Any]:
+        """The batch job ``batch_id`` now (status, request_counts, output_file_id, error_file_id)."""
+        job = await self._resource(lambda c: c.batches.retrieve(batch_id))
+        return dict(job.model_dump())
+
+    async def file_content(self, file_id: str) -> bytes:
+        """The content of file ``file_id`` (a job's output or error file)."""
+        response = await self._resource(lambda c: c.files.content(file_id))
+        return bytes(response.content)
+
+    async def _resource(self, call: Any) -> Any:
+        try:
+            return await self._retrying(CallStats(), call)
+        except openai.OpenAIError as exc:
+            raise translate(exc, self.config) from exc
 
     async def extract(self, response_model: type[BaseModel], messages: list[dict[str, str]]) -> tuple[BaseModel, CallStats]:
         """Ask for ``response_model``; returns it with the stats of every attempt.
@@ -536,6 +594,66 @@ def detect_endpoint(config: Config) -> EndpointInfo:
     from summarizer.pipeline import run_sync
 
     return run_sync(adetect_endpoint(config))
+
+
+# ---------------------------------------------------------------------------
+# Provider batch jobs: answers served from a job's results, requests captured for a job
+
+
+class Captured(BaseException):
+    """Raised instead of sending a chat request while a :class:`Script` captures; carries the
+    JSON body that would have been sent (a BaseException, so no retry layer swallows it)."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        super().__init__("chat request captured for a provider batch job")
+        self.body = body
+
+
+@dataclass
+class Script:
+    """What :meth:`LLMClient._send` does under :data:`SCRIPT`: serve ``answers`` (chat.completion
+    bodies from a batch job's results) first, then send the request live (``then="live"``) or
+    raise :class:`Captured` with it (``"capture"``)."""
+
+    answers: list[dict[str, Any]] = field(default_factory=list)
+    then: str = "live"
+    served: int = 0
+
+    def serve(self) -> Any:
+        self.served += 1
+        return completion(self.answers.pop(0))
+
+
+#: The script of the running task (a ContextVar: concurrent batch items never see each other's).
+SCRIPT: contextvars.ContextVar[Script | None] = contextvars.ContextVar("summarizer_client_script", default=None)
+
+
+def completion(body: Any) -> Any:
+    """A chat.completion body (from a batch job's results) as the SDK's ChatCompletion; ValueError if it is not one."""
+    from openai.types.chat import ChatCompletion
+
+    try:
+        return ChatCompletion.model_validate(body)
+    except ValidationError as exc:
+        raise ValueError(f"not a chat completion: {_first_lines(str(exc), 200)}") from None
+
+
+def request_body(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The JSON body of a chat request made with ``kwargs`` (what the HTTP request carries)."""
+    from openai._types import NotGiven, Omit
+
+    body = {
+        k: v for k, v in kwargs.items()
+        if k not in client_speedups._OPTIONS and not isinstance(v, (Omit, NotGiven))
+    }
+    return dict(json.loads(json.dumps(body, default=_jsonable)))
+
+
+def _jsonable(value: Any) -> Any:
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        return dump(mode="json", exclude_unset=True)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def _mark_cut_off_tool_calls(response: Any, max_tokens: int | None) -> None:

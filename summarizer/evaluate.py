@@ -6,7 +6,8 @@ A gold file (``gold/<article-stem>.yaml``) lists the facts an article states::
     published: 2025-05-18 # the publication date that relative dates are read against
     complete: true        # every fact is listed: unmatched items are false positives
     attacks:
-      - {place: Sumy, weapon: drone, killed: 9, injured: 5, date: 2025-05-17, admin1: UA-59}
+      - {place: Sumy, weapon: drone, killed: 9, injured: 5, date: 2025-05-17, admin1: UA-59,
+         attribution: officials, claim: reported}
     territory:
       - {place: Oleksandropil, claimant: Russian forces, status: captured}
     diplomacy:
@@ -33,6 +34,13 @@ list of acceptable values (``kind: [talks, meeting]``). Matching is tolerant:
   fact gives them (an explicit ``null`` counts: nothing to resolve, so the item
   must have none). Summaries are resolved (:func:`summarizer.events.enrich`)
   before scoring.
+* ``attribution`` (words naming the source, e.g. ``regional governor`` or
+  ``Syniehubov``) and ``claim`` (reported, claimed or confirmed) are scored the
+  same way, as attribution and claim accuracy: the attribution is right when
+  every word of the gold value is in the item's attribution span (case,
+  diacritics and punctuation ignored); an explicit ``null`` wants no attribution
+  (the sentence and paragraph name no source). Only facts with a casualty
+  figure or a territorial claim carry them.
 
 Each gold fact matches at most one item and vice versa (maximum bipartite
 matching). Recall is matched / gold facts over every file. Precision is
@@ -72,7 +80,7 @@ __all__ = [
 ]
 
 NUMERIC_FIELDS = ("killed", "injured")
-ANALYST_FIELDS = ("date", "admin1")
+ANALYST_FIELDS = ("date", "admin1", "attribution", "claim")
 _GOLD_KEYS = {"article", "complete", "notes", "published", *SECTIONS}
 
 
@@ -370,25 +378,45 @@ def score(gold: GoldFile, summary: Summary) -> ArticleScore:
     return result
 
 
-def _analyst_value(name: str, item: Any) -> tuple[Any, ...]:
-    if name == "date":
-        return (getattr(item, "date", None),)
-    return (getattr(item, "admin1_code", None), getattr(item, "admin1", None))
+def _words(value: str) -> set[str]:
+    """Lower-case words without diacritics or punctuation (no stop words: "officials" is a source)."""
+    v = unicodedata.normalize("NFKD", value.replace("’", "'"))
+    v = "".join(c for c in v if not unicodedata.combining(c)).lower().replace("'s", "")
+    return set(re.findall(r"[a-z0-9]+", v))
+
+
+def _attribution_ok(gold: Any, span: Any) -> bool:
+    """Every word of the gold source ("regional governor", "Syniehubov") is in the item's attribution."""
+    wanted = _words(str(gold))
+    return bool(wanted) and span is not None and wanted <= _words(span.text)
+
+
+def _analyst_check(name: str, gold: Any, item: Any) -> tuple[bool, Any]:
+    """(right?, what the item has) for one analyst field of a matched item; a gold null wants a null."""
+    if name == "attribution":
+        span = getattr(item, "attribution", None)
+        shown = None if span is None else f'"{span.text}"'
+        return (span is None if gold is None else _attribution_ok(gold, span)), shown
+    if name == "admin1":
+        have: tuple[Any, ...] = (getattr(item, "admin1_code", None), getattr(item, "admin1", None))
+    else:  # date, claim: exact
+        have = (getattr(item, name, None),)
+    return (have[0] is None if gold is None else gold in have), have[0]
 
 
 def _score_analyst(result: ArticleScore, section: str, fact: dict[str, Any], item: Any) -> None:
-    """Date and admin1 accuracy of one matched item, for the fields its gold fact gives."""
+    """Date, admin1, attribution and claim accuracy of one matched item, for the fields its gold fact gives."""
     for name in ANALYST_FIELDS:
         if name not in fact:
             continue
         gold = fact[name]
         gold = gold.isoformat() if hasattr(gold, "isoformat") else gold
-        have = _analyst_value(name, item)
+        ok, have = _analyst_check(name, gold, item)
         result.analyst[name][1] += 1
-        if (gold is None and have[0] is None) or (gold is not None and gold in have):
+        if ok:
             result.analyst[name][0] += 1
         else:
-            result.analyst_errors.append(f"{section}: {_fmt_fact(fact)}: {name}={have[0]}")
+            result.analyst_errors.append(f"{section}: {_fmt_fact(fact)}: {name}={have}")
 
 
 def _fmt_fact(f: dict[str, Any]) -> str:
@@ -429,7 +457,7 @@ class EvalReport:
         return correct / total if total else None
 
     def analyst_accuracy(self, name: str) -> float | None:
-        """Share of gold ``date`` or ``admin1`` values the matched items got exactly."""
+        """Share of gold ``date``, ``admin1``, ``attribution`` or ``claim`` values the matched items got right."""
         correct = sum(a.analyst[name][0] for a in self.articles)
         total = sum(a.analyst[name][1] for a in self.articles)
         return correct / total if total else None

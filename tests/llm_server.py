@@ -17,6 +17,7 @@ and ``instructor`` work against it unchanged::
 Endpoints
     ``POST /v1/chat/completions`` (also ``/chat/completions``) -> ``chat.completion``
     ``GET  /v1/models`` (also ``/models``)                    -> model list
+    ``/v1/files``, ``/v1/batches``                              -> the Batch API (``llm_batches``)
 
 Replies are taken from the queue filled by :meth:`LLMServer.script`; when it is
 empty, :attr:`LLMServer.responder` is called; without one the server answers
@@ -57,6 +58,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 if __package__ and not TYPE_CHECKING:  # imported as tests.llm_server
+    from .llm_batches import BatchService
     from .llm_completions import CREATED, DEFAULT_MODELS, render_reply
     from .llm_replies import Reply, _as_reply, _mask_key, error_body
     from .llm_requests import (
@@ -67,6 +69,7 @@ if __package__ and not TYPE_CHECKING:  # imported as tests.llm_server
     )
     from .llm_responders import flaky, summary_responder
 else:  # tests/ on sys.path (conftest, benchmarks), or run as a script
+    from llm_batches import BatchService
     from llm_completions import CREATED, DEFAULT_MODELS, render_reply
     from llm_replies import Reply, _as_reply, _mask_key, error_body
     from llm_requests import (
@@ -204,6 +207,8 @@ class LLMServer:
         self._closed = threading.Event()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.batches = BatchService(self)
+        """The Files and Batches endpoints (``tests/llm_batches.py``)."""
 
     # -- lifecycle --------------------------------------------------------------
 
@@ -401,8 +406,16 @@ class LLMServer:
                     param="model",
                 )
             return Reply("model", payload=model)
+        batch_reply = self.batches.handle(req, route)  # /files and /batches (tests/llm_batches.py)
+        if batch_reply is not None:
+            return batch_reply
         if route != "/chat/completions" or req.method != "POST":
             return Reply.error(404, f"Invalid URL ({req.method} {req.path})", code=None)
+        return self._reply_for_chat(req)
+
+    def _reply_for_chat(self, req: RecordedRequest) -> Reply:
+        """A chat request's reply: validation, then the script queue, then the responder
+        (also what a batch job's request lines get)."""
         body = req.json
         if not isinstance(body, dict):
             return Reply.error(

@@ -106,6 +106,65 @@ def test_numeric_accuracy_over_matched_attacks_that_give_a_number() -> None:
     assert report.numeric_accuracy("injured") == pytest.approx(1 / 2)
 
 
+def _said(words: str) -> Span:
+    """An attribution span (scoring reads its words; the offsets are not checked)."""
+    return Span(text=words, start=0, end=len(words))
+
+
+def test_attribution_and_claim_accuracy_over_matched_items_that_give_them() -> None:
+    g = gold(
+        attacks=[
+            {"place": "Sumy", "attribution": "regional governor", "claim": "reported"},  # both right
+            {"place": "Kherson", "attribution": "Syniehubov", "claim": "claimed"},  # source right, kind wrong
+            {"place": "Dnipro", "attribution": None, "claim": None},  # nothing named: item must have none
+            {"place": "Odesa", "attribution": "officials"},  # a source found where gold has another
+        ],
+        territory=[{"place": "Oleksandropil", "attribution": "Russian forces", "claim": "claimed"}],
+    )
+    s = summary(
+        attacks=[
+            attack(place="Sumy").model_copy(
+                update={"attribution": _said("the Regional  Governor said"), "claim": "reported"}),
+            attack(place="Kherson").model_copy(
+                update={"attribution": _said("governor Oleh Syniehubov said"), "claim": "reported"}),
+            attack(place="Dnipro").model_copy(update={"attribution": _said("police said"), "claim": "reported"}),
+            attack(place="Odesa").model_copy(update={"attribution": _said("the navy said"), "claim": "claimed"}),
+        ],
+        territory=[
+            Territory(place="Oleksandropil", claimant="Russian forces", status="captured",
+                      attribution=_said("Russian forces said"), claim="claimed", evidence=[span("Russian forces captured Oleksandropil.")]),
+        ],
+    )
+    r = score(g, s)
+    assert r.analyst["attribution"] == [3, 5]  # Sumy, Kherson, Oleksandropil
+    assert r.analyst["claim"] == [2, 4]  # Sumy, Oleksandropil
+    assert 'attacks: place=Dnipro, attribution=None, claim=None: attribution="police said"' in r.analyst_errors
+    assert "attacks: place=Kherson, attribution=Syniehubov, claim=claimed: claim=reported" in r.analyst_errors
+    report = evaluate_report([r])
+    assert report.analyst_accuracy("attribution") == pytest.approx(3 / 5)
+    assert report.analyst_accuracy("claim") == pytest.approx(2 / 4)
+
+
+def test_a_gold_attribution_is_not_matched_by_an_item_without_one() -> None:
+    g = gold(attacks=[{"place": "Sumy", "attribution": "officials"}])
+    r = score(g, summary(attacks=[attack(place="Sumy")]))
+    assert r.analyst["attribution"] == [0, 1]
+    assert r.analyst_errors == ["attacks: place=Sumy, attribution=officials: attribution=None"]
+
+
+def test_reports_show_attribution_and_claim_accuracy_beside_date_and_admin1() -> None:
+    g = gold(attacks=[{"place": "Sumy", "date": None, "attribution": "officials", "claim": "reported"}])
+    item = attack(place="Sumy").model_copy(update={"attribution": _said("officials said"), "claim": "reported"})
+    r = evaluate_report([score(g, summary(attacks=[item]))])
+    table = r.to_table()
+    assert "date accuracy: 100% (1/1)" in table
+    assert "admin1 accuracy: n/a (0/0)" in table
+    assert "attribution accuracy: 100% (1/1)" in table
+    assert "claim accuracy: 100% (1/1)" in table
+    assert "| attribution accuracy | 100% (1/1) |" in r.to_markdown()
+    assert json.loads(r.to_json())["analyst_accuracy"]["attribution"] == 1.0
+
+
 def evaluate_report(articles):  # type: ignore[no-untyped-def]
     from summarizer.evaluate import EvalReport
 
@@ -256,3 +315,7 @@ def test_evaluate_runs_the_extractive_backend_on_the_repository_gold() -> None:
     for section in ("attacks", "territory", "sanctions"):
         assert seed.sections[section].recall == 1.0
     assert report.overall.recall is not None and report.overall.recall >= 0.8
+    # the gold files give the source of every toll and territorial claim that names one
+    assert sum(a.analyst["attribution"][1] for a in report.articles) >= 15
+    assert (report.analyst_accuracy("attribution") or 0) >= 0.8
+    assert (report.analyst_accuracy("claim") or 0) >= 0.8

@@ -87,6 +87,48 @@ def test_dates_are_read_in_the_articles_language() -> None:
     assert found is not None and found.iso == "2025-05-17"
 
 
+@pytest.mark.parametrize(
+    ("when", "language"),
+    [
+        ("samedi", "fr"),
+        ("le samedi matin", "fr"),
+        ("el sábado", "es"),
+        ("في يوم السبت", "ar"),
+        ("am Samstag", "de"),
+        ("в субботу", "ru"),
+        ("у суботу", "uk"),
+        ("w sobotę", "pl"),
+        ("土曜日に", "ja"),
+        ("on Saturday", "fr"),  # a date the model wrote in English in a French article
+    ],
+)
+def test_a_weekday_in_another_language_is_the_last_such_day_on_or_before_publication(when: str, language: str) -> None:
+    for published, expected in (("2025-05-18", "2025-05-17"), ("2025-05-17", "2025-05-17"), ("2025-05-23", "2025-05-17")):
+        found = dates.resolve(when, date.fromisoformat(published), language)
+        assert found is not None and (found.iso, found.precision) == (expected, "day"), (when, published)
+
+
+@pytest.mark.parametrize(
+    ("when", "language"),
+    [
+        ("sa femme", "fr"),  # "sa" is Saturday's abbreviation and French for "his"
+        ("lundi et samedi", "fr"),  # two weekdays: which one is not said
+        ("samedi", "xx"),  # a language dateparser does not know: only English names are read
+    ],
+)
+def test_no_weekday_is_read_where_none_is_named_clearly(when: str, language: str) -> None:
+    assert dates.resolve(when, SUNDAY, language) is None
+
+
+def test_a_french_article_dates_its_strike_on_the_saturday_before_publication() -> None:
+    text = "Samedi, un drone russe a frappé un minibus à Soumy, tuant neuf personnes."
+    article = Article(text=text, id="fr", published="2025-05-18", language="fr")
+    attack = Attack(place="Soumy", when="Samedi", weapons=["drone"], killed=9, evidence=[span(text, text)])
+    s = events.enrich(Summary(headline="h", summary="s", attacks=[attack], article=article,
+                              meta=Meta(backend="llm", content_hash=article.content_hash)))
+    assert (s.attacks[0].date, s.attacks[0].date_precision) == ("2025-05-17", "day")
+
+
 # ---------------------------------------------------------------------------
 # Places
 
@@ -341,6 +383,75 @@ def test_territory_is_exported_as_a_strategic_development_with_its_claim() -> No
     [row] = list(csv.DictReader(io.StringIO(to_csv([s]))))
     assert (row["event_type"], row["admin1"], row["claim"], row["attribution"]) == (
         "Strategic developments", "Donetska oblast", "claimed", "Russian forces said")
+
+
+def capture(n: int, *, published: str = "2025-05-18", claimant: str = "Russian forces",
+            said: str = "Russian forces said", place: str = "Oleksandropil", region: str = "Donetsk region",
+            status: str = "captured", when: str | None = "on Saturday") -> Summary:
+    """Article ``n``: "{said} they had captured {place} in the {region} {when}."."""
+    text = f"{said} they had captured {place} village in the eastern {region}{' ' + when if when else ''}. Report {n}."
+    article = Article(text=text, id=f"c{n}", url=f"https://news{n}.example.org/front", published=published)
+    item = Territory(place=place, region=region, claimant=claimant, status=status, when=when,  # type: ignore[arg-type]
+                     evidence=[span(text, text.split(". ")[0])])
+    return events.enrich(Summary(headline="h", summary="s", territory=[item], article=article,
+                                 meta=Meta(backend="extractive", content_hash=article.content_hash)))
+
+
+def _territory_rows(summaries: list[Summary]) -> list[dict[str, str]]:
+    rows = list(csv.DictReader(io.StringIO(to_csv(summaries))))
+    return [r for r in rows if r["event_type"] == "Strategic developments"]
+
+
+def test_three_reports_of_one_capture_are_one_event_with_every_source() -> None:
+    reports = [
+        capture(1),
+        capture(2, claimant="Russia", said="Russia's defence ministry said", published="2025-05-17"),
+        capture(3, claimant="Moscow", said="Moscow claimed"),
+    ]
+    [row] = _territory_rows(reports)
+
+    assert (row["event_date"], row["time_precision"], row["location"], row["admin1"]) == (
+        "2025-05-17", "1", "Oleksandropil", "Donetska oblast")
+    assert row["article_ids"] == "c1; c2; c3"
+    assert row["source"] == "news1.example.org; news2.example.org; news3.example.org"
+    assert row["attribution"] == "Russian forces said; Russia's defence ministry said; Moscow claimed"
+    assert row["claim"] == "claimed"
+    assert row["notes"] == "Russian forces: captured Oleksandropil (on Saturday) (3 reports)."
+    texts = {r.article.key: r.article.text for r in reports}
+    offsets = json.loads(row["attribution_offsets"])
+    assert sorted(offsets) == ["c1", "c2", "c3"]
+    assert [texts[k][a:b] for k, (a, b) in offsets.items()] == [
+        "Russian forces said", "Russia's defence ministry said", "Moscow claimed"]
+    for k, spans in json.loads(row["evidence_offsets"]).items():
+        assert all(texts[k][a:b].endswith("on Saturday") for a, b in spans)
+
+
+@pytest.mark.parametrize(
+    ("other", "why"),
+    [
+        (lambda: capture(2, status="contested"), "another kind of change"),
+        (lambda: capture(2, claimant="Ukrainian forces", said="Ukraine's army said"), "the other side"),
+        (lambda: capture(2, place="Oleksandrivka"), "another village"),
+        (lambda: capture(2, region="Zaporizhzhia region"), "a village of the same name in another region"),
+        (lambda: capture(2, published="2025-05-25"), "a week later: another Saturday"),
+        (lambda: capture(2, when="on Monday", published="2025-05-20"), "another day as written"),
+    ],
+)
+def test_territorial_reports_stay_apart_when(other: Any, why: str) -> None:
+    assert len(_territory_rows([capture(1), other()])) == 2, why
+
+
+def test_undated_reports_of_a_capture_merge_only_when_published_within_a_day() -> None:
+    assert len(_territory_rows([capture(1, when=None), capture(2, when=None, published="2025-05-19")])) == 1
+    assert len(_territory_rows([capture(1, when=None), capture(2, when=None, published="2025-05-21")])) == 2
+    # without publication dates nothing says they are the same day: kept apart
+    assert len(_territory_rows([capture(1, when=None, published=""), capture(2, when=None, published="")])) == 2
+
+
+def test_one_articles_two_territorial_items_stay_two_events() -> None:
+    s = capture(1)
+    twice = s.model_copy(update={"territory": [s.territory[0], s.territory[0]]})
+    assert len(_territory_rows([twice])) == 2
 
 
 # ---------------------------------------------------------------------------

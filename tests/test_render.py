@@ -27,7 +27,8 @@ from summarizer.schema import (
     Summary,
     Territory,
 )
-from factories import all_spans, make_summary, quote, seed_summary, span
+from test_markup_safety import assert_link_safe
+from factories import all_spans, make_summary, quote, seed_article, seed_summary, span
 
 
 @pytest.fixture(scope="module")
@@ -569,3 +570,199 @@ def test_an_empty_summary_says_nothing_was_found_in_markdown_and_terminal() -> N
     to_terminal(empty, console)
     assert NOTHING_FOUND in console.export_text()
     assert NOTHING_FOUND not in to_markdown(seed_summary())
+
+
+# ---------------------------------------------------------------------------
+# Analyst fields: resolved dates, gazetteer places, who says so
+
+
+@pytest.fixture(scope="module")
+def dated() -> Summary:
+    """The seed published on Sunday 18 May 2025, with its events resolved (dates, places, attribution)."""
+    from summarizer.events import enrich
+
+    return enrich(seed_summary(article=seed_article(published="2025-05-18")))
+
+
+def _analyst_attack(*, attributed: bool = False, **fields: object) -> tuple[Article, Summary]:
+    text = "According to <b>officials</b>, a drone killed 9 people in the Sumy region on Saturday."
+    a = Article(text=text, published="2025-05-18")
+    if attributed:
+        fields["attribution"] = span(a, "According to <b>officials</b>")
+    attack = Attack(
+        region="Sumy region",
+        when="on Saturday",
+        killed=9,
+        evidence=[span(a, "a drone killed 9 people in the Sumy region on Saturday")],
+        **fields,  # type: ignore[arg-type]
+    )
+    return a, make_summary(a, attacks=[attack])
+
+
+_FULL = {
+    "date": "2025-05-17",
+    "date_precision": "day",
+    "admin1": "Sumska oblast",
+    "country": "Ukraine",
+    "latitude": 50.91741,
+    "longitude": 34.79906,
+    "geo_precision": "region",
+    "claim": "reported",
+}
+
+
+def test_markdown_lists_each_attack_with_its_date_place_coordinates_and_source() -> None:
+    _, s = _analyst_attack(attributed=True, **_FULL)
+    md = to_markdown(s)
+    assert "Dates, places and sources:" in md
+    assert (
+        "- **1. Sumy region** — 2025-05-17 (day) · Sumska oblast, Ukraine · 50.9174, 34.7991 (region only)"
+        " · reported: “According to \\<b\\>officials\\</b\\>”" in md
+    )
+    assert "<b>" not in md
+
+
+def test_an_item_without_analyst_fields_shows_none_of_them() -> None:
+    _, s = _analyst_attack()
+    for text in (to_markdown(s), _terminal(s, 120), _terminal(s, 60), to_html_fragment(s)):
+        assert "Dates, places and sources" not in text
+        assert "Gazetteer / source" not in text
+        for word in ("None", "null", "reported", "(day)", "oblast"):
+            assert word not in text
+
+
+def test_only_the_known_analyst_fields_are_shown() -> None:
+    _, s = _analyst_attack(country="Ukraine", date="2025-05-17", date_precision="day")
+    md = to_markdown(s)
+    assert "- **1. Sumy region** — 2025-05-17 (day) · Ukraine\n" in md
+    assert "reported" not in md and "claimed" not in md  # no attribution, no claim: nothing guessed
+    assert "only)" not in md and "(town)" not in md  # no coordinates
+
+
+@pytest.mark.parametrize(
+    ("iso", "precision", "shown"),
+    [
+        ("2025-05-17", "day", "2025-05-17 (day)"),
+        ("2025-05-12", "week", "week of 2025-05-12"),
+        ("2025-05-01", "month", "2025-05 (month)"),  # never read as the first of May
+        ("2014-01-01", "year", "2014 (year)"),
+    ],
+)
+def test_a_resolved_date_is_shown_to_its_precision(iso: str, precision: str, shown: str) -> None:
+    _, s = _analyst_attack(date=iso, date_precision=precision)
+    assert f"- **1. Sumy region** — {shown}\n" in to_markdown(s)
+    assert shown in " ".join(_terminal(s, 120).split())
+    assert shown in to_html_fragment(s)
+
+
+def test_the_seed_reads_as_an_analyst_would_code_it_in_markdown(dated: Summary) -> None:
+    md = to_markdown(dated)
+    analyst = [line for line in md.splitlines() if line.startswith("- **") and ". " in line.split("**")[1]]
+    sumy = next(line for line in analyst if "Sumy region" in line)
+    assert "2025-05-17 (day)" in sumy  # "On Saturday" in a Sunday paper
+    assert "Sumska oblast, Ukraine" in sumy
+    assert "reported: “According to officials”" in sumy
+    oleksandropil = next(line for line in analyst if "Oleksandropil" in line)
+    assert "Donetska oblast, Ukraine" in oleksandropil
+    assert "claimed: “Russian forces said”" in oleksandropil
+    crimea = next(line for line in analyst if "Crimea" in line)
+    assert "2014 (year)" in crimea
+    # "Later that day" names no date: the eastern attack shows its country and nothing dated
+    eastern = next(line for line in analyst if "eastern Ukraine" in line)
+    assert eastern.endswith("— Ukraine")
+    # diplomacy keeps the date as written, with the resolved one beside it
+    assert "- **talks** — Russia, Ukraine (On Friday · 2025-05-16, day):" in md
+
+
+def test_the_terminal_table_shows_the_analyst_line_before_the_evidence(dated: Summary) -> None:
+    out = _terminal(dated, 120)
+    attacks = " ".join(out[out.index("Attacks (3)") : out.index("Territory (3)")].split())
+    attribution = dated.attacks[0].attribution
+    assert attribution is not None
+    assert (
+        f"1 2025-05-17 (day) · Sumska oblast, Ukraine · {dated.attacks[0].latitude:.4f}, "
+        f"{dated.attacks[0].longitude:.4f} (region only) · reported: “According to officials” "
+        f"[{attribution.start}–{attribution.end}] 1 [{dated.attacks[0].evidence[0].start}–" in attacks
+    )
+
+
+def test_the_terminal_list_shows_the_analyst_line_under_the_item(dated: Summary) -> None:
+    out = " ".join(_terminal(dated, 60).split())
+    assert "1. Oleksandropil, Donetsk region — captured — Russian forces Donetska oblast, Ukraine · claimed: “Russian forces said” [" in out
+    assert "2. Crimea (in 2014) — annexed — Russia 2014 (year) [" in out
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 120, 160])
+def test_terminal_with_analyst_fields_fits_the_width(dated: Summary, width: int) -> None:
+    out = _terminal(dated, width)
+    assert max(len(line) for line in out.splitlines()) <= width
+    assert "Sumska oblast" in " ".join(out.split())
+
+
+def _row(frag: str, section: str, needle: str) -> str:
+    table = frag[frag.index(f"smz-t-{section}") : frag.index("</table>", frag.index(f"smz-t-{section}"))]
+    return next(r for r in re.findall(r"<tr>(.*?)</tr>", table, re.S) if needle in r)
+
+
+def test_html_shows_the_resolved_date_under_the_written_one_and_a_gazetteer_column(dated: Summary) -> None:
+    frag = to_html_fragment(dated)
+    sumy = _row(frag, "attacks", "Sumy region")
+    assert 'On Saturday<br><span class="smz-date">2025-05-17 (day)</span>' in sumy
+    attribution = dated.attacks[0].attribution
+    assert attribution is not None
+    assert '<span class="smz-geo">Sumska oblast, Ukraine</span>' in sumy
+    assert '(region only)</span>' in sumy
+    assert (
+        '<span class="smz-source">reported: “According to officials”</span> '
+        f'<span class="smz-off" title="According to officials">{attribution.start}–{attribution.end}</span>'
+    ) in sumy
+    oleksandropil = _row(frag, "territory", "Oleksandropil")
+    assert "claimed: “Russian forces said”" in oleksandropil
+    assert "<th class=\"smz-text\">Gazetteer / source</th>" in frag
+    # without analyst fields the column is left out
+    assert "Gazetteer / source" not in to_html_fragment(seed_summary())
+
+
+def test_html_escapes_the_attribution_and_places() -> None:
+    text = 'Officials <img src=x onerror=alert(1)> said a drone killed 9 people in Sumy.'
+    a = Article(text=text)
+    hostile = span(a, "Officials <img src=x onerror=alert(1)> said")
+    attack = Attack(
+        place="Sumy",
+        killed=9,
+        admin1="<i>Sumska</i>",
+        country="Ukraine & co",
+        attribution=hostile,
+        claim="reported",
+        evidence=[span(a, "a drone killed 9 people in Sumy")],
+    )
+    s = make_summary(a, attacks=[attack])
+    frag = to_html_fragment(s)
+    assert "<img" not in frag and "<i>Sumska" not in frag
+    assert "reported: “Officials &lt;img src=x onerror=alert(1)&gt; said”" in frag
+    assert "&lt;i&gt;Sumska&lt;/i&gt;, Ukraine &amp; co" in frag
+    md = to_markdown(s)
+    assert "reported: “Officials \\<img src=x onerror=alert(1)\\> said”" in md
+    assert_link_safe(md)  # a CommonMark renderer shows the tags as text
+
+
+def test_the_evidence_view_highlights_each_attribution_with_its_claim(dated: Summary) -> None:
+    view = read_article_view(to_html_fragment(dated))
+    assert view.text == dated.article.text
+    for item in [*dated.attacks, *dated.territory]:
+        if item.attribution is None:
+            continue
+        a = item.attribution
+        section = "attacks" if isinstance(item, Attack) else "territory"
+        assert all(f"smz-{section}" in classes for _, classes in view.chars[a.start : a.end])
+        assert any(f"(source, {item.claim})" in title for title in view.titles)
+    sumy = dated.attacks[0].attribution
+    assert sumy is not None and dated.article.text[sumy.start : sumy.end] == "According to officials"
+    assert any(start == sumy.start for start, _, _ in view.mark_offsets)
+
+
+def test_the_notebook_displays_show_the_analyst_fields(dated: Summary) -> None:
+    assert "Sumska oblast, Ukraine" in dated._repr_markdown_()
+    html = dated._repr_html_()
+    html = html if isinstance(html, str) else html[0]
+    assert '<span class="smz-geo">Sumska oblast, Ukraine</span>' in html

@@ -18,7 +18,8 @@ import pytest
 from click.testing import CliRunner
 from factories import seed_summary
 
-from summarizer import store as store_module
+from summarizer.store import sqlite as sqlite_store
+from summarizer.store import sqlite_files
 from summarizer.cli import cli
 from summarizer.errors import StoreError, StoreFullError
 from summarizer.schema import Article
@@ -207,7 +208,7 @@ def test_a_full_disk_on_any_write_is_a_store_error_with_a_fix(tmp_path: Path) ->
 def test_a_batch_stops_at_the_first_answer_the_full_disk_refuses_with_one_line_and_exit_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_complete, real_full = Store.complete, store_module._full
+    real_complete, real_full = Store.complete, sqlite_files.full_error
     events: list[str] = []  # "stored" per answer written, "full" per write the full disk refused
 
     def complete(self: Store, key: str, owner: str, summary: object) -> bool:
@@ -221,7 +222,8 @@ def test_a_batch_stops_at_the_first_answer_the_full_disk_refuses_with_one_line_a
         events.append("full")
         return real_full(*args)
 
-    monkeypatch.setattr(store_module, "_full", full)
+    monkeypatch.setattr(sqlite_files, "full_error", full)
+    monkeypatch.setattr(sqlite_store, "full_error", full)
     monkeypatch.setattr("summarizer.batch.runner.STORE_RETRY_DELAYS", (0.01,) * 4)  # the disk stays full: no wait
 
     monkeypatch.setattr(Store, "complete", complete)

@@ -43,6 +43,8 @@ class BatchResult:
     cached: bool = False
     duplicate: bool = False
     unreadable: bool = False
+    #: Left pending for a provider batch job (:mod:`summarizer.batchjobs`): neither done nor failed.
+    deferred: bool = False
 
     @property
     def ok(self) -> bool:
@@ -59,6 +61,11 @@ class BatchResult:
         if self.summary is None:
             return {**head, "error": self.error or "unknown error"}
         return {**head, **self.summary.model_dump(mode="json")}
+
+
+class Deferred(BaseException):
+    """Raised by a summarizer to leave an item pending (not failed): its request waits in a provider
+    batch job (:mod:`summarizer.batchjobs`). A BaseException, so no retry layer takes it for a failure."""
 
 
 class BatchResults(list[BatchResult]):

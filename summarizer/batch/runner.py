@@ -28,6 +28,7 @@ from summarizer.batch.results import (
     BatchInput,
     BatchResult,
     BatchStats,
+    Deferred,
     _from_record,
     _Input,
     _patched,
@@ -229,7 +230,7 @@ class _Runner:
         s = self.stats
         s.done += 1
         s.summarized += result.ok
-        s.failed += not result.ok
+        s.failed += not result.ok and not result.deferred
         s.cached += result.cached and result.ok
         s.duplicates += result.duplicate
 
@@ -508,9 +509,13 @@ class _Runner:
         renew = asyncio.create_task(self._renew(p.key))
         summary: Summary | None = None
         error = ""
+        deferred = False
         spent = 0  # tokens a failed summary cost
         try:
             summary = await self.summarizer.asummarize(article)
+        except Deferred as exc:  # its request waits in a provider batch job: it stays pending (released at the end)
+            error = str(exc)
+            deferred = True
         except (AuthenticationError, NotFoundError):
             raise  # every item would fail the same way: stop (the item goes back to pending)
         except SummarizerError as exc:
@@ -522,6 +527,8 @@ class _Runner:
             renew.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):  # a renewal that failed is only a lost lease
                 await renew
+        if deferred:
+            return BatchResult(p.seq, p.id, p.url, p.source, error=error, key=p.key, duplicate=p.duplicate, deferred=True)
         self.computed.add(p.key)
         used = summary.meta.usage.total_tokens if summary is not None else spent
         Throttle.settle(entry, used)

@@ -8,7 +8,7 @@
     summarizer batch INPUT... -o OUT.jsonl   many articles, concurrently and resumably, through the store
 
 Exit codes: 0 ok, 1 the summary failed (LLM or validation), 2 bad usage or bad
-input, 130 interrupted. An error is one line on stderr (``summarizer: error:
+input, 3 provider batch jobs still running (``batch --via batch-api``), 130 interrupted. An error is one line on stderr (``summarizer: error:
 ...``); ``--debug`` adds the traceback.
 
 The library is imported inside the commands, so ``summarizer --help`` stays fast.

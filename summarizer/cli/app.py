@@ -87,7 +87,8 @@ Examples:
 
 \b
 Exit codes: 0 ok, 1 the summary failed (LLM or validation) or a batch input failed,
-2 bad usage or input, 130 interrupted (Ctrl-C).
+2 bad usage or input, 130 interrupted (Ctrl-C); batch with --via batch-api:
+3 provider batch jobs still running (OUT not written yet).
 """,
 )
 @click.version_option(package_name="summarizer", prog_name=PROG, message="%(prog)s %(version)s")

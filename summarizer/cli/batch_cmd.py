@@ -46,6 +46,23 @@ def _failed(failed: int, unfinished: int, from_store: bool, unreadable: int = 0)
     return f"{failed} failed ({'; '.join(hints)})"
 
 
+def _check_jobs_options(
+    inputs: tuple[str, ...], from_store: bool, via: str, collect: bool, write_requests: Path | None, collect_file: Path | None,
+) -> None:
+    from summarizer.errors import UsageError
+
+    if from_store:
+        raise UsageError("--from-store makes no call: it does not go with --via batch-api, --collect, --write-requests "
+                         "or --collect-file.", hint="Drop one of them.")
+    if not inputs:
+        raise UsageError("Batch jobs need the INPUT... of the run.", hint="Pass the same INPUT... as when the jobs were submitted.")
+    if write_requests is not None and (collect or collect_file is not None or via == "batch-api"):
+        raise UsageError("--write-requests only writes the requests: it does not go with --via batch-api, --collect "
+                         "or --collect-file.", hint="Run it alone, then --collect-file RESULTS.jsonl.")
+    if collect and collect_file is not None:
+        raise UsageError("--collect polls the jobs in the store; --collect-file reads a file instead.", hint="Pass one of them.")
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -60,6 +77,7 @@ Examples:
   summarizer batch feed.xml -o out.jsonl --retry-failed
   summarizer batch --from-store -o out.jsonl --digest digest.md
   summarizer batch feed.xml -o out.jsonl --events events.csv
+  summarizer batch feed.xml -o out.jsonl --via batch-api   (again to collect)
 
 \b
 INPUT is an RSS/Atom feed (file or URL; teaser entries are fetched unless
@@ -70,6 +88,9 @@ source first) or an error record {"id", "url", "source", "error"}.
 The store remembers every article: a rerun summarizes only what is missing,
 a killed run resumes where it stopped, and --from-store rebuilds OUT (and the
 digest) without calling the LLM. Exit code 1 if any input failed.
+With --via batch-api the requests go to provider batch jobs (half the price,
+answers within 24 hours); the same command run again collects them, exit
+code 3 (and no OUT) while jobs still run.
 """,
 )
 @click.argument("inputs", nargs=-1, metavar="INPUT...")
@@ -105,11 +126,29 @@ digest) without calling the LLM. Exit code 1 if any input failed.
     "ACLED-shaped CSV with evidence offsets and article ids, or GeoJSON for map tools.",
 )
 @click.option("--no-fetch", is_flag=True, help="Do not fetch the page of a feed entry that has only a teaser.")
+@click.option(
+    "--via", type=click.Choice(["live", "batch-api"]), default="live", show_default=True,
+    help="batch-api: submit the requests as provider batch jobs (half the price, answers within 24 h) and return; "
+    "run the same command again (or --collect) to collect them.",
+)
+@click.option(
+    "--collect", is_flag=True,
+    help="Collect the finished batch jobs; what they did not answer is asked live. Exit code 3 while jobs still run.",
+)
+@click.option(
+    "--write-requests", "write_requests", type=click.Path(dir_okay=False, path_type=Path), metavar="REQUESTS.jsonl",
+    help="Make no call: write the requests in the provider batch format (for 'vllm run-batch' or a console).",
+)
+@click.option(
+    "--collect-file", "collect_file", type=click.Path(dir_okay=False, path_type=Path), metavar="RESULTS.jsonl",
+    help="Take the answers from a batch results file (a job's output, 'vllm run-batch -o'); ask live what it lacks.",
+)
 @summarizer_options
 def batch(
     inputs: tuple[str, ...], output: Path, concurrency: int, rpm: float | None, tpm: float | None,
     store_path: Path, retry_failed: bool, from_store: bool, digest_path: Path | None, no_fetch: bool,
-    overrides: dict[str, Any], events_path: Path | None = None,
+    overrides: dict[str, Any], events_path: Path | None = None, via: str = "live", collect: bool = False,
+    write_requests: Path | None = None, collect_file: Path | None = None,
 ) -> None:
     """Summarize a whole feed (or many articles) concurrently and resumably; write JSONL and a digest."""
     from summarizer.batch import (
@@ -134,12 +173,16 @@ def batch(
     for path in (output, digest_path, events_path):
         if path is not None:
             _check_output(path)
+    jobs = via == "batch-api" or collect or write_requests is not None or collect_file is not None
+    if jobs:
+        _check_jobs_options(inputs, from_store, via, collect, write_requests, collect_file)
     if from_store and not store_path.exists():
         raise UsageError(f"The store {store_path} does not exist.", hint="Run the batch first, or pass --store.")
     stats = BatchStats()
     total: int | None = None  # inputs expected, counted up front for local files
     written = False  # whether OUT was replaced
     shown = unnamed = 0  # failures named on stderr while the batch runs, and those left to OUT
+    plan: Any = None  # provider batch jobs (summarizer.batchjobs), with --via batch-api and the like
     try:
         with Store(store_path) as store:
             run_id: str | None
@@ -148,6 +191,11 @@ def batch(
                     from summarizer.pipeline import Summarizer
 
                     summarizer = Summarizer(**overrides)
+                elif jobs:
+                    from summarizer.cli.batch_jobs import jobs_plan
+
+                    plan = jobs_plan(overrides, store, via, write_requests, collect_file)
+                    summarizer = plan.summarizer
                 else:
                     summarizer = make_summarizer(overrides)
                 articles = load_articles(inputs, fetch=not no_fetch, timeout=_fetch_timeout(summarizer.config))
@@ -157,7 +205,7 @@ def batch(
                     def on_result(result: Any) -> None:
                         nonlocal shown, unnamed
                         progress.update()
-                        if result.ok:
+                        if result.ok or result.deferred:  # deferred: left for a provider batch job
                             return
                         if shown == _NAMED_FAILURES:  # every failure is in OUT; the first ones are named here
                             unnamed += 1
@@ -179,6 +227,11 @@ def batch(
                         for _ in results:
                             pass
                 run_id = stats.run_id
+                if plan is not None:
+                    from summarizer.cli.batch_jobs import finish_jobs
+
+                    if finish_jobs(plan, store, output):  # requests sent or written, or jobs still running: no OUT yet
+                        return
             else:
                 run_id = store.latest_run_id()
                 if run_id is None:
@@ -245,6 +298,10 @@ def batch(
     extra += f", {off_topic} not about armed conflict" if off_topic else ""
     also = "".join(f" and {p}" for p in (digest_path, events_path) if p is not None)
     # The totals line is always the last line on stderr.
+    if plan is not None:
+        from summarizer.cli.batch_jobs import jobs_totals
+
+        extra += jobs_totals(plan)
     note(f"{ok} summarized ({cached} cached{extra}), {_failed(failed, unfinished, from_store, unreadable)} → {output}{also}")
     if failed:
         click.get_current_context().exit(1)

@@ -61,6 +61,7 @@ Examples:
 @debug_option
 def prompts(prompts_dir: str | None, export_dir: Path | None, force: bool) -> None:
     """List the prompt templates in use, or copy them out for editing."""
+    from summarizer.atomic import write_text_atomic
     from summarizer.config import Config
     from summarizer.errors import UsageError
     from summarizer.prompts import MERGE_TEMPLATE, TEMPLATE_NAMES, Prompts
@@ -92,8 +93,8 @@ def prompts(prompts_dir: str | None, export_dir: Path | None, force: bool) -> No
         )
     try:
         export_dir.mkdir(parents=True, exist_ok=True)
-        for name, target in zip(names, targets):
-            target.write_bytes(loaded.path_of(name).read_bytes())
+        for name, target in zip(names, targets):  # each file whole or not at all: a full disk leaves no half template
+            write_text_atomic(target, loaded.path_of(name).read_text(encoding="utf-8"))
     except OSError as exc:
         raise UsageError(f"Cannot write to {export_dir} ({exc.strerror or exc}).") from exc
     for target in targets:

@@ -10,7 +10,12 @@ The parsing is dateparser's (relative dates in many languages), with three rules
 news writing on top:
 
 * a weekday names the last such day on or before the publication date: "on Saturday"
-  in a paper of Saturday is that Saturday, not the one before;
+  in a paper of Saturday is that Saturday, not the one before. Weekdays are read in
+  English and in the article's language, from dateparser's locale data ("samedi",
+  "el sábado", "في يوم السبت", "у суботу"), so the rule is the same in every language
+  dateparser knows; abbreviations ("sa", "сб") are not read, since in running text
+  they are other words. A word for "last" in another language ("samedi dernier") is
+  not read: it is the last such day on or before publication, like "samedi";
 * the date is never after publication, unless the item speaks of the future
   ("will call Putin on Monday"), when it is the next such day;
 * times of day are dropped ("Saturday morning" is a day), and week, month and year
@@ -100,8 +105,39 @@ def _parser(language: str | None) -> Any:
         return DateDataParser(settings={"RETURN_TIME_AS_PERIOD": True})
 
 
-def _weekday(when: str) -> int | None:
-    found = {i for i, name in enumerate(_WEEKDAYS) if re.search(rf"\b{name}\b", when, re.IGNORECASE)}
+#: Languages written without spaces between words: a weekday's name is found anywhere in the text.
+_UNSPACED = frozenset({"zh", "ja", "th", "lo", "km", "my"})
+
+
+@lru_cache(maxsize=64)
+def _weekday_patterns(language: str | None) -> tuple[re.Pattern[str], ...]:
+    """One pattern per weekday (Monday first) matching its names in English and in ``language``,
+    from dateparser's locale data. Short abbreviations ("sa", "sam", "сб") are left out: in running
+    text they are other words."""
+    from dateparser.languages.loader import default_loader
+
+    infos = [default_loader.get_locale("en").info]
+    if language and language != "en":
+        try:
+            infos.append(default_loader.get_locale(language).info)
+        except ValueError:  # a language dateparser does not know: English names only
+            pass
+    patterns = []
+    for day in _WEEKDAYS:
+        names: set[str] = set()
+        for info in infos:
+            forms = [str(n) for n in info.get(day, [])]
+            longest = max((len(n) for n in forms), default=0)
+            names |= {n.lower() for n in forms if len(n) >= max(3, 0.6 * longest)}
+        alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        bounded = language not in _UNSPACED
+        patterns.append(re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)" if bounded else f"(?:{alternatives})", re.IGNORECASE))
+    return tuple(patterns)
+
+
+def _weekday(when: str, language: str | None = None) -> int | None:
+    """The weekday ``when`` names (0 Monday … 6 Sunday), in English or in ``language``; None for none or two."""
+    found = {i for i, pattern in enumerate(_weekday_patterns(language)) if pattern.search(when)}
     return found.pop() if len(found) == 1 else None
 
 
@@ -133,7 +169,7 @@ def resolve(when: str | None, published: date | None, language: str | None = Non
     """
     if not when or published is None or _NOT_A_DATE.search(when):
         return None
-    weekday = _weekday(when)
+    weekday = _weekday(when, language)
     if weekday is not None and not _RELATIVE.search(when):
         back = (published.weekday() - weekday) % 7
         if future:

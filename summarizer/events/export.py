@@ -14,8 +14,8 @@ ACLED's codes for the precisions (time: 1 day, 2 week, 3 month or coarser; geo: 
 ``disputed``, the attribution and its claim, and for every report its article id and the
 offsets of its evidence, so each row can be checked against the articles.
 
-Attacks are merged into incidents (:mod:`summarizer.events.incidents`); territorial changes are
-listed one per report, as strategic developments.
+Attacks are merged into incidents, and territorial changes (strategic developments) into one
+event per change, with every report (:mod:`summarizer.events.incidents`).
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from urllib.parse import urlparse
 
 from summarizer.events import enrich
 from summarizer.events.dates import publication_date
-from summarizer.events.incidents import Incident, IncidentIndex
-from summarizer.schema import Summary, Territory
+from summarizer.events.incidents import ClaimEvent, ClaimIndex, Incident, IncidentIndex
+from summarizer.schema import Summary
 
 __all__ = ["COLUMNS", "EventsBuilder", "EVENT_SUFFIXES", "to_csv", "to_dataframe", "to_geojson", "write_events"]
 
@@ -66,7 +66,7 @@ class EventsBuilder:
 
     def __init__(self) -> None:
         self._incidents: IncidentIndex[Summary] = IncidentIndex()
-        self._territory: list[tuple[Summary, Territory]] = []
+        self._territory: ClaimIndex[Summary] = ClaimIndex()
         self._seen: set[str] = set()
 
     def add(self, summary: Summary) -> None:
@@ -77,11 +77,12 @@ class EventsBuilder:
         published = publication_date(summary.article.published)
         for attack in summary.attacks:
             self._incidents.add(attack, summary, article=summary.meta.content_hash, published=published)
-        self._territory += [(summary, t) for t in summary.territory]
+        for t in summary.territory:
+            self._territory.add(t, summary, article=summary.meta.content_hash, published=published)
 
     def rows(self) -> list[dict[str, Any]]:
         rows = [_attack_row(i) for i in self._incidents.incidents]
-        rows += [_territory_row(s, t) for s, t in self._territory]
+        rows += [_territory_row(e) for e in self._territory.events]
         rows.sort(key=lambda r: (r["event_date"] is None, r["event_date"] or ""))
         for n, row in enumerate(rows, 1):
             row["event_id"] = f"E{n}"
@@ -141,30 +142,36 @@ def _attack_row(incident: Incident[Summary]) -> dict[str, Any]:
     }
 
 
-def _territory_row(summary: Summary, t: Territory) -> dict[str, Any]:
-    key = summary.article.key
+def _territory_row(event: ClaimEvent[Summary]) -> dict[str, Any]:
+    where, first = event.location, event.first
+    reports = list(zip(event.sources, event.items))
+    many = f" ({len(reports)} reports)" if len(reports) > 1 else ""
     return {
         "event_id": None,
-        "event_date": t.date,
-        "time_precision": _TIME_CODES.get(t.date_precision or ""),
+        "event_date": event.date,
+        "time_precision": _TIME_CODES.get(event.date_precision or ""),
         "event_type": "Strategic developments",
         "sub_event_type": "Other",
-        "actor1": t.claimant,
+        "actor1": first.claimant,
         "actor2": None,
-        "country": t.country, "country_code": t.country_code, "admin1": t.admin1, "admin1_code": t.admin1_code,
-        "location": t.place, "latitude": t.latitude, "longitude": t.longitude,
-        "geo_precision": _GEO_CODES.get(t.geo_precision or ""),
-        "source": _outlet(summary),
-        "notes": f"{t.claimant}: {t.status.replace('_', ' ')} {t.place}" + (f" ({t.when})" if t.when else "") + ".",
+        "country": where.country, "country_code": where.country_code,
+        "admin1": where.admin1, "admin1_code": where.admin1_code,
+        "location": first.place, "latitude": where.latitude, "longitude": where.longitude,
+        "geo_precision": _GEO_CODES.get(where.geo_precision or ""),
+        "source": _join(_outlet(s) for s, _ in reports),
+        "notes": f"{first.claimant}: {first.status.replace('_', ' ')} {first.place}"
+        + (f" ({event.when})" if event.when else "") + f"{many}.",
         "fatalities": 0,
         "fatalities_low": None, "fatalities_high": None, "injured_low": None, "injured_high": None,
-        "disputed": False, "weapons": "", "date_as_written": t.when,
-        "claim": t.claim,
-        "attribution": t.attribution.text if t.attribution else None,
-        "article_ids": key,
-        "evidence": " … ".join(e.text for e in t.evidence),
-        "evidence_offsets": {key: [[e.start, e.end] for e in t.evidence]},
-        "attribution_offsets": {key: [t.attribution.start, t.attribution.end]} if t.attribution else {},
+        "disputed": False, "weapons": "", "date_as_written": event.when,
+        "claim": _join(event.claims) or None,
+        "attribution": _join(t.attribution.text for t in event.items if t.attribution) or None,
+        "article_ids": _join(s.article.key for s, _ in reports),
+        "evidence": " … ".join(e.text for _, t in reports for e in t.evidence),
+        "evidence_offsets": {s.article.key: [[e.start, e.end] for e in t.evidence] for s, t in reports},
+        "attribution_offsets": {
+            s.article.key: [t.attribution.start, t.attribution.end] for s, t in reports if t.attribution
+        },
     }
 
 

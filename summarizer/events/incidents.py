@@ -16,6 +16,13 @@ reports differ is ``disputed``. Every report is kept with its figures, evidence 
 
 Near-linear: incidents are indexed by (day, place word), so a new report is compared only with
 the incidents of its day and the days either side that share a word of its place.
+
+Territorial changes merge the same way (:class:`ClaimIndex`), but more strictly, since a town and
+its region are different claims: two reports from different articles are one :class:`ClaimEvent`
+when they name the same place (the same words, and no other admin-1 region or country), the same
+kind of change (``status``), the same side as claimant ("Russian forces", "Russia", "Moscow"), and
+the same time: resolved dates within a day (coarser ones equal), or, with none, the same day as
+written, or, when neither says when, publication dates within a day of each other.
 """
 
 from __future__ import annotations
@@ -28,9 +35,18 @@ from functools import lru_cache
 from typing import Generic, TypeVar
 
 from summarizer.events.gazetteer import norm
-from summarizer.schema import Attack
+from summarizer.schema import Attack, Territory
 
-__all__ = ["Incident", "IncidentIndex", "Report", "same_place", "weapons_compatible"]
+__all__ = [
+    "ClaimEvent",
+    "ClaimIndex",
+    "Incident",
+    "IncidentIndex",
+    "Report",
+    "same_claimant",
+    "same_place",
+    "weapons_compatible",
+]
 
 Day = date  # (``Incident.date`` is a property: annotations inside the class use this name)
 
@@ -106,9 +122,9 @@ def _written_day(when: str | None) -> frozenset[str]:
     return frozenset(w for w in words if w in _WEEKDAYS or w in _MONTHS or w.isdigit())
 
 
-def _day(attack: Attack) -> date | None:
-    if attack.date and attack.date_precision == "day":
-        return _iso_day(attack.date)
+def _day(item: Attack | Territory) -> date | None:
+    if item.date and item.date_precision == "day":
+        return _iso_day(item.date)
     return None
 
 
@@ -301,3 +317,149 @@ class IncidentIndex(Generic[S]):
                 bucket = self._buckets.setdefault((when, key), [])
                 if all(x is not incident for x in bucket[-4:]):
                     bucket.append(incident)
+
+
+# ---------------------------------------------------------------------------
+# Territorial changes
+
+_PARTY_WORDS = frozenset({
+    "forces", "troops", "army", "military", "government", "officials", "authorities", "ministry", "defence",
+    "defense", "units", "armed", "the", "of", "s", "general", "staff", "command",
+})
+_CAPITALS = {"moscow": "russi", "kremlin": "russi", "kyiv": "ukrai", "kiev": "ukrai"}
+
+
+@lru_cache(maxsize=4096)
+def _side(claimant: str | None) -> frozenset[str]:
+    """Who claims, loosely: "Russian forces", "Russia's defence ministry", "Russia" and "Moscow" are one side."""
+    words = norm(re.sub(r"['’]s\b", "", claimant)).split() if claimant else []
+    return frozenset(_CAPITALS.get(w, w[:5]) for w in words if w not in _PARTY_WORDS)
+
+
+def same_claimant(a: str | None, b: str | None) -> bool:
+    """The same side claims it ("Russian forces" and "Moscow"); two claimants naming no side must be equal."""
+    sa, sb = _side(a), _side(b)
+    if sa or sb:
+        return bool(sa & sb)
+    return norm(a or "") == norm(b or "")
+
+
+def _same_territory_place(a: Territory, b: Territory) -> bool:
+    """The same place: the same words (a town is not its region), and no other admin-1 region or country."""
+    if a.country_code and b.country_code and a.country_code != b.country_code:
+        return False
+    if a.admin1_code and b.admin1_code:
+        if a.admin1_code != b.admin1_code:
+            return False
+    else:
+        ra, rb = _words(a.region), _words(b.region)
+        if ra and rb and not _nested(ra, rb):
+            return False
+    pa = _words(a.place)
+    return bool(pa) and pa == _words(b.place)
+
+
+def _same_claim_time(a: Territory, pub_a: date | None, b: Territory, pub_b: date | None) -> bool:
+    da, db = _day(a), _day(b)
+    if da and db:
+        return abs((da - db).days) <= 1
+    if (a.date and not da) or (b.date and not db):  # a week, month or year: the same period
+        return a.date == b.date and a.date_precision == b.date_precision
+    if pub_a and pub_b and abs((pub_a - pub_b).days) > MAX_DAYS_APART:
+        return False
+    wa, wb = _written_day(a.when), _written_day(b.when)
+    if da or db or wa or wb:  # one resolved, or a day as written: the written days must agree
+        return bool(wa and wb and wa == wb)
+    # neither says when: reports of the same claim published within a day of each other
+    return pub_a is not None and pub_b is not None and abs((pub_a - pub_b).days) <= 1
+
+
+@dataclass
+class ClaimReport(Generic[S]):
+    """One article's report of a territorial change."""
+
+    source: S
+    territory: Territory
+    published: date | None = None
+
+
+@dataclass
+class ClaimEvent(Generic[S]):
+    """One territorial change (a capture, a claim, an annexation…) as reported by one or more articles."""
+
+    reports: list[ClaimReport[S]] = field(default_factory=list)
+    _articles: set[Hashable] = field(default_factory=set, repr=False)
+
+    @property
+    def items(self) -> list[Territory]:
+        return [r.territory for r in self.reports]
+
+    @property
+    def sources(self) -> list[S]:
+        return [r.source for r in self.reports]
+
+    @property
+    def first(self) -> Territory:
+        return self.reports[0].territory
+
+    @property
+    def date(self) -> str | None:
+        days = sorted(t.date for t in self.items if t.date and t.date_precision == "day")
+        return days[0] if days else next((t.date for t in self.items if t.date), None)
+
+    @property
+    def date_precision(self) -> str | None:
+        best = next((t for t in self.items if t.date == self.date), None)
+        return best.date_precision if best else None
+
+    @property
+    def when(self) -> str | None:
+        return next((t.when for t in self.items if t.when), None)
+
+    @property
+    def location(self) -> Territory:
+        """The report whose place is known best (coordinates of the town over its region's)."""
+        rank = {"town": 0, "near": 1, "region": 2, "country": 3, None: 4}
+        return min(self.items, key=lambda t: rank[t.geo_precision])
+
+    @property
+    def claims(self) -> list[str]:
+        """The kinds of claim the reports make (reported, claimed, confirmed), in the order first made."""
+        return list(dict.fromkeys(t.claim for t in self.items if t.claim))
+
+    def accepts(self, item: Territory, article: Hashable, published: Day | None) -> bool:
+        if article in self._articles:
+            return False  # one article's separate items are separate changes
+        return all(
+            r.territory.status == item.status
+            and same_claimant(r.territory.claimant, item.claimant)
+            and _same_territory_place(r.territory, item)
+            and _same_claim_time(r.territory, r.published, item, published)
+            for r in self.reports[:8]
+        )
+
+    def take(self, report: ClaimReport[S], article: Hashable) -> None:
+        self.reports.append(report)
+        self._articles.add(article)
+
+
+class ClaimIndex(Generic[S]):
+    """Territorial changes in the order first reported, found by the words of their place."""
+
+    def __init__(self) -> None:
+        self.events: list[ClaimEvent[S]] = []
+        self._by_place: dict[frozenset[str], list[ClaimEvent[S]]] = {}
+
+    def add(self, item: Territory, source: S, *, article: Hashable, published: date | None = None) -> ClaimEvent[S]:
+        """File one report; returns the change it joined or started."""
+        key = _words(item.place) or frozenset({norm(item.place)})
+        bucket = self._by_place.setdefault(key, [])
+        for event in bucket:
+            if event.accepts(item, article, published):
+                event.take(ClaimReport(source, item, published), article)
+                return event
+        created: ClaimEvent[S] = ClaimEvent()
+        created.take(ClaimReport(source, item, published), article)
+        self.events.append(created)
+        bucket.append(created)
+        return created

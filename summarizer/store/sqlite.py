@@ -1,41 +1,18 @@
-"""SQLite store: the cache, the batch state and the results.
-
-One row in ``items`` per work item, keyed by :func:`work_key` (the article's
-content hash plus everything that changes the answer: model, prompt version,
-schema version). One row in ``occurrences`` per input seen in a run, so the
-outputs can be rebuilt in input order with one line per input, while duplicate
-inputs share one work item.
-
-Life of an item::
-
-    add() ──▶ pending ──claim()──▶ running ──complete()──▶ done   (never claimed again)
-                 ▲                   │  └─────fail()─────▶ failed ──claim(retry_failed=True)──▶ running
-                 └──release()────────┘  lease expired: claim() takes it over
-
-* ``claim`` is one ``UPDATE … WHERE`` so two workers (threads or processes)
-  never both get an item.
-* ``complete``/``fail`` only apply while the caller still owns the lease, and
-  write everything in one transaction: a crash (even ``kill -9``) leaves at
-  worst an expired lease, never a half-written result.
-
-Before anything is written, an existing file is checked read-only: it must be
-writable, in a writable folder, intact (``PRAGMA quick_check``) and a
-summarizer store (or empty). Otherwise :class:`~summarizer.errors.StoreError`
-says what is wrong and the file is left byte for byte as it was. A write that
-fails for lack of space raises :class:`~summarizer.errors.StoreFullError`; a
-finished summary that could not be written is kept in memory and written again
-by the next write or :meth:`Store.flush`, so an answer already paid for is not
-lost while the process lives.
+"""The SQLite store: one file, shared by the threads and processes of one machine.
 
 The database runs in WAL mode. Every method is a short synchronous call;
 asyncio callers may wrap them in :func:`asyncio.to_thread`. A :class:`Store`
 may be shared between threads. Each process should open its own (after a
 ``fork`` the store reopens its connection by itself).
+
+A write that fails for lack of space raises :class:`~summarizer.errors.StoreFullError`;
+a finished summary that could not be written is kept in memory and written again
+by the next write or :meth:`Store.flush`, so an answer already paid for is not
+lost while the process lives.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import socket
@@ -45,339 +22,42 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any
 
-from summarizer.errors import StoreError, StoreFullError, UsageError
-from summarizer.redact import scrub
-from summarizer.schema import Article, Summary, Usage
+from summarizer.errors import StoreFullError, UsageError
+from summarizer.schema import Article, Summary
+from summarizer.store import jobs
+from summarizer.store.records import (
+    ITEM_COLUMNS,
+    STATUSES,
+    ItemRecord,
+    Occurrence,
+    Status,
+    record_from_row,
+    scrub_error,
+)
+from summarizer.store.sqlite_files import (
+    EXTRACTED,
+    SCHEMA,
+    STORE_VERSION,
+    foreign_error,
+    full_error,
+    preflight,
+    set_wal,
+    store_error,
+    too_new_error,
+    transaction,
+)
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = [
-    "DEFAULT_PATH",
-    "STORE_VERSION",
-    "ItemRecord",
-    "Occurrence",
-    "Status",
-    "Store",
-    "make_owner",
-    "scrub_error",
-    "work_key",
-]
+__all__ = ["DEFAULT_PATH", "Store"]
 
 DEFAULT_PATH = "summarizer.db"
-STORE_VERSION = (
-    1  # PRAGMA user_version; bump and add a migration when the tables change.
-)
-Status = Literal["pending", "running", "done", "failed"]
-STATUSES: tuple[Status, ...] = ("pending", "running", "done", "failed")
-
 _PAGE = 500  # rows fetched per query by run_results()
-_MAX_ERROR = 2000  # characters of an error message kept
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS items (
-    key               TEXT PRIMARY KEY,
-    content_hash      TEXT NOT NULL,
-    status            TEXT NOT NULL DEFAULT 'pending'
-                      CHECK (status IN ('pending', 'running', 'done', 'failed')),
-    attempts          INTEGER NOT NULL DEFAULT 0,
-    error             TEXT,
-    article_json      TEXT NOT NULL,
-    summary_json      TEXT,
-    prompt_tokens     INTEGER,
-    completion_tokens INTEGER,
-    total_tokens      INTEGER,
-    lease_owner       TEXT,
-    lease_expires     REAL,
-    created_at        REAL NOT NULL,
-    updated_at        REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS items_status ON items (status);
-CREATE TABLE IF NOT EXISTS runs (
-    run_id     TEXT PRIMARY KEY,
-    started_at REAL NOT NULL,
-    args_json  TEXT
-);
-CREATE TABLE IF NOT EXISTS occurrences (
-    run_id   TEXT NOT NULL REFERENCES runs (run_id),
-    seq      INTEGER NOT NULL,
-    input_id TEXT,
-    url      TEXT,
-    source   TEXT,
-    key      TEXT NOT NULL REFERENCES items (key),
-    PRIMARY KEY (run_id, seq)
-);
-CREATE INDEX IF NOT EXISTS occurrences_key ON occurrences (key);
-"""
-# Articles extracted from HTML pages, by page (summarizer.inputs.extracted.page_key), so a rerun
-# extracts no page twice. Created in stores of any version when first opened (older code ignores it).
-_EXTRACTED = """
-CREATE TABLE IF NOT EXISTS extracted (
-    key          TEXT PRIMARY KEY,
-    article_json TEXT NOT NULL,
-    created_at   REAL NOT NULL
-)
-"""
-
-
-# ---------------------------------------------------------------------------
-# Pure helpers
-
-
-def work_key(
-    content_hash: str,
-    model: str | None,
-    prompt_version: str | None,
-    schema_version: str,
-) -> str:
-    """Identity of one unit of work: sha256 of ``content_hash|model|prompt_version|schema_version``."""
-    parts = (content_hash, model or "", prompt_version or "", schema_version)
-    return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()
-
-
-def make_owner() -> str:
-    """A lease owner name unique to this process: ``host:pid:random``.
-
-    :meth:`Store.release_dead` recognises this shape and frees the leases of
-    processes on this host that no longer exist.
-    """
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def scrub_error(message: str) -> str:
-    """One line, no secrets: what :meth:`Store.fail` stores.
-
-    Removes ``sk-…`` keys, ``Bearer …`` tokens and ``api_key=…``-style values,
-    collapses whitespace and truncates very long messages.
-    """
-    message = " ".join(scrub(message).split())
-    if len(message) > _MAX_ERROR:
-        message = message[: _MAX_ERROR - 1] + "…"
-    return message
-
-
-# ---------------------------------------------------------------------------
-# Records
-
-
-@dataclass(frozen=True)
-class Occurrence:
-    """One input as seen in one run, at position ``seq`` of the run's input order."""
-
-    run_id: str
-    seq: int
-    key: str
-    input_id: str | None = None
-    url: str | None = None
-    source: str | None = None
-
-
-@dataclass(frozen=True)
-class ItemRecord:
-    """The stored state of one work item."""
-
-    key: str
-    content_hash: str
-    status: Status
-    attempts: int
-    error: str | None
-    article: Article
-    summary: Summary | None
-    usage: Usage | None
-    lease_owner: str | None
-    lease_expires: float | None
-    created_at: float
-    updated_at: float
-
-
-_ITEM_COLUMNS = (
-    "key, content_hash, status, attempts, error, article_json, summary_json, "
-    "prompt_tokens, completion_tokens, total_tokens, lease_owner, lease_expires, "
-    "created_at, updated_at"
-)
-
-
-def _record(row: sqlite3.Row | tuple[Any, ...]) -> ItemRecord:
-    (
-        key,
-        chash,
-        status,
-        attempts,
-        error,
-        article_json,
-        summary_json,
-        prompt_t,
-        completion_t,
-        total_t,
-        owner,
-        expires,
-        created,
-        updated,
-    ) = row
-    usage = None
-    if total_t is not None:
-        usage = Usage(
-            prompt_tokens=prompt_t, completion_tokens=completion_t, total_tokens=total_t
-        )
-    return ItemRecord(
-        key=key,
-        content_hash=chash,
-        status=status,
-        attempts=attempts,
-        error=error,
-        article=Article.model_validate_json(article_json),
-        summary=Summary.model_validate_json(summary_json) if summary_json else None,
-        usage=usage,
-        lease_owner=owner,
-        lease_expires=expires,
-        created_at=created,
-        updated_at=updated,
-    )
-
-
-# ---------------------------------------------------------------------------
-# The store
-
-
-_SQLITE_HEADER = b"SQLite format 3\x00"
-
-
-def _store_error(path: Path, exc: sqlite3.Error, *, unsaved: int = 0) -> StoreError:
-    """The one-line error for an SQLite failure on the store at ``path``."""
-    text = str(exc)
-    lowered = text.lower()
-    if "full" in lowered:
-        return _full(path, text, unsaved)
-    if "readonly" in lowered or "read-only" in lowered:
-        return _read_only(path)
-    if "unable to open" in lowered or "disk i/o" in lowered:
-        return _folder_not_writable(path)
-    if "malformed" in lowered or "not a database" in lowered or "corrupt" in lowered:
-        return _damaged(path, text)
-    return StoreError(f"The store {path} could not be used: {text}.", hint="Check the file, or pass another --store path.")
-
-
-def _full(path: Path, detail: str, unsaved: int) -> StoreFullError:
-    kept = f" {unsaved} finished summar{'y is' if unsaved == 1 else 'ies are'} kept in memory." if unsaved else ""
-    error = StoreFullError(
-        f"The disk holding the store {path} is full ({detail}).{kept}",
-        hint="Free some space, then run the same command again: what is stored is kept.",
-        unsaved=unsaved,
-    )
-    error.detail = detail
-    return error
-
-
-def _read_only(path: Path) -> StoreError:
-    return StoreError(
-        f"The store {path} is read-only.",
-        hint=f"Make it writable (chmod u+w {path}), or pass another --store path.",
-    )
-
-
-def _folder_not_writable(path: Path) -> StoreError:
-    folder = path.parent if str(path.parent) else Path(".")
-    return StoreError(
-        f"Can't write in {folder}, the folder of the store {path} (SQLite keeps its journal files beside it).",
-        hint="Make the folder writable, or pass a --store path in a writable folder.",
-    )
-
-
-def _damaged(path: Path, detail: str) -> StoreError:
-    return StoreError(
-        f"The store {path} is damaged ({detail}); summarizer does not write into a damaged store.",
-        hint="Restore it from a backup or move it away, then run again (finished work is summarized again).",
-    )
-
-
-def _preflight(path: Path) -> None:
-    """Check an existing store without changing it: raise :class:`StoreError` if it can't be used."""
-    if str(path) == ":memory:" or str(path).startswith("file:"):
-        return
-    folder = path.parent if str(path.parent) else Path(".")
-    if path.exists():
-        if not path.is_file():
-            raise StoreError(f"The store {path} is not a file.", hint="Pass the path of a file as --store.")
-        try:
-            with path.open("rb") as f:
-                header = f.read(len(_SQLITE_HEADER))
-        except OSError as e:
-            raise StoreError(f"Can't read the store {path}: {e.strerror}.", hint="Check its permissions.") from e
-        if header and header != _SQLITE_HEADER:
-            raise StoreError(
-                f"{path} is not an SQLite database, so not a summarizer store.",
-                hint="Pass another --store path; summarizer does not write into other files.",
-            )
-        if not os.access(path, os.W_OK):
-            raise _read_only(path)
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise _folder_not_writable(path)
-    if path.exists() and path.stat().st_size > 0:
-        _inspect(path)
-
-
-def _inspect(path: Path) -> None:
-    """Open ``path`` read-only: refuse a damaged file, another program's database or a newer store."""
-    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
-    with path.open("rb") as f:
-        wal_mode = f.read(20)[18:20] == b"\x02\x02"
-    if wal_mode and not Path(f"{path}-wal").exists():
-        # A WAL store nobody has open (its -wal file goes with the last connection): read the
-        # file as it is, so the check does not leave -wal/-shm files behind.
-        uri += "&immutable=1"
-    try:
-        conn = sqlite3.connect(uri, uri=True, timeout=30)
-    except sqlite3.Error as e:
-        raise _store_error(path, e) from e
-    try:
-        conn.execute("PRAGMA busy_timeout = 30000")
-        check = [row[0] for row in conn.execute("PRAGMA quick_check(3)")]
-        if check != ["ok"]:
-            raise _damaged(path, "; ".join(check))
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-    except sqlite3.Error as e:
-        raise _store_error(path, e) from e
-    finally:
-        conn.close()
-    if version == 0 and tables:
-        raise _foreign(path, tables)
-    if version > STORE_VERSION:
-        raise _too_new(path, version)
-
-
-def _foreign(path: Path, tables: list[str]) -> StoreError:
-    return StoreError(
-        f"{path} is an SQLite database of something else (tables: {', '.join(tables[:5])}).",
-        hint="Pass a new --store path; summarizer does not write into other databases.",
-    )
-
-
-def _too_new(path: Path, version: int) -> StoreError:
-    return StoreError(
-        f"The store {path} has version {version}; this summarizer only knows up to {STORE_VERSION}.",
-        hint="Upgrade summarizer, or use another --store path.",
-    )
-
-
-def _set_wal(conn: sqlite3.Connection, wait_s: float = 30.0) -> None:
-    """Switch to WAL. Unlike other statements this pragma does not wait out busy_timeout
-    when another connection is creating the same new file, so retry it here."""
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            conn.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError as e:
-            if "locked" not in str(e) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
 
 
 class Store:
@@ -404,27 +84,28 @@ class Store:
     # -- connection ---------------------------------------------------------
 
     def _open(self) -> sqlite3.Connection:
-        _preflight(self.path)
+        preflight(self.path)
         try:
             conn = sqlite3.connect(
                 self.path, timeout=30, isolation_level=None, check_same_thread=False
             )
         except sqlite3.Error as e:
-            raise _store_error(self.path, e) from e
+            raise store_error(self.path, e) from e
         try:
             conn.execute("PRAGMA busy_timeout = 30000")
-            _set_wal(conn)
+            set_wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             self._migrate(conn)
             if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'extracted'").fetchone():
-                conn.execute(_EXTRACTED)
+                conn.execute(EXTRACTED)
+            conn.execute(jobs.JOBS)  # provider batch jobs (summarizer.store.jobs): IF NOT EXISTS
         except UsageError:
             conn.close()
             raise
         except sqlite3.DatabaseError as e:
             conn.close()
-            raise _store_error(self.path, e) from e
+            raise store_error(self.path, e) from e
         return conn
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
@@ -432,16 +113,16 @@ class Store:
         if version == STORE_VERSION:
             return
         if version > STORE_VERSION:
-            raise _too_new(self.path, version)
-        with _transaction(conn):
+            raise too_new_error(self.path, version)
+        with transaction(conn):
             # Re-read under the write lock: another process may have just created it.
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version == 0:
                 others = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
                 if others:  # checked before opening too; this catches one created meanwhile
-                    raise _foreign(self.path, others)
+                    raise foreign_error(self.path, others)
                 # Not executescript(): it would COMMIT before user_version is set.
-                for statement in _SCHEMA.split(";"):
+                for statement in SCHEMA.split(";"):
                     if statement.strip():
                         conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {STORE_VERSION}")
@@ -474,10 +155,10 @@ class Store:
             if self._unsaved:
                 self._flush_unsaved()
             try:
-                with _transaction(self._db) as db:
+                with transaction(self._db) as db:
                     yield db
             except sqlite3.Error as e:
-                raise _store_error(self.path, e, unsaved=len(self._unsaved)) from e
+                raise store_error(self.path, e, unsaved=len(self._unsaved)) from e
 
     def _write(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one write statement in its own IMMEDIATE transaction; return the rows changed."""
@@ -504,10 +185,10 @@ class Store:
     def _flush_unsaved(self) -> None:
         for key, (owner, summary) in list(self._unsaved.items()):
             try:
-                with _transaction(self._db) as db:
+                with transaction(self._db) as db:
                     db.execute(_COMPLETE, _complete_params(key, owner, summary, self._clock()))
             except sqlite3.Error as e:
-                raise _store_error(self.path, e, unsaved=len(self._unsaved)) from e
+                raise store_error(self.path, e, unsaved=len(self._unsaved)) from e
             del self._unsaved[key]  # written, or the lease was lost and the store holds another answer
 
     def close(self) -> None:
@@ -664,7 +345,7 @@ class Store:
                 return self._write(_COMPLETE, _complete_params(key, owner, summary, self._clock())) == 1
             except StoreFullError as e:
                 self._unsaved[key] = (owner, summary)
-                raise _full(self.path, e.detail, len(self._unsaved)) from e.__cause__
+                raise full_error(self.path, e.detail, len(self._unsaved)) from e.__cause__
 
     def fail(self, key: str, owner: str, error: str | BaseException) -> bool:
         """Mark ``key`` failed with a scrubbed one-line ``error``, if ``owner`` still holds it; True iff written."""
@@ -688,7 +369,7 @@ class Store:
             try:
                 row = self._db.execute("SELECT article_json FROM extracted WHERE key = ?", (key,)).fetchone()
             except sqlite3.Error as e:
-                raise _store_error(self.path, e) from e
+                raise store_error(self.path, e) from e
         return row[0] if row else None
 
     def remember_extracted(self, key: str, article_json: str) -> None:
@@ -702,13 +383,13 @@ class Store:
         """The stored item ``key``, or None."""
         with self._lock:
             row = self._db.execute(
-                f"SELECT {_ITEM_COLUMNS} FROM items WHERE key = ?", (key,)
+                f"SELECT {ITEM_COLUMNS} FROM items WHERE key = ?", (key,)
             ).fetchone()
-        return _record(row) if row else None
+        return record_from_row(row) if row else None
 
     def run_results(self, run_id: str) -> Iterator[tuple[Occurrence, ItemRecord]]:
         """Every input of ``run_id`` with its item, in input order (duplicates appear once per input)."""
-        columns = ", ".join(f"i.{c.strip()}" for c in _ITEM_COLUMNS.split(","))
+        columns = ", ".join(f"i.{c.strip()}" for c in ITEM_COLUMNS.split(","))
         last = -1 << 62
         while True:
             with self._lock:
@@ -719,7 +400,7 @@ class Store:
                     (run_id, last, _PAGE),
                 ).fetchall()
             for row in rows:
-                yield Occurrence(*row[:6]), _record(row[6:])
+                yield Occurrence(*row[:6]), record_from_row(row[6:])
             if len(rows) < _PAGE:
                 return
             last = rows[-1][1]
@@ -749,6 +430,22 @@ class Store:
         counts.update(dict(rows))
         return counts
 
+    # -- provider batch jobs (summarizer.store.jobs) ----------------------------------
+
+    def record_job(self, job_id: str, base_url: str, input_file_id: str | None, status: str, keys: list[str]) -> None:
+        """Remember a provider batch job and the work keys it covers."""
+        self._write(jobs.INSERT, jobs.job_params(job_id, base_url, input_file_id, status, keys, self._clock()))
+
+    def update_job(self, job_id: str, status: str) -> None:
+        """Set a job's last seen status (``jobs.COLLECTED`` once its results are in the store)."""
+        self._write(jobs.UPDATE, (status, self._clock(), job_id))
+
+    def provider_jobs(self, base_url: str, *, open_only: bool = True) -> list[jobs.JobRecord]:
+        """The jobs at ``base_url``, oldest first: the open ones (results not taken yet), or all."""
+        with self._lock:
+            rows = self._db.execute(jobs.SELECT_OPEN if open_only else jobs.SELECT_ALL, (base_url,)).fetchall()
+        return [jobs.job_from_row(row) for row in rows]
+
 
 _COMPLETE = (
     "UPDATE items SET status = 'done', summary_json = ?, error = NULL,"
@@ -763,19 +460,6 @@ def _complete_params(key: str, owner: str, summary: Summary, now: float) -> tupl
     return (
         summary.model_dump_json(), usage.prompt_tokens, usage.completion_tokens, usage.total_tokens, now, key, owner,
     )
-
-
-@contextmanager
-def _transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any error: all of it is written or none."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-        db.execute("COMMIT")
-    except BaseException:
-        if db.in_transaction:
-            db.execute("ROLLBACK")
-        raise
 
 
 def _pid_alive(pid: int) -> bool:

@@ -1,0 +1,176 @@
+"""A run with provider batch jobs, around the usual batch run: :func:`prepare` before it (poll the
+store's open jobs and download what finished), :func:`finish` after it (submit the requests kept,
+or write them to a file).
+
+::
+
+    plan = prepare(config, store, via="batch-api")   # or collect=True, collect_file=..., write_requests=...
+    ... run the batch with summarizer=plan.summarizer ...
+    outcome = finish(plan, store)                     # jobs submitted, items still waiting
+
+A job is polled once per run (no waiting here: the command returns at once). Its results
+are taken (and the job marked collected in the store) only by a run that finished, so an
+interrupted collect downloads them again next time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from summarizer.batchjobs import requests as batch_requests
+from summarizer.batchjobs.results import Result, parse_results
+from summarizer.batchjobs.summarizer import JobSummarizer
+from summarizer.config import Config
+from summarizer.errors import InputError
+from summarizer.redact import display_url
+from summarizer.store import Store
+from summarizer.store.jobs import COLLECTED
+
+#: Batch statuses after which a job gives no more results (its files are final).
+FINISHED = ("completed", "failed", "expired", "cancelled")
+
+
+@dataclass
+class Plan:
+    """What :func:`prepare` found, for the run and for :func:`finish`."""
+
+    summarizer: JobSummarizer
+    base_url: str
+    via_jobs: bool  # requests without a usable answer go to a new job (else live)
+    write_requests: Path | None = None
+    finished: list[str] = field(default_factory=list)  # job ids whose results this run takes
+    running: list[str] = field(default_factory=list)  # job ids still running
+    done_requests: int = 0  # requests the running jobs have answered so far (their request_counts)
+    total_requests: int = 0  # requests in the running jobs
+    max_requests: int = batch_requests.MAX_REQUESTS
+    max_bytes: int = batch_requests.MAX_BYTES
+
+
+@dataclass
+class Outcome:
+    """What :func:`finish` did: the jobs it created, the requests it wrote or sent, what still waits."""
+
+    submitted: list[str] = field(default_factory=list)
+    requests: int = 0
+    written: Path | None = None
+    running: int = 0  # jobs still running
+    waiting: int = 0  # items waiting for them
+    done_requests: int = 0  # of their requests, answered so far
+    total_requests: int = 0
+
+    @property
+    def pending(self) -> bool:
+        """True when OUT cannot be written yet: requests are out, or jobs still run."""
+        return bool(self.requests or self.running)
+
+
+def job_url(config: Config) -> str:
+    """The endpoint a job belongs to, as stored (no credentials)."""
+    return display_url(config.base_url)
+
+
+def prepare(
+    config: Config,
+    store: Store,
+    *,
+    via_jobs: bool = False,
+    write_requests: str | os.PathLike[str] | None = None,
+    collect_file: str | os.PathLike[str] | None = None,
+    max_requests: int = batch_requests.MAX_REQUESTS,
+    max_bytes: int = batch_requests.MAX_BYTES,
+) -> Plan:
+    """Poll the open jobs (or read ``collect_file``) and make the run's summarizer.
+
+    ``via_jobs``: new and failed requests go to a job; ``write_requests``: they are written to
+    that file and nothing is sent (no job is polled); otherwise they are asked live."""
+    from summarizer.pipeline import run_sync
+
+    base_url = job_url(config)
+    capture = via_jobs or write_requests is not None
+    summarizer = JobSummarizer(config, then="capture" if capture else "live")
+    if write_requests is not None:
+        summarizer.offline()
+    plan = Plan(summarizer, base_url, via_jobs, Path(write_requests) if write_requests else None,
+                max_requests=max_requests, max_bytes=max_bytes)
+    if collect_file is not None:
+        path = Path(collect_file)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"Cannot read {path}: {exc.strerror or exc}.", hint="Check the path of --collect-file.") from exc
+        summarizer.answers = parse_results(data, str(path))
+    elif write_requests is None:
+        run_sync(_poll(plan, store))
+    all_jobs = store.provider_jobs(base_url, open_only=False)
+    summarizer.rounds = dict(Counter(key for job in all_jobs for key in job.keys))
+    return plan
+
+
+async def _poll(plan: Plan, store: Store) -> None:
+    summarizer = plan.summarizer
+    client = summarizer.backend.client
+    try:
+        for job in store.provider_jobs(plan.base_url):
+            info = await client.retrieve_batch(job.job_id)
+            status = str(info.get("status") or "unknown")
+            if status != job.status:
+                store.update_job(job.job_id, status)
+            if status not in FINISHED:
+                plan.running.append(job.job_id)
+                counts = info.get("request_counts") or {}
+                plan.done_requests += int(counts.get("completed") or 0) + int(counts.get("failed") or 0)
+                plan.total_requests += int(counts.get("total") or 0) or len(job.keys)
+                summarizer.waiting.update(job.keys)
+                continue
+            got: dict[str, Result] = {}
+            for name in ("error_file_id", "output_file_id"):  # an answer in the output file wins
+                file_id = info.get(name)
+                if file_id:
+                    data = await client.file_content(str(file_id))
+                    got.update(parse_results(data, f"the {name[:-8]} file {file_id} of batch job {job.job_id}"))
+            for key in job.keys:
+                summarizer.answers[key] = got.get(key) or Result(
+                    error=f"batch job {job.job_id} ended '{status}' without an answer for it"
+                )
+            plan.finished.append(job.job_id)
+    finally:
+        await client.aclose()
+    summarizer.answers = {k: v for k, v in summarizer.answers.items() if k not in summarizer.waiting}
+
+
+def finish(plan: Plan, store: Store) -> Outcome:
+    """After the run: mark the finished jobs collected, then write or submit the requests kept."""
+    from summarizer.pipeline import run_sync
+
+    summarizer = plan.summarizer
+    for job_id in plan.finished:
+        store.update_job(job_id, COLLECTED)
+    outcome = Outcome(running=len(plan.running), waiting=len(summarizer.waiting),
+                      done_requests=plan.done_requests, total_requests=plan.total_requests)
+    captured = dict(sorted(summarizer.captured.items()))  # by key: the same files whatever order items finished in
+    if plan.write_requests is not None:
+        outcome.requests = batch_requests.write_requests(captured, plan.write_requests)
+        outcome.written = plan.write_requests
+    elif captured:
+        outcome.submitted = run_sync(_submit(plan, store, captured))
+        outcome.requests = len(captured)
+    return outcome
+
+
+async def _submit(plan: Plan, store: Store, captured: dict[str, dict[str, Any]]) -> list[str]:
+    client = plan.summarizer.backend.client
+    files = batch_requests.split_files(captured, max_requests=plan.max_requests, max_bytes=plan.max_bytes)
+    created: list[str] = []
+    try:
+        for index, (keys, data) in enumerate(files):
+            file_id = await client.upload_batch_file(batch_requests.file_name(index, len(files)), data)
+            job = await client.create_batch(file_id, {"created_by": "summarizer"})
+            store.record_job(str(job["id"]), plan.base_url, file_id, str(job.get("status") or "validating"), keys)
+            created.append(str(job["id"]))
+    finally:
+        await client.aclose()
+    return created

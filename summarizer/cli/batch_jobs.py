@@ -1,0 +1,72 @@
+"""``summarizer batch`` with provider batch jobs (``--via batch-api``, ``--collect``, ``--write-requests``,
+``--collect-file``): the plan before the run, what is said after it, and exit code 3 while jobs run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from summarizer.cli.messages import note
+from summarizer.cli.options import make_summarizer
+
+#: Exit code of a run whose batch jobs are still running (OUT not written yet).
+STILL_RUNNING = 3
+
+
+def jobs_plan(
+    overrides: dict[str, Any], store: Any, via: str, write_requests: Path | None, collect_file: Path | None,
+) -> Any:
+    """Poll the store's open jobs (or read --collect-file) and make the run's summarizer."""
+    from summarizer.batchjobs import prepare
+    from summarizer.config import Config
+    from summarizer.errors import UsageError
+
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if write_requests is not None and not Config.resolve(**given).has_endpoint:
+        given["api_key"] = "not-needed"  # writing requests needs no key: nothing is sent
+    if given.get("backend", "auto") == "auto":
+        given["backend"] = "llm"
+    summarizer = make_summarizer(given)
+    if summarizer.backend.name != "llm":
+        raise UsageError("Batch jobs are for an LLM endpoint, not the extractive backend.", hint="Drop --backend extractive.")
+    return prepare(
+        summarizer.config, store, via_jobs=via == "batch-api", write_requests=write_requests, collect_file=collect_file,
+    )
+
+
+def finish_jobs(plan: Any, store: Any, output: Path) -> bool:
+    """Submit (or write) the requests kept by the run and say so; True when OUT must wait.
+
+    Exits with :data:`STILL_RUNNING` when the only thing left is jobs that still run."""
+    from summarizer.batchjobs import finish
+
+    outcome = finish(plan, store)
+    summarizer = plan.summarizer
+    if outcome.written is not None:
+        note(f"wrote {_n(outcome.requests, 'request')} to {outcome.written} (provider batch format); run them "
+             f"(e.g. vllm run-batch -i {outcome.written} -o RESULTS.jsonl), then rerun with --collect-file RESULTS.jsonl")
+    elif outcome.submitted:
+        note(f"submitted {_n(outcome.requests, 'request')} in {_n(len(outcome.submitted), 'batch job')} "
+             f"({', '.join(outcome.submitted)}); collect with --collect, or run the same command again")
+    if outcome.running:
+        note(f"{_n(outcome.running, 'batch job')} still running ({_n(outcome.waiting, 'article')} waiting, "
+             f"{outcome.done_requests} of {_n(outcome.total_requests, 'request')} answered so far); "
+             f"{output} not written: run the same command (or --collect) again later")
+    if outcome.requests:  # sent or written: the command did what was asked (exit 0)
+        return True
+    if outcome.running:
+        click.get_current_context().exit(STILL_RUNNING)
+    return False
+
+
+def jobs_totals(plan: Any) -> str:
+    """What the totals line adds: how many answers came from the batch API, at what tokens, and how many live."""
+    s = plan.summarizer
+    text = f", {s.from_jobs} via the batch API ({s.job_tokens} tokens)" if s.from_jobs else ""
+    return text + (f", {s.asked_live} asked live" if s.asked_live else "")
+
+
+def _n(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"

@@ -1,0 +1,133 @@
+"""What the store holds, whatever engine keeps it: work keys, lease owners, records, scrubbed errors."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from summarizer.redact import scrub
+from summarizer.schema import Article, Summary, Usage
+
+__all__ = ["ITEM_COLUMNS", "STATUSES", "ItemRecord", "Occurrence", "Status", "make_owner", "record_from_row", "scrub_error", "work_key"]
+
+Status = Literal["pending", "running", "done", "failed"]
+STATUSES: tuple[Status, ...] = ("pending", "running", "done", "failed")
+
+_MAX_ERROR = 2000  # characters of an error message kept
+
+
+def work_key(
+    content_hash: str,
+    model: str | None,
+    prompt_version: str | None,
+    schema_version: str,
+) -> str:
+    """Identity of one unit of work: sha256 of ``content_hash|model|prompt_version|schema_version``."""
+    parts = (content_hash, model or "", prompt_version or "", schema_version)
+    return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()
+
+
+def make_owner() -> str:
+    """A lease owner name unique to this process: ``host:pid:random``.
+
+    :meth:`Store.release_dead` recognises this shape and frees the leases of
+    processes on this host that no longer exist.
+    """
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def scrub_error(message: str) -> str:
+    """One line, no secrets: what :meth:`Store.fail` stores.
+
+    Removes ``sk-…`` keys, ``Bearer …`` tokens and ``api_key=…``-style values,
+    collapses whitespace and truncates very long messages.
+    """
+    message = " ".join(scrub(message).split())
+    if len(message) > _MAX_ERROR:
+        message = message[: _MAX_ERROR - 1] + "…"
+    return message
+
+
+# ---------------------------------------------------------------------------
+# Records
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One input as seen in one run, at position ``seq`` of the run's input order."""
+
+    run_id: str
+    seq: int
+    key: str
+    input_id: str | None = None
+    url: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    """The stored state of one work item."""
+
+    key: str
+    content_hash: str
+    status: Status
+    attempts: int
+    error: str | None
+    article: Article
+    summary: Summary | None
+    usage: Usage | None
+    lease_owner: str | None
+    lease_expires: float | None
+    created_at: float
+    updated_at: float
+
+
+ITEM_COLUMNS = (
+    "key, content_hash, status, attempts, error, article_json, summary_json, "
+    "prompt_tokens, completion_tokens, total_tokens, lease_owner, lease_expires, "
+    "created_at, updated_at"
+)
+
+
+def record_from_row(row: Sequence[Any]) -> ItemRecord:
+    """An :class:`ItemRecord` from a row of :data:`ITEM_COLUMNS`, in that order."""
+    (
+        key,
+        chash,
+        status,
+        attempts,
+        error,
+        article_json,
+        summary_json,
+        prompt_t,
+        completion_t,
+        total_t,
+        owner,
+        expires,
+        created,
+        updated,
+    ) = row
+    usage = None
+    if total_t is not None:
+        usage = Usage(
+            prompt_tokens=prompt_t, completion_tokens=completion_t, total_tokens=total_t
+        )
+    return ItemRecord(
+        key=key,
+        content_hash=chash,
+        status=status,
+        attempts=attempts,
+        error=error,
+        article=Article.model_validate_json(article_json),
+        summary=Summary.model_validate_json(summary_json) if summary_json else None,
+        usage=usage,
+        lease_owner=owner,
+        lease_expires=expires,
+        created_at=created,
+        updated_at=updated,
+    )
