@@ -380,3 +380,29 @@ def test_the_digest_enriches_only_summaries_without_dates_and_places(monkeypatch
     assert enriched == [raw]
     assert [e.date for e in from_raw.attacks] == [e.date for e in from_stored.attacks]
     assert from_stored.attacks[0].date == "2025-05-17"
+
+
+def test_building_a_digest_pauses_the_garbage_collector_and_restores_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from factories import seed_summary
+
+    from summarizer import digest
+
+    seen: list[bool] = []
+    original = digest.DigestBuilder.add
+
+    def watching(self: digest.DigestBuilder, summary: Any) -> None:
+        seen.append(gc.isenabled())
+        original(self, summary)
+
+    monkeypatch.setattr(digest.DigestBuilder, "add", watching)
+    try:
+        assert gc.isenabled()
+        digest.build([seed_summary()])
+        assert seen == [False] and gc.isenabled()
+        gc.disable()  # a caller that turned it off itself finds it off afterwards
+        digest.build([seed_summary()])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
