@@ -79,11 +79,11 @@ _MIGRATE_LOCK = 0x73756D6D  # pg_advisory_xact_lock key: one migrating worker at
 
 def label(dsn: str) -> str:
     """The store as it may be shown: ``postgresql://user@host:port/dbname``, never the password."""
-    from psycopg.conninfo import conninfo_to_dict
-
     try:
+        from psycopg.conninfo import conninfo_to_dict
+
         info = conninfo_to_dict(dsn)
-    except Exception:  # noqa: BLE001 - a malformed URL is reported when connecting
+    except Exception:  # noqa: BLE001 - no psycopg (said when connecting), or a malformed URL (likewise)
         from summarizer.store.base import store_label
 
         return store_label(dsn)
@@ -95,9 +95,9 @@ def label(dsn: str) -> str:
 
 
 def _password(dsn: str) -> str | None:
-    from psycopg.conninfo import conninfo_to_dict
-
     try:
+        from psycopg.conninfo import conninfo_to_dict
+
         value = conninfo_to_dict(dsn).get("password")
     except Exception:  # noqa: BLE001
         return None
