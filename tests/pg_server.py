@@ -13,6 +13,7 @@ skipped, saying so. ``.ci/run`` installs the package when it is missing.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -111,19 +112,29 @@ class Cluster:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")  # type: ignore[arg-type]
 
 
-@pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[Cluster]:
-    """A PostgreSQL server for this test session (skipped when PostgreSQL or psycopg is missing)."""
-    pytest.importorskip("psycopg", reason="psycopg is not installed: pip install -e '.[test]'")
+class Unavailable(Exception):
+    """PostgreSQL (or psycopg) is not installed here: why, and how to get it."""
+
+
+@contextlib.contextmanager
+def throwaway_cluster() -> Iterator[Cluster]:
+    """A running PostgreSQL cluster in a new temporary folder, stopped and removed afterwards.
+
+    Raises :class:`Unavailable` when the binaries, psycopg or (as root) the ``postgres`` user are missing.
+    """
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        raise Unavailable("psycopg is not installed: pip install -e '.[test]'") from None
     bin_dir = find_bin_dir()
     if bin_dir is None:
-        pytest.skip("PostgreSQL is not installed (apt-get install postgresql; .ci/run installs it)")
+        raise Unavailable("PostgreSQL is not installed (apt-get install postgresql; .ci/run installs it)")
     run_as = None
     if os.geteuid() == 0:  # initdb refuses to run as root
         try:
             pwd.getpwnam("postgres")
         except KeyError:
-            pytest.skip("running as root and there is no postgres user for initdb")
+            raise Unavailable("running as root and there is no postgres user for initdb") from None
         run_as = "postgres"
     folder = Path(tempfile.mkdtemp(prefix="summarizer-pg-"))
     (folder / "sock").mkdir()
@@ -138,6 +149,16 @@ def pg_cluster() -> Iterator[Cluster]:
     finally:
         cluster.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """A PostgreSQL server for this test session (skipped, saying why, when PostgreSQL or psycopg is missing)."""
+    try:
+        with throwaway_cluster() as cluster:
+            yield cluster
+    except Unavailable as why:
+        pytest.skip(str(why))
 
 
 @pytest.fixture

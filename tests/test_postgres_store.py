@@ -335,3 +335,20 @@ def test_a_stored_error_never_holds_the_password_of_the_store_url(pg_cluster: Cl
         error = store.get(key).error  # type: ignore[union-attr]
 
     assert error is not None and error.startswith("lost ") and pg_cluster.password not in error
+
+
+def test_adding_a_known_item_again_returns_its_status_and_keeps_one_item_with_two_occurrences(pg_url: str) -> None:
+    with open_store(pg_url) as store:
+        (key,) = added(store)
+        owner = make_owner()
+        assert store.claim(key, owner)
+        assert store.complete(key, owner, make_summary(store.get(key).article))  # type: ignore[union-attr]
+        article = store.get(key).article  # type: ignore[union-attr]
+
+        assert store.add(key, article, run_id="r2", seq=0, input_id="first") == "done"
+        assert store.add(key, article, run_id="r2", seq=1, input_id="again") == "done"
+        assert store.add(key, article, run_id="r2", seq=1, input_id="resumed") == "done"  # same (run, seq): replaced
+
+        assert [(occ.seq, occ.input_id) for occ, _ in store.run_results("r2")] == [(0, "first"), (1, "resumed")]
+        assert store.stats() == {"pending": 0, "running": 0, "done": 1, "failed": 0}
+        assert store.latest_run_id() == "r2"

@@ -180,20 +180,12 @@ class PostgresStore:
         article_json = article.model_dump_json()
 
         def work(conn: psycopg.Connection[Any]) -> Status:
-            with conn.transaction():
-                conn.execute(f"INSERT INTO runs (run_id, started_at) VALUES (%s, {_NOW}) ON CONFLICT DO NOTHING", (run_id,))
-                conn.execute(
-                    "INSERT INTO items (key, content_hash, status, article_json, created_at, updated_at)"
-                    f" VALUES (%s, %s, 'pending', %s, {_NOW}, {_NOW}) ON CONFLICT DO NOTHING",
-                    (key, article.content_hash, article_json),
-                )
-                conn.execute(
-                    "INSERT INTO occurrences (run_id, seq, input_id, url, source, key) VALUES (%s, %s, %s, %s, %s, %s)"
-                    " ON CONFLICT (run_id, seq) DO UPDATE SET"
-                    " input_id = excluded.input_id, url = excluded.url, source = excluded.source, key = excluded.key",
-                    (run_id, seq, input_id, url, source, key),
-                )
-                row = conn.execute("SELECT status FROM items WHERE key = %s", (key,)).fetchone()
+            # One statement, so one round trip and atomic: the foreign keys are checked at its end, when
+            # the run and the item inserted beside the occurrence exist.
+            row = conn.execute(_ADD, {
+                "run": run_id, "key": key, "hash": article.content_hash, "article": article_json, "seq": seq,
+                "input_id": input_id, "url": url, "source": source,
+            }).fetchone()
             assert row is not None
             status: Status = row[0]
             return status
@@ -328,6 +320,17 @@ class PostgresStore:
         counts.update({status: int(n) for status, n in rows})
         return counts
 
+
+_ADD = (
+    f"WITH run AS (INSERT INTO runs (run_id, started_at) VALUES (%(run)s, {_NOW}) ON CONFLICT DO NOTHING),"
+    " item AS (INSERT INTO items (key, content_hash, status, article_json, created_at, updated_at)"
+    f" VALUES (%(key)s, %(hash)s, 'pending', %(article)s, {_NOW}, {_NOW}) ON CONFLICT DO NOTHING RETURNING status),"
+    " occurrence AS (INSERT INTO occurrences (run_id, seq, input_id, url, source, key)"
+    " VALUES (%(run)s, %(seq)s, %(input_id)s, %(url)s, %(source)s, %(key)s)"
+    " ON CONFLICT (run_id, seq) DO UPDATE SET"
+    " input_id = excluded.input_id, url = excluded.url, source = excluded.source, key = excluded.key)"
+    " SELECT status FROM item UNION ALL (SELECT status FROM items WHERE key = %(key)s) LIMIT 1"
+)
 
 _COMPLETE = (
     "UPDATE items SET status = 'done', summary_json = %s, error = NULL,"
