@@ -352,3 +352,30 @@ def test_adding_a_known_item_again_returns_its_status_and_keeps_one_item_with_tw
         assert [(occ.seq, occ.input_id) for occ, _ in store.run_results("r2")] == [(0, "first"), (1, "resumed")]
         assert store.stats() == {"pending": 0, "running": 0, "done": 1, "failed": 0}
         assert store.latest_run_id() == "r2"
+
+
+def test_workers_adding_the_same_articles_at_once_each_get_the_status(pg_url: str) -> None:
+    """Two transactions inserting one new item: the second waits for the first, then sees it."""
+    open_store(pg_url).close()
+    article_texts = [make_article(f"Russian drones struck a minibus in Sumy, killing nine civilians. Report {i}.")
+                     for i in range(60)]
+    statuses: list[str] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(6)
+
+    def worker(n: int) -> None:
+        with open_store(pg_url) as store:
+            start.wait()
+            try:
+                for i, article in enumerate(article_texts):
+                    statuses.append(store.add(f"k{i}", article, run_id=f"run{n}", seq=i))
+            except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+                errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+
+    assert errors == [] and len(statuses) == 6 * 60 and set(statuses) == {"pending"}

@@ -186,6 +186,10 @@ class PostgresStore:
                 "run": run_id, "key": key, "hash": article.content_hash, "article": article_json, "seq": seq,
                 "input_id": input_id, "url": url, "source": source,
             }).fetchone()
+            if row is None:
+                # Another worker inserted the item meanwhile: our insert waited for its commit and did
+                # nothing, and the statement's snapshot (taken before that commit) can't see the row.
+                row = conn.execute("SELECT status FROM items WHERE key = %s", (key,)).fetchone()
             assert row is not None
             status: Status = row[0]
             return status
