@@ -83,7 +83,7 @@ def run_fleet(url: str, workers: int, feed: Path, folder: Path, server: LLMServe
                SUMMARIZER_BACKEND="llm")
     before = len(server.chat_requests)
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
+    started, launched = time.perf_counter(), time.time()
     outs = [folder / f"w{workers}-{i}.jsonl" for i in range(workers)]
     procs = [
         subprocess.Popen(
@@ -94,7 +94,7 @@ def run_fleet(url: str, workers: int, feed: Path, folder: Path, server: LLMServe
         for out in outs
     ]
     errors = [p.communicate()[1] for p in procs]
-    wall = time.perf_counter() - started
+    wall, ended = time.perf_counter() - started, time.time()
     cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     failed = [e.strip().splitlines()[-1] for p, e in zip(procs, errors) if p.returncode != 0]
     n = sum(1 for _ in feed.open())
@@ -108,6 +108,8 @@ def run_fleet(url: str, workers: int, feed: Path, folder: Path, server: LLMServe
     return {
         "workers": workers, "articles": n, "concurrency_per_worker": concurrency, "wall_s": round(wall, 2),
         "articles_per_s": round(n / wall, 1), "queue_s": round(busy, 2), "queue_articles_per_s": round(n / busy, 1),
+        # launch to the first article admitted (start-up), and the last article stored to the last OUT written
+        "start_s": round(first - launched, 2), "tail_s": round(ended - last, 2),
         "requests": len(server.chat_requests) - before,
         "workers_cpu_s": round(cpu, 1), "every_out_complete": complete, "failed_workers": failed,
     }
@@ -183,7 +185,8 @@ def main() -> int:
                 ok &= result["requests"] == args.articles and result["every_out_complete"] and not result["failed_workers"]
                 if not args.json:
                     print(f"{workers} worker(s): {result['wall_s']} s with start-up ({result['articles_per_s']} articles/s); "
-                          f"first admitted to last stored {result['queue_s']} s ({result['queue_articles_per_s']} articles/s); "
+                          f"first admitted to last stored {result['queue_s']} s ({result['queue_articles_per_s']} articles/s; "
+                          f"start-up {result['start_s']} s, last stored to last OUT {result['tail_s']} s); "
                           f"{result['requests']} requests, workers' CPU {result['workers_cpu_s']} s, "
                           f"every OUT complete: {result['every_out_complete']}", flush=True)
         report["fleets"] = fleets

@@ -60,6 +60,7 @@ Examples:
   summarizer batch feed.xml -o out.jsonl --retry-failed
   summarizer batch --from-store -o out.jsonl --digest digest.md
   summarizer batch feed.xml -o out.jsonl --events events.csv
+  summarizer batch feed.xml -o out.jsonl --store postgresql://bot@db.example.org/news   # one of many workers
 
 \b
 INPUT is an RSS/Atom feed (file or URL; teaser entries are fetched unless
