@@ -42,12 +42,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from llm_responders import summary_responder  # noqa: E402
-from llm_server import LLMServer, RecordedRequest, Reply  # noqa: E402
-from pg_server import throwaway_cluster  # noqa: E402
+from llm_responders import summary_responder
+from llm_server import LLMServer, RecordedRequest, Reply
+from pg_server import throwaway_cluster
 
-from summarizer.schema import Article  # noqa: E402
-from summarizer.store import make_owner, open_store  # noqa: E402
+from summarizer.schema import Article
+from summarizer.store import make_owner, open_store
 
 PLACES = ["Sumy", "Kharkiv", "Odesa", "Dnipro", "Kherson", "Poltava", "Mykolaiv", "Chernihiv", "Izmail", "Nikopol"]
 KEY = "sk-bench-0123456789abcdef0123"
@@ -67,7 +67,8 @@ def articles(n: int) -> list[Article]:
 
 def responder(kind: str, latency: float) -> Any:
     if kind == "grounded":
-        from bench_batch import grounded as base  # the extractive reading: a full draft, costlier to check
+        # the extractive reading: a full draft, costlier to check
+        from bench_batch import grounded as base
     else:
         base = summary_responder  # headline and summary, empty sections: the queue's cost shows
 

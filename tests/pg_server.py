@@ -95,7 +95,7 @@ class Cluster:
         if (with_data / "postmaster.pid").exists():
             subprocess.run(
                 self._cmd(str(self.bin_dir / "pg_ctl"), "-D", str(with_data), "-m", "immediate", "-w", "stop"),
-                capture_output=True, timeout=60,
+                capture_output=True, timeout=60, check=False,
             )
 
     def create_database(self, name: str) -> str:

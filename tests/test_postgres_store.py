@@ -17,13 +17,13 @@ import pytest
 from pg_server import Cluster
 from test_store import make_article, make_summary
 
-from summarizer.errors import StoreError, UsageError
+from summarizer.errors import StoreError
 from summarizer.redact import scrub
 from summarizer.store import make_owner, open_store, store_label
 from summarizer.store.postgres_schema import MIGRATIONS, PG_STORE_VERSION, SCHEMA_NAME
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed: pip install -e '.[test]'")
-from summarizer.store.postgres import PostgresStore  # noqa: E402 - after the skip
+from summarizer.store.postgres import PostgresStore
 
 
 def added(store: Any, n: int = 1, run_id: str = "r1") -> list[str]:
@@ -125,7 +125,7 @@ def test_release_dead_frees_the_leases_of_a_process_that_is_gone(pg_url: str) ->
     )
     with open_store(pg_url) as store:
         (key,) = added(store)
-        out = subprocess.run([sys.executable, "-c", code, pg_url], capture_output=True, text=True, timeout=60)
+        out = subprocess.run([sys.executable, "-c", code, pg_url], capture_output=True, text=True, timeout=60, check=False)
         assert out.stdout.strip() == "True", out.stderr
         assert not store.claim(key, make_owner(), 60)  # held by a process that has exited
 
@@ -268,7 +268,7 @@ def test_a_wrong_password_is_one_line_naming_host_and_database_but_never_the_pas
 
 
 def test_an_unreachable_server_is_one_line_naming_host_and_port(pg_cluster: Cluster) -> None:
-    url = f"postgresql://bob:s3cret-PASSWORD-123@127.0.0.1:1/news?connect_timeout=3"
+    url = "postgresql://bob:s3cret-PASSWORD-123@127.0.0.1:1/news?connect_timeout=3"
 
     with pytest.raises(StoreError) as caught:
         open_store(url)
@@ -293,7 +293,7 @@ def test_without_psycopg_a_postgresql_store_says_which_extra_to_install() -> Non
         "try:\n    open_store('postgresql://bob:hunter2-secret@db.example.org/news')\n"
         "except Exception as e:\n    print(type(e).__name__, '|', e.message, '|', e.hint)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
 
     assert out.stdout.strip() == (
         "UsageError | A postgresql:// store needs the PostgreSQL driver (psycopg 3), which is not installed."

@@ -78,7 +78,7 @@ class PostgresStore:
         except StoreError:
             conn.close()
             raise
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - a driver error while migrating: one line, the password scrubbed
             conn.close()
             raise pg_error(self._dsn, e) from None
         return conn
@@ -124,7 +124,7 @@ class PostgresStore:
 
     def _write(self, sql: str, params: tuple[Any, ...] | dict[str, Any]) -> int:
         """Run one write statement (autocommit: its own transaction); return the rows changed."""
-        return self._call(lambda conn: conn.execute(sql, params).rowcount)  # type: ignore[arg-type]
+        return self._call(lambda conn: conn.execute(sql, params).rowcount)
 
     @property
     def unsaved(self) -> list[Summary]:
@@ -294,7 +294,7 @@ class PostgresStore:
         last = -1 << 62
         while True:
             rows = self._call(lambda conn: conn.execute(
-                f"SELECT o.run_id, o.seq, o.key, o.input_id, o.url, o.source, {columns}"  # noqa: S608 - constants
+                f"SELECT o.run_id, o.seq, o.key, o.input_id, o.url, o.source, {columns}"
                 " FROM occurrences o JOIN items i ON i.key = o.key"
                 " WHERE o.run_id = %s AND o.seq > %s ORDER BY o.seq LIMIT %s",
                 (run_id, last, _PAGE),  # noqa: B023 - called at once

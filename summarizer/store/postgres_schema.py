@@ -124,7 +124,7 @@ def connect(dsn: str) -> psycopg.Connection[Any]:
         ) from None
     remember_url(dsn)  # every scrub() from now on masks the password (stderr, logs, stored errors)
     try:
-        extra = {} if "connect_timeout" in conninfo_to_dict(dsn) else {"connect_timeout": 10}
+        extra: dict[str, Any] = {} if "connect_timeout" in conninfo_to_dict(dsn) else {"connect_timeout": 10}
     except psycopg.ProgrammingError as e:
         raise UsageError(
             f"--store {label(dsn)} is not a valid PostgreSQL URL ({clean(str(e), dsn)}).",
@@ -232,6 +232,6 @@ def migrate(conn: psycopg.Connection[Any], dsn: str) -> int:
             if number > version:
                 for statement in script.split(";"):
                     if statement.strip():
-                        conn.execute(statement)  # type: ignore[call-overload]  # our own constant SQL
+                        conn.execute(statement)  # our own constant SQL
                 conn.execute("INSERT INTO schema_version (version, description) VALUES (%s, %s)", (number, description))
     return before or 0
