@@ -379,3 +379,18 @@ def test_workers_adding_the_same_articles_at_once_each_get_the_status(pg_url: st
         t.join(60)
 
     assert errors == [] and len(statuses) == 6 * 60 and set(statuses) == {"pending"}
+
+
+def test_the_library_takes_a_postgresql_url_as_store(pg_url: str) -> None:
+    from summarizer.batch import summarize_many
+
+    texts = [f"Russian drones struck a minibus in Sumy on Saturday, killing nine civilians and injuring four, the "
+             f"regional governor said. Rescue workers searched the wreckage through the night. Report {i}." for i in range(3)]
+
+    first = summarize_many(texts, store=pg_url, backend="extractive")
+    again = summarize_many(texts, store=pg_url, backend="extractive")
+
+    assert [r.ok for r in first] == [True] * 3 and not any(r.cached for r in first)
+    assert all(r.cached for r in again)
+    with open_store(pg_url) as store:
+        assert store.stats()["done"] == 3
