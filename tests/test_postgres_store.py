@@ -323,6 +323,10 @@ def test_the_cli_never_prints_the_password_of_the_store_url(pg_cluster: Cluster,
     assert bad.exit_code != 0 and "PostgreSQL refused the login" in bad.stderr
     assert "wrong-Secret-0123456789" not in bad.output and "Traceback" not in bad.output
     assert len(bad.stderr.strip().splitlines()) <= 2
+    with psycopg.connect(pg_url) as conn:  # nor is it kept with the runs or the items
+        dump = " ".join(str(row) for table in ("runs", "items", "occurrences")
+                        for row in conn.execute(f"SELECT * FROM {SCHEMA_NAME}.{table}").fetchall())
+    assert "Rescue workers" in dump and pg_cluster.password not in dump
 
 
 def test_a_stored_error_never_holds_the_password_of_the_store_url(pg_cluster: Cluster, pg_url: str) -> None:
