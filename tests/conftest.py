@@ -30,6 +30,7 @@ import pytest
 
 import llm_server as llm_server_module
 from llm_server import LLMServer, Reply
+from pg_server import pg_cluster, pg_url  # noqa: F401 - the PostgreSQL fixtures: a throwaway server, a database per test
 from summarizer.redact import scrub
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -34,7 +34,8 @@ How a batch runs:
   page comes after later inputs with that URL; between inputs with the same text
   but other URLs, a teaser counts as read when its page arrives (which of them
   is marked ``duplicate`` may then differ from the input order).
-* **The store** (SQLite, :class:`summarizer.store.Store`) holds every item's
+* **The store** (an SQLite file, or PostgreSQL for workers on many machines:
+  :func:`summarizer.store.open_store`) holds every item's
   state: a done item is never summarized again (cache), an item is claimed with
   a lease before it is summarized (two processes never both do it; a killed
   run's leases are freed on the next run), and a failure is stored with its

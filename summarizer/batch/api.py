@@ -18,13 +18,13 @@ from summarizer.batch.runner import _Runner
 from summarizer.errors import UsageError
 from summarizer.inputs import ArticleStream
 from summarizer.pipeline import Summarizer
-from summarizer.store import Store
+from summarizer.store import StoreEngine, open_store
 
 
-def _open_store(store: Store | str | os.PathLike[str] | None) -> tuple[Store, bool]:
-    if isinstance(store, Store):
-        return store, False
-    return Store(":memory:" if store is None else store), True
+def _open_store(store: StoreEngine | str | os.PathLike[str] | None) -> tuple[StoreEngine, bool]:
+    if store is None or isinstance(store, (str, os.PathLike)):
+        return open_store(store), True
+    return store, False
 
 
 async def asummarize_many(
@@ -32,7 +32,7 @@ async def asummarize_many(
     *,
     summarizer: Summarizer | None = None,
     concurrency: int = 8,
-    store: Store | str | os.PathLike[str] | None = None,
+    store: StoreEngine | str | os.PathLike[str] | None = None,
     retry_failed: bool = False,
     rpm: float | None = None,
     tpm: float | None = None,
@@ -49,8 +49,9 @@ async def asummarize_many(
 
     ``articles`` may be Articles, plain texts and :class:`~summarizer.inputs.InputFailure`
     items (which become error results), from a plain or async iterable; it is
-    read lazily. ``store`` is a :class:`~summarizer.store.Store` or a path (the
-    cache and the batch state; default: in memory, for this call only).
+    read lazily. ``store`` is a store, a path (SQLite) or a ``postgresql://`` URL
+    (shared by many workers; see :func:`~summarizer.store.open_store`): the cache and the
+    batch state; default: in memory, for this call only.
     ``options`` are :class:`~summarizer.config.Config` fields for a new
     :class:`~summarizer.pipeline.Summarizer` (or pass ``summarizer=``).
     ``on_result`` is called with each result before it is yielded; ``stats``

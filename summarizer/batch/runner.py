@@ -43,7 +43,7 @@ from summarizer.errors import (
 from summarizer.inputs import FetchClient, InputFailure, PendingFetch, extracted
 from summarizer.pipeline import Summarizer, as_article
 from summarizer.schema import SCHEMA_VERSION, Article, Summary
-from summarizer.store import ItemRecord, Store, make_owner, work_key
+from summarizer.store import ItemRecord, StoreEngine, make_owner, work_key
 
 
 @dataclass
@@ -135,7 +135,7 @@ class _Runner:
     def __init__(
         self,
         summarizer: Summarizer,
-        store: Store,
+        store: StoreEngine,
         *,
         concurrency: int,
         retry_failed: bool,

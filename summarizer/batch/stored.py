@@ -9,10 +9,10 @@ from collections.abc import Iterable, Iterator
 
 from summarizer.atomic import atomic_writer
 from summarizer.batch.results import BatchResult, _from_record, _Input, _shown_id
-from summarizer.store import ItemRecord, Occurrence, Store
+from summarizer.store import ItemRecord, Occurrence, StoreEngine
 
 
-def results_from_store(store: Store, run_id: str | None = None) -> Iterator[BatchResult]:
+def results_from_store(store: StoreEngine, run_id: str | None = None) -> Iterator[BatchResult]:
     """Every input of ``run_id`` (default: the latest run) with its stored outcome, in input order.
 
     Makes no LLM call. An input whose item was never finished (an interrupted

@@ -27,7 +27,7 @@ from summarizer.batchjobs.summarizer import JobSummarizer
 from summarizer.config import Config
 from summarizer.errors import InputError
 from summarizer.redact import display_url
-from summarizer.store import Store
+from summarizer.store import StoreEngine
 from summarizer.store.jobs import COLLECTED
 
 #: Batch statuses after which a job gives no more results (its files are final).
@@ -75,7 +75,7 @@ def job_url(config: Config) -> str:
 
 def prepare(
     config: Config,
-    store: Store,
+    store: StoreEngine,
     *,
     via_jobs: bool = False,
     write_requests: str | os.PathLike[str] | None = None,
@@ -110,7 +110,7 @@ def prepare(
     return plan
 
 
-async def _poll(plan: Plan, store: Store) -> None:
+async def _poll(plan: Plan, store: StoreEngine) -> None:
     summarizer = plan.summarizer
     client = summarizer.backend.client
     try:
@@ -142,7 +142,7 @@ async def _poll(plan: Plan, store: Store) -> None:
     summarizer.answers = {k: v for k, v in summarizer.answers.items() if k not in summarizer.waiting}
 
 
-def finish(plan: Plan, store: Store) -> Outcome:
+def finish(plan: Plan, store: StoreEngine) -> Outcome:
     """After the run: mark the finished jobs collected, then write or submit the requests kept."""
     from summarizer.pipeline import run_sync
 
@@ -161,7 +161,7 @@ def finish(plan: Plan, store: Store) -> Outcome:
     return outcome
 
 
-async def _submit(plan: Plan, store: Store, captured: dict[str, dict[str, Any]]) -> list[str]:
+async def _submit(plan: Plan, store: StoreEngine, captured: dict[str, dict[str, Any]]) -> list[str]:
     client = plan.summarizer.backend.client
     files = batch_requests.split_files(captured, max_requests=plan.max_requests, max_bytes=plan.max_bytes)
     created: list[str] = []

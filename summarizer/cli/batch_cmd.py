@@ -78,6 +78,7 @@ Examples:
   summarizer batch --from-store -o out.jsonl --digest digest.md
   summarizer batch feed.xml -o out.jsonl --events events.csv
   summarizer batch feed.xml -o out.jsonl --via batch-api   (again to collect)
+  summarizer batch feed.xml -o out.jsonl --store postgresql://bot@db.example.org/news   # one of many workers
 
 \b
 INPUT is an RSS/Atom feed (file or URL; teaser entries are fetched unless
@@ -107,8 +108,13 @@ code 3 (and no OUT) while jobs still run.
     help="At most about N tokens per minute (estimated as characters / 4 until the real usage is known).",
 )
 @click.option(
-    "--store", "store_path", type=click.Path(dir_okay=False, path_type=Path), default="summarizer.db",
-    show_default=True, metavar="FILE", help="SQLite store: the cache, the batch state and the results.",
+    "--store", "store_spec", default="summarizer.db", show_default=True, metavar="FILE|URL",
+    help="The store (the cache, the batch state and the results): an SQLite file, or postgresql://user@host/db "
+    "shared by many workers (needs the postgres extra; see docs/SCALING.md).",
+)
+@click.option(
+    "--lease", "lease_s", type=click.FloatRange(min=0, min_open=True), default=300.0, show_default=True,
+    metavar="SECONDS", help="A claimed article is another worker's to take if its worker is silent this long (crashed).",
 )
 @click.option("--retry-failed", is_flag=True, help="Try again the articles that failed in earlier runs.")
 @click.option(
@@ -146,9 +152,9 @@ code 3 (and no OUT) while jobs still run.
 @summarizer_options
 def batch(
     inputs: tuple[str, ...], output: Path, concurrency: int, rpm: float | None, tpm: float | None,
-    store_path: Path, retry_failed: bool, from_store: bool, digest_path: Path | None, no_fetch: bool,
-    overrides: dict[str, Any], events_path: Path | None = None, via: str = "live", collect: bool = False,
-    write_requests: Path | None = None, collect_file: Path | None = None,
+    store_spec: str, retry_failed: bool, from_store: bool, digest_path: Path | None, no_fetch: bool,
+    overrides: dict[str, Any], events_path: Path | None = None, lease_s: float = 300.0, via: str = "live",
+    collect: bool = False, write_requests: Path | None = None, collect_file: Path | None = None,
 ) -> None:
     """Summarize a whole feed (or many articles) concurrently and resumably; write JSONL and a digest."""
     from summarizer.batch import (
@@ -159,7 +165,7 @@ def batch(
     )
     from summarizer.errors import UsageError
     from summarizer.inputs import count_articles, load_articles
-    from summarizer.store import Store
+    from summarizer.store import is_url, open_store, store_label
 
     if not inputs and not from_store:
         raise UsageError("No INPUT given.", hint="Pass a feed, JSONL file, folder or URL list (or --from-store).")
@@ -176,7 +182,8 @@ def batch(
     jobs = via == "batch-api" or collect or write_requests is not None or collect_file is not None
     if jobs:
         _check_jobs_options(inputs, from_store, via, collect, write_requests, collect_file)
-    if from_store and not store_path.exists():
+    store_path = store_label(store_spec)  # as shown: a URL without its password
+    if from_store and not is_url(store_spec) and not Path(store_spec).exists():
         raise UsageError(f"The store {store_path} does not exist.", hint="Run the batch first, or pass --store.")
     stats = BatchStats()
     total: int | None = None  # inputs expected, counted up front for local files
@@ -184,7 +191,7 @@ def batch(
     shown = unnamed = 0  # failures named on stderr while the batch runs, and those left to OUT
     plan: Any = None  # provider batch jobs (summarizer.batchjobs), with --via batch-api and the like
     try:
-        with Store(store_path) as store:
+        with open_store(store_spec) as store:
             run_id: str | None
             if inputs:
                 if from_store:  # no backend (nor endpoint) needed: results are found by model and prompt version
@@ -221,7 +228,7 @@ def batch(
                     results = iter_summarize_many(
                         articles, summarizer=summarizer, store=store, concurrency=concurrency, rpm=rpm, tpm=tpm,
                         retry_failed=retry_failed, cached_only=from_store, stats=stats, on_result=on_result,
-                        run_args=run_args,
+                        run_args=run_args, lease_s=lease_s,
                     )
                     with contextlib.closing(results):  # on Ctrl-C: stopped, leases given back, before the bar goes
                         for _ in results:

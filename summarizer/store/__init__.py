@@ -18,13 +18,23 @@ Life of an item::
   write everything in one transaction: a crash (even ``kill -9``) leaves at
   worst an expired lease, never a half-written result.
 
-The engine is SQLite (:mod:`summarizer.store.sqlite`; its file checks and errors
-are in :mod:`summarizer.store.sqlite_files`); what it stores is described in
-:mod:`summarizer.store.records`.
+Two engines keep it, behind one interface (:class:`StoreEngine`, in
+:mod:`summarizer.store.base`); :func:`open_store` picks one from ``--store``:
+
+* a file path: SQLite, the embedded default (:mod:`summarizer.store.sqlite`; its
+  file checks and errors are in :mod:`summarizer.store.sqlite_files`);
+* a ``postgresql://`` URL: PostgreSQL, one queue for workers on many machines
+  (:mod:`summarizer.store.postgres`, :mod:`summarizer.store.postgres_schema`;
+  needs ``pip install 'summarizer[postgres]'``).
+
+Both are versioned: each has an ordered list of migrations, applied in one
+transaction when an older store is opened; a store made by a newer summarizer is
+refused. What they store is described in :mod:`summarizer.store.records`.
 """
 
 from __future__ import annotations
 
+from summarizer.store.base import StoreEngine, is_url, open_store, store_label
 from summarizer.store.records import (
     STATUSES,
     ItemRecord,
@@ -45,7 +55,11 @@ __all__ = [
     "Occurrence",
     "Status",
     "Store",
+    "StoreEngine",
+    "is_url",
     "make_owner",
+    "open_store",
     "scrub_error",
+    "store_label",
     "work_key",
 ]

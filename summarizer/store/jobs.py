@@ -5,8 +5,10 @@ input file, the last status seen, and the work keys it covers. A job is *open* u
 its results were taken into the store (status ``collected``), so a later run — another
 process, after a restart — polls it instead of submitting its items again.
 
-The table is created on open if missing (like ``extracted``), so a store made
-before it still opens; the schema version is not changed.
+The table is migration 3 of the SQLite store (:data:`summarizer.store.sqlite_files.MIGRATIONS`)
+and migration 2 of the PostgreSQL store (:mod:`summarizer.store.postgres_schema`, which has
+its own column types). The statements here use SQLite's ``?`` placeholders;
+:func:`pg` turns them into psycopg's ``%s``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["COLLECTED", "JOBS", "JobRecord", "job_from_row"]
+__all__ = ["COLLECTED", "JOBS", "JobRecord", "job_from_row", "pg"]
 
 #: The status of a job whose results are in the store; every other status is open.
 COLLECTED = "collected"
@@ -36,6 +38,11 @@ JOB_COLUMNS = "job_id, base_url, input_file_id, status, keys_json, created_at, u
 
 INSERT = (
     f"INSERT OR REPLACE INTO provider_jobs ({JOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+UPSERT_PG = (
+    f"INSERT INTO provider_jobs ({JOB_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+    " ON CONFLICT (job_id) DO UPDATE SET base_url = excluded.base_url, input_file_id = excluded.input_file_id,"
+    " status = excluded.status, keys_json = excluded.keys_json, updated_at = excluded.updated_at"
 )
 UPDATE = "UPDATE provider_jobs SET status = ?, updated_at = ? WHERE job_id = ?"
 SELECT_OPEN = (
@@ -70,3 +77,8 @@ def job_params(job_id: str, base_url: str, input_file_id: str | None, status: st
 def job_from_row(row: tuple[Any, ...]) -> JobRecord:
     job_id, base_url, input_file_id, status, keys_json, created_at, updated_at = row
     return JobRecord(job_id, base_url, input_file_id, status, tuple(json.loads(keys_json)), created_at, updated_at)
+
+
+def pg(sql: str) -> str:
+    """A statement above with psycopg's ``%s`` placeholders instead of SQLite's ``?``."""
+    return sql.replace("?", "%s")

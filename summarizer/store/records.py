@@ -6,14 +6,17 @@ import hashlib
 import os
 import socket
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from summarizer.redact import scrub
 from summarizer.schema import Article, Summary, Usage
 
-__all__ = ["ITEM_COLUMNS", "STATUSES", "ItemRecord", "Occurrence", "Status", "make_owner", "record_from_row", "scrub_error", "work_key"]
+__all__ = [
+    "ITEM_COLUMNS", "STATUSES", "ItemRecord", "Occurrence", "Status", "dead_owners", "make_owner", "record_from_row",
+    "scrub_error", "work_key",
+]
 
 Status = Literal["pending", "running", "done", "failed"]
 STATUSES: tuple[Status, ...] = ("pending", "running", "done", "failed")
@@ -39,6 +42,29 @@ def make_owner() -> str:
     processes on this host that no longer exist.
     """
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def dead_owners(owners: Iterable[str]) -> list[str]:
+    """The :func:`make_owner` owners among ``owners`` whose process ran on this host and is gone."""
+    host = socket.gethostname()
+    dead = []
+    for owner in owners:
+        parts = owner.rsplit(":", 2)
+        if len(parts) != 3 or parts[0] != host or not parts[1].isdigit():
+            continue
+        if not _pid_alive(int(parts[1])):
+            dead.append(owner)
+    return dead
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def scrub_error(message: str) -> str:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 import threading
 import time
@@ -35,17 +34,18 @@ from summarizer.store.records import (
     ItemRecord,
     Occurrence,
     Status,
+    dead_owners,
     record_from_row,
     scrub_error,
 )
 from summarizer.store.sqlite_files import (
-    EXTRACTED,
-    SCHEMA,
+    MIGRATIONS,
     STORE_VERSION,
     foreign_error,
     full_error,
     preflight,
     set_wal,
+    statements,
     store_error,
     too_new_error,
     transaction,
@@ -97,9 +97,6 @@ class Store:
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             self._migrate(conn)
-            if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'extracted'").fetchone():
-                conn.execute(EXTRACTED)
-            conn.execute(jobs.JOBS)  # provider batch jobs (summarizer.store.jobs): IF NOT EXISTS
         except UsageError:
             conn.close()
             raise
@@ -109,23 +106,26 @@ class Store:
         return conn
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
+        """Bring the store to :data:`STORE_VERSION`: the missing :data:`MIGRATIONS`, in order, in one transaction."""
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version == STORE_VERSION:
             return
         if version > STORE_VERSION:
             raise too_new_error(self.path, version)
         with transaction(conn):
-            # Re-read under the write lock: another process may have just created it.
+            # Re-read under the write lock: another process may have just created or migrated it.
             version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > STORE_VERSION:
+                raise too_new_error(self.path, version)
             if version == 0:
                 others = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
                 if others:  # checked before opening too; this catches one created meanwhile
                     raise foreign_error(self.path, others)
-                # Not executescript(): it would COMMIT before user_version is set.
-                for statement in SCHEMA.split(";"):
-                    if statement.strip():
+            for number, _, script in MIGRATIONS:
+                if number > version:
+                    for statement in statements(script):
                         conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {STORE_VERSION}")
+            conn.execute(f"PRAGMA user_version = {STORE_VERSION}")
 
     @property
     def _lock(self) -> threading.RLock:
@@ -315,7 +315,6 @@ class Store:
         After a ``kill -9`` the rerun can then take those items at once instead
         of waiting for their leases to expire.
         """
-        host = socket.gethostname()
         with self._lock:
             owners = [
                 row[0]
@@ -323,14 +322,7 @@ class Store:
                     "SELECT DISTINCT lease_owner FROM items WHERE status = 'running' AND lease_owner IS NOT NULL"
                 )
             ]
-        freed = 0
-        for owner in owners:
-            parts = owner.rsplit(":", 2)
-            if len(parts) != 3 or parts[0] != host or not parts[1].isdigit():
-                continue
-            if not _pid_alive(int(parts[1])):
-                freed += self.release(owner)
-        return freed
+        return sum(self.release(owner) for owner in dead_owners(owners))
 
     # -- results ------------------------------------------------------------
 
@@ -461,12 +453,3 @@ def _complete_params(key: str, owner: str, summary: Summary, now: float) -> tupl
         summary.model_dump_json(), usage.prompt_tokens, usage.completion_tokens, usage.total_tokens, now, key, owner,
     )
 
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

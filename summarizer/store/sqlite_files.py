@@ -17,10 +17,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from summarizer.errors import StoreError, StoreFullError
-
-STORE_VERSION = (
-    1  # PRAGMA user_version; bump and add a migration when the tables change.
-)
+from summarizer.store.jobs import JOBS
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -58,14 +55,25 @@ CREATE TABLE IF NOT EXISTS occurrences (
 CREATE INDEX IF NOT EXISTS occurrences_key ON occurrences (key);
 """
 # Articles extracted from HTML pages, by page (summarizer.inputs.extracted.page_key), so a rerun
-# extracts no page twice. Created in stores of any version when first opened (older code ignores it).
+# extracts no page twice. Version 1 stores may have it already (it was created outside the versions).
 EXTRACTED = """
 CREATE TABLE IF NOT EXISTS extracted (
     key          TEXT PRIMARY KEY,
     article_json TEXT NOT NULL,
     created_at   REAL NOT NULL
-)
+);
+CREATE INDEX IF NOT EXISTS items_lease_owner ON items (lease_owner) WHERE lease_owner IS NOT NULL;
 """
+
+#: The store's versions, in order: (version, what it adds, its statements). A store at version N
+#: gets every later one applied in one transaction when it is opened; ``PRAGMA user_version`` says
+#: which it has. To change the tables, append a migration (never edit one that shipped).
+MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+    (1, "items, runs and occurrences", SCHEMA),
+    (2, "extracted pages; an index on lease owners (release of a worker's leases)", EXTRACTED),
+    (3, "provider batch jobs (summarizer.store.jobs)", JOBS),
+)
+STORE_VERSION = MIGRATIONS[-1][0]
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -184,9 +192,14 @@ def foreign_error(path: Path, tables: list[str]) -> StoreError:
 
 def too_new_error(path: Path, version: int) -> StoreError:
     return StoreError(
-        f"The store {path} has version {version}; this summarizer only knows up to {STORE_VERSION}.",
-        hint="Upgrade summarizer, or use another --store path.",
+        f"The store {path} has version {version}, made by a newer summarizer; this one knows versions up to {STORE_VERSION}.",
+        hint="Upgrade summarizer (pip install -U summarizer), or pass another --store.",
     )
+
+
+def statements(script: str) -> list[str]:
+    """The statements of a migration, one by one (``executescript`` would commit before the version is set)."""
+    return [statement for statement in script.split(";") if statement.strip()]
 
 
 def set_wal(conn: sqlite3.Connection, wait_s: float = 30.0) -> None:
