@@ -24,8 +24,9 @@ T = TypeVar("T")
 
 #: Endpoint kinds that usually serve one request at a time.
 SERIAL_KINDS = ("llamacpp", "ollama", "lmstudio")
-#: Endpoint kinds whose servers say how large the model's window is (llama.cpp /props, vLLM /v1/models).
-PROBED_KINDS = ("llamacpp", "vllm", "lmstudio")
+#: Endpoint kinds whose servers say how large the model's window is (llama.cpp /props, vLLM
+#: /v1/models, Ollama /api/ps and /api/show).
+PROBED_KINDS = ("llamacpp", "vllm", "lmstudio", "ollama")
 
 
 class _Boxed:
@@ -173,7 +174,8 @@ class Summarizer:
         listing = getattr(sys.modules.get("summarizer.client"), "LISTINGS", {}).get(config.base_url or "")
         try:
             window = await probe_context(
-                config.base_url, config.api_key, config.model, timeout=min(config.timeout, 5.0), listing=listing
+                config.base_url, config.api_key, config.model, timeout=min(config.timeout, 5.0), listing=listing,
+                kind=self._kind,
             )
         except Exception:  # a probe is a hint: any failure leaves the default
             return
