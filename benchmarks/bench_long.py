@@ -7,14 +7,16 @@ characters), which is the worst case for the backend: every paragraph reports an
 A text is summarized through the whole pipeline (language, relevance gate, backend in
 chunks, merge, grounding rules), in a fresh process per size so peak memory is that size's
 own (resource.getrusage's maximum resident set, minus the process's size before the run).
-Seconds are wall-clock, cpu the process's CPU time (less sensitive to a busy machine).
-The last line checks the issue's target: 1 MB in under 3 s.
+Seconds are wall-clock, cpu the process's CPU time (less sensitive to a busy machine: on
+a shared machine wall-clock time is CPU time stretched by the load average printed first).
+The last line checks the issue's target, 1 MB in under 3 s, in both.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -61,6 +63,7 @@ def main() -> None:
         print(json.dumps(one(args.child)))
         return
     rows = []
+    print("load average before: " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
     print(f"{'size':>10}  {'seconds':>8}  {'cpu s':>6}  {'s/MB':>6}  {'peak MB':>8}  {'items':>6}  {'chunks':>6}")
     for size in args.sizes:
         out = subprocess.run([sys.executable, __file__, "--child", str(size)], capture_output=True, text=True, check=True)
@@ -68,9 +71,12 @@ def main() -> None:
         rows.append(row)
         print(f"{size:>10,}  {row['seconds']:>8.2f}  {row['cpu']:>6.2f}  {row['seconds'] / size * 1e6:>6.2f}  {row['peak_mb']:>8.1f}  "
               f"{row['items']:>6}  {row['chunks']:>6}")
+    print("load average after: " + ", ".join(f"{x:.1f}" for x in os.getloadavg()))
     mb = next((r for r in rows if r["size"] == 1_000_000), None)
     if mb is not None:
-        print(f"1 MB in {mb['seconds']:.2f} s: {'under' if mb['seconds'] < 3 else 'OVER'} the 3 s target")
+        verdict = {True: "under", False: "OVER"}
+        print(f"1 MB in {mb['seconds']:.2f} s wall ({verdict[mb['seconds'] < 3]} the 3 s target), "
+              f"{mb['cpu']:.2f} s CPU ({verdict[mb['cpu'] < 3]})")
 
 
 if __name__ == "__main__":

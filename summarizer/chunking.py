@@ -32,6 +32,7 @@ __all__ = [
     "check_size",
     "context_exceeded",
     "estimate_tokens",
+    "minimum_tokens",
     "split",
 ]
 
@@ -40,13 +41,18 @@ __all__ = [
 MAX_ARTICLE_CHARS = 10_000_000
 
 #: A model's context window in tokens when neither the user nor the server says otherwise.
-#: Local servers are often started with small windows (Ollama's default is 4,096, llama.cpp's
-#: ``-c`` is commonly 4,096 or 8,192); the hosted APIs serve 128k-token models.
+#: Local servers are often started with small windows (llama.cpp's ``-c`` is commonly 4,096 or
+#: 8,192); the hosted APIs serve 128k-token models. Ollama's window is its ``num_ctx``, not the
+#: model's: 2,048 tokens before Ollama 0.6.7, 4,096 since (from 0.15.5 chosen by free VRAM:
+#: 4,096 below 24 GiB), unless ``OLLAMA_CONTEXT_LENGTH`` or the Modelfile says otherwise. Its
+#: OpenAI-compatible API ignores a per-request ``num_ctx`` and cuts a longer prompt without an
+#: error, so the default is the smallest any version uses (and answers are checked for cut
+#: prompts: :func:`minimum_tokens`).
 DEFAULT_CONTEXT: dict[str, int] = {
     "openai": 128_000,
     "vllm": 8_192,
     "llamacpp": 8_192,
-    "ollama": 4_096,
+    "ollama": 2_048,
     "lmstudio": 4_096,
     "custom": 8_192,
 }
@@ -71,6 +77,18 @@ def estimate_tokens(text: str) -> int:
         return 0
     ascii_chars = len(text.encode("ascii", "ignore"))
     return math.ceil(ascii_chars / 3.5 + (len(text) - ascii_chars) * 0.8)
+
+
+def minimum_tokens(text: str) -> int:
+    """The fewest tokens any common tokenizer counts in ``text``: a character in six for ASCII
+    (English prose is about one in four; JSON and numbers more), one in five for other
+    scripts. A server that counts fewer prompt tokens than this did not read the whole prompt.
+
+    >>> minimum_tokens("A Russian drone struck a minibus in Sumy.")
+    6
+    """
+    ascii_chars = len(text.encode("ascii", "ignore"))
+    return int(ascii_chars / 6 + (len(text) - ascii_chars) * 0.2)
 
 
 def prompt_overhead(prompts: Any) -> int:
@@ -126,11 +144,15 @@ class TokenBudget:
         return cls(DEFAULT_CONTEXT.get(kind, DEFAULT_CONTEXT["custom"]), f"default for {kind}", output)
 
     @property
-    def article_tokens(self) -> int:
-        """Tokens of article that fit in one request: the window minus the prompt and the answer."""
+    def room(self) -> int:
+        """Tokens of the window left for the article: the window minus the prompt and the answer."""
         answer = min(self.output_tokens, max(256, self.context // 4))
-        room = self.context - self.overhead - answer
-        return max(MIN_ARTICLE_TOKENS, int(room / self.scale))
+        return self.context - self.overhead - answer
+
+    @property
+    def article_tokens(self) -> int:
+        """Tokens of article that fit in one request (at least :data:`MIN_ARTICLE_TOKENS`)."""
+        return max(MIN_ARTICLE_TOKENS, int(self.room / self.scale))
 
     def fits(self, text: str) -> bool:
         return estimate_tokens(text) <= self.article_tokens

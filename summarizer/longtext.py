@@ -24,6 +24,7 @@ span is moved to whole-article offsets, and :mod:`summarizer.merge` makes one it
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -43,6 +44,8 @@ __all__ = ["asummarize", "MergedText"]
 
 #: How many times a chunk the server found too long is split again before it counts as failed.
 MAX_RESPLITS = 3
+
+log = logging.getLogger("summarizer")
 
 Progress = Callable[[int, int], None]
 
@@ -110,6 +113,7 @@ class _Run:
     transport_retries: int = 0
     total: int = 0
     finished: int = 0
+    notes: list[str] = field(default_factory=list)
 
 
 def _chunk_article(article: Article, chunk: chunking.Chunk) -> Article:
@@ -130,15 +134,73 @@ def _count(run: _Run, summary: Summary | None, error: SummarizerError | None) ->
 _FATAL = (AuthenticationError, NotFoundError, UsageError)
 
 
+class PromptCutError(SummarizerError):
+    """An Ollama server answered a prompt it had cut to fit its context window, without an error:
+    it counted fewer prompt tokens than the request has (:func:`summarizer.chunking.minimum_tokens`)."""
+
+    def __init__(self, counted: int, floor: int, summary: Summary) -> None:
+        super().__init__(
+            f"The server counted {counted:,} prompt tokens in a request of at least {floor:,}: "
+            "it cut the prompt to fit its context window"
+        )
+        self.counted = counted
+        self.usage = summary.meta.usage
+        self.attempts = summary.meta.attempts
+
+
+def _check_cut(owner: Any, backend: Any, part: Article, summary: Summary) -> None:
+    """Raise :class:`PromptCutError` when an Ollama server counted fewer prompt tokens than the
+    request for ``part`` has. Ollama's OpenAI-compatible API cuts a prompt longer than its
+    ``num_ctx`` and answers as if nothing happened; its count of the prompt is what it read."""
+    if getattr(owner, "_kind", None) != "ollama" or not summary.meta.usage.prompt_tokens:
+        return
+    counted = summary.meta.usage.prompt_tokens // max(1, summary.meta.attempts)  # per request
+    prompts = getattr(backend, "prompts", None)
+    texts = [m["content"] for m in prompts.messages(part)] if prompts is not None else [part.text]
+    floor = sum(chunking.minimum_tokens(t) for t in texts)  # the schema is left out: it may not be in the prompt
+    if counted < floor:
+        raise PromptCutError(counted, floor, summary)
+
+
+def _learn_cut(owner: Any, run: _Run, exc: PromptCutError) -> None:
+    """Remember the window a cut prompt shows (once: a warning), or fail with what to change when
+    that window cannot hold the prompt and an answer."""
+    budget: chunking.TokenBudget = owner.token_budget
+    first = not any("prompt cut" in entry for entry in budget.learned)
+    budget.learn(exc.counted, source="prompt cut by the server")
+    if budget.room < chunking.MIN_ARTICLE_TOKENS:
+        raise UsageError(
+            f"The server cut the prompt to {exc.counted:,} tokens without an error: its context window is too small "
+            f"for summarizer's prompt (about {budget.overhead:,} tokens) and an answer",
+            hint="Start Ollama with OLLAMA_CONTEXT_LENGTH=8192 (or more), or set num_ctx in the model's Modelfile "
+            "(its OpenAI-compatible API ignores a num_ctx sent with the request); then pass --context-tokens 8192.",
+        )
+    note = (
+        f"The server cut a prompt to {exc.counted:,} tokens without an error (Ollama's num_ctx); "
+        "the article was read again in smaller chunks."
+    )
+    if note not in run.notes:
+        run.notes.append(note)
+    if first:
+        log.warning("%s Raise OLLAMA_CONTEXT_LENGTH and pass --context-tokens to read it in fewer requests.", note)
+
+
 async def _llm_chunk(owner: Any, backend: Any, run: _Run, chunk: chunking.Chunk, depth: int, progress: Progress | None) -> None:
     budget: chunking.TokenBudget = owner.token_budget
     text = run.article.text[chunk.start:chunk.end]
     async with owner._chunk_slots():
         try:
-            summary = await backend.asummarize(_chunk_article(run.article, chunk))
+            part = _chunk_article(run.article, chunk)
+            summary = await backend.asummarize(part)
+            _check_cut(owner, backend, part, summary)
         except SummarizerError as exc:
             _count(run, None, exc)
-            exceeded, limit, sent = chunking.context_exceeded(exc)
+            cut = isinstance(exc, PromptCutError)
+            if cut:
+                _learn_cut(owner, run, exc)  # type: ignore[arg-type]  # fails when no chunk can fit
+                exceeded, limit, sent = True, None, None
+            else:
+                exceeded, limit, sent = chunking.context_exceeded(exc)
             if not exceeded or depth >= MAX_RESPLITS or isinstance(exc, _FATAL) or not _can_split(text, limit):
                 if isinstance(exc, _FATAL) or owner.config.strict:
                     raise
@@ -146,7 +208,8 @@ async def _llm_chunk(owner: Any, backend: Any, run: _Run, chunk: chunking.Chunk,
                 run.finished += 1
                 _tell(progress, run)
                 return
-            budget.learn(limit, source="server error", sent_tokens=sent, estimated=chunking.estimate_tokens(text) + budget.overhead)
+            if not cut:
+                budget.learn(limit, source="server error", sent_tokens=sent, estimated=chunking.estimate_tokens(text) + budget.overhead)
             summary = None
     if summary is not None:
         _count(run, summary, None)
@@ -212,7 +275,16 @@ async def asummarize(owner: Any, backend: Any, article: Article) -> Summary:
         # Whole, as always; only a context-length error sends it down the chunked path.
         try:
             async with owner._chunk_slots():
-                return await backend.asummarize(article)
+                whole = await backend.asummarize(article)
+            _check_cut(owner, backend, article, whole)
+            return whole
+        except PromptCutError as exc:
+            if not _can_split(article.text, None):  # a few sentences: the prompt is what overflows
+                error = UsageError(f"{exc.message}.", hint="Start Ollama with OLLAMA_CONTEXT_LENGTH=8192 (or more).")
+                error.usage = exc.usage
+                raise error from exc
+            _count(run, None, exc)
+            _learn_cut(owner, run, exc)
         except SummarizerError as exc:
             exceeded, limit, sent = chunking.context_exceeded(exc)
             if not exceeded or isinstance(exc, _FATAL) or not _can_split(article.text, limit):
@@ -220,10 +292,10 @@ async def asummarize(owner: Any, backend: Any, article: Article) -> Summary:
             _count(run, None, exc)
             budget.learn(limit, source="server error", sent_tokens=sent,
                          estimated=chunking.estimate_tokens(article.text) + budget.overhead)
-            chunks = chunking.split(article.text, budget.article_tokens)
-            if len(chunks) == 1:
-                chunks = chunking.split(article.text, max(1, chunking.estimate_tokens(article.text) // 2))
-            run.total = len(chunks)
+        chunks = chunking.split(article.text, budget.article_tokens)
+        if len(chunks) == 1:
+            chunks = chunking.split(article.text, max(1, chunking.estimate_tokens(article.text) // 2))
+        run.total = len(chunks)
     _tell(progress, run)
     try:
         await _all([_llm_chunk(owner, backend, run, chunk, 0, progress) for chunk in chunks])
@@ -334,6 +406,7 @@ def _assemble(run: _Run, headline: str, text: str, note: str | None, started: fl
     if relevance is not None and not relevance.relevant:
         notes.append(grounding.off_topic_note(relevance))
     notes.append(f"Long article: read in {run.total} overlapping chunks.")
+    notes.extend(run.notes)
     if note:
         notes.append(note)
     missing = _missing(run)

@@ -25,6 +25,7 @@ from typing import Any
 
 from summarizer.grounding import normalize
 from summarizer.schema import SECTIONS, Attack, Diplomacy, Dropped, Quote, Section, Span, Summary, Territory, Usage
+from summarizer.sentences import sentence_spans
 
 __all__ = ["extractive_text", "merge_dropped", "merge_items", "merge_usage", "restore_speakers", "shift"]
 
@@ -216,7 +217,7 @@ def extractive_text(summaries: Sequence[Summary], title: str | None, max_chars: 
 
 
 def _sentences(text: str) -> list[str]:
-    return [m.group().strip() for m in re.finditer(r"\S.*?(?:[.!?][\"'\u201d\u2019]?(?=\s|$)|$)", text, re.S) if m.group().strip()]
+    return [text[a:b] for a, b in sentence_spans(text)]
 
 
 _SPEAKER_REASON = re.compile(r"^diplomacy\[\d+\]\.quotes\[(\d+)\] speaker ")

@@ -24,6 +24,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from summarizer.sentences import sentence_spans
+
 __all__ = ["RULES_VERSION", "Assessment", "assess"]
 
 #: Bump when the vocabulary or the rule changes.
@@ -127,11 +129,8 @@ class Assessment:
     terms: tuple[str, ...] = ()
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019]?\s+|\n+")
-
-
 def _sentences(text: str) -> list[str]:
-    return [s for s in _SENTENCE_END.split(text) if s.strip()]
+    return [text[a:b] for a, b in sentence_spans(text)]
 
 
 # Every strong pattern needs one of these words: sentences without one are skipped quickly.

@@ -359,3 +359,26 @@ def test_an_unconfirmed_capture_is_a_claim_and_the_place_is_just_the_name(senten
     text = sentence + " Officials in Kyiv said fighting continued near the village and civilians had been evacuated."
     [territory] = ExtractiveBackend().summarize(Article(text=text)).territory
     assert (territory.place, territory.status) == ("Vilne", status)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A Russian DRONE struck Sumy; a Drone-maker was not hit.",
+        "İstanbul: a drone struck",  # 'İ' lowercases to two characters: searched the original way
+        "The dıplomat said the ſhelling stopped and the drone \u212aept flying.",  # folded by re, not by lower()
+        "no weapon here at all",
+    ],
+)
+def test_folded_lexicon_patterns_find_exactly_what_the_case_insensitive_pattern_finds(text: str) -> None:
+    import re
+
+    from summarizer.backends.extractive.lexicon import _lexicon
+    from summarizer.folded import Folded
+
+    patterns = [p for p in vars(_lexicon()).values() if isinstance(p, Folded)]
+    patterns += [p for d in (_lexicon().weapons, _lexicon().territory) for p in d.values()]
+    for folded in patterns:
+        slow = re.compile(folded.pattern.pattern, re.IGNORECASE)
+        assert [m.span() for m in folded.finditer(text)] == [m.span() for m in slow.finditer(text)]
+        assert [m.group() for m in folded.finditer(text, 3, len(text) - 2)] == [m.group() for m in slow.finditer(text, 3, len(text) - 2)]

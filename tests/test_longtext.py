@@ -72,7 +72,7 @@ def test_the_budget_defaults_per_endpoint_kind_and_the_option_wins() -> None:
     from summarizer.config import Config
 
     assert TokenBudget.for_config(Config.resolve(env={})).context == 128_000
-    assert TokenBudget.for_config(Config.resolve(env={}, base_url="http://localhost:11434/v1")).context == 4_096
+    assert TokenBudget.for_config(Config.resolve(env={}, base_url="http://localhost:11434/v1")).context == 2_048, "the smallest window any Ollama version serves by default"
     assert TokenBudget.for_config(Config.resolve(env={"SUMMARIZER_CONTEXT_TOKENS": "16384"})).context == 16_384
 
 
@@ -296,7 +296,7 @@ def test_a_server_that_states_its_window_sets_the_budget(monkeypatch: pytest.Mon
 
     from summarizer import context_probe
 
-    async def probe(base_url: str, api_key: str | None, model: str | None, *, timeout: float, listing: Any = None) -> int:
+    async def probe(base_url: str, api_key: str | None, model: str | None, *, timeout: float, listing: Any = None, kind: str | None = None) -> int:
         assert base_url == "http://localhost:8080/v1"
         return 8192
 
@@ -491,3 +491,93 @@ def test_the_budget_learns_a_smaller_window_and_corrects_its_estimate_with_the_s
 
     budget.learn(None, source="server error")  # refused, nothing named: assume more tokens again
     assert budget.scale == 2.25
+
+
+# ---------------------------------------------------------------------------
+# Ollama: a prompt longer than its num_ctx is cut without an error
+
+
+def _ollama(llm_server: Any, base: Any, window: int) -> None:
+    """The scripted server as an Ollama whose window is ``window`` tokens: ``GET /models`` names it
+    (``owned_by: library``), and a longer prompt is answered as if it were whole, the usage
+    counting only what is kept (what Ollama's OpenAI-compatible API does)."""
+    from conftest import TEST_MODEL
+    from llm_completions import completion_body
+
+    listing = {"object": "list", "data": [{"id": TEST_MODEL, "object": "model", "owned_by": "library"}]}
+    llm_server.models_reply = Reply.http(200, listing)
+
+    def responder(req: Any) -> Reply:
+        body = completion_body(req, base(req), "cut")
+        usage = body["usage"]
+        usage["prompt_tokens"] = min(usage["prompt_tokens"], window)
+        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+        return Reply.http(200, body)
+
+    llm_server.responder = responder
+
+
+def test_a_prompt_ollama_cut_silently_is_read_again_in_smaller_chunks_with_one_warning(
+    llm_server: Any, seed_draft: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    from conftest import TEST_KEY, TEST_MODEL
+
+    article = (ROOT / "seeds" / "ukraine-istanbul-talks.txt").read_text(encoding="utf-8")
+    _ollama(llm_server, draft_for_chunk(seed_draft), window=900)
+    summarizer = Summarizer(base_url=llm_server.base_url, api_key=TEST_KEY, model=TEST_MODEL, backend="llm")
+    # a window we believe holds the whole seed (the prompt without its schema is ~600 tokens here)
+    summarizer.token_budget = TokenBudget(context=100_000, source="test", output_tokens=0, overhead=600)
+
+    with caplog.at_level("WARNING", logger="summarizer"):
+        first = summarizer.summarize(article)
+        second = summarizer.summarize(article)
+
+    chats = llm_server.chat_requests
+    cut = [r for r in chats if _prompt_tokens(r) > 900]
+    assert len(cut) == 1, "only the first, whole request was cut; then the window was known"
+    assert summarizer.token_budget.context == 900
+    assert first.meta.chunks is not None and first.meta.chunks >= 2 and second.meta.chunks == first.meta.chunks
+    assert any("cut a prompt to 900 tokens" in n for n in first.meta.notes)
+    assert len(caplog.records) == 1, "one warning for the run, not one per cut request or per article"
+    assert "OLLAMA_CONTEXT_LENGTH" in caplog.records[0].getMessage()
+    assert every_span_slices_back(first) and len(first.attacks) == 3
+    # usage counts what the server said of every request: the cut one, each chunk and the merge call
+    first_requests = chats[: 1 + first.meta.chunks + 1]
+    assert first.meta.usage.prompt_tokens == sum(min(900, _prompt_tokens(r)) for r in first_requests)
+
+
+def _prompt_tokens(request: Any) -> int:
+    """The scripted server's count of a request's prompt (a token per 4 characters, rounded up)."""
+    return -(-sum(len(m.get("content") or "") for m in request.json["messages"]) // 4)
+
+
+def test_an_ollama_window_too_small_for_the_prompt_is_one_clear_error_naming_the_setting(
+    llm_server: Any, seed_draft: dict[str, Any]
+) -> None:
+    from conftest import TEST_KEY, TEST_MODEL
+
+    article = (ROOT / "seeds" / "ukraine-istanbul-talks.txt").read_text(encoding="utf-8")
+    _ollama(llm_server, draft_for_chunk(seed_draft), window=300)
+    summarizer = Summarizer(base_url=llm_server.base_url, api_key=TEST_KEY, model=TEST_MODEL, backend="llm")
+
+    with pytest.raises(SummarizerError) as caught:
+        summarizer.summarize(article)
+
+    message = str(caught.value)
+    assert "cut the prompt to 300 tokens" in message and "OLLAMA_CONTEXT_LENGTH" in message and "\n" not in message
+    assert caught.value.exit_code == 2
+    assert summarizer.token_budget.source == "prompt cut by the server"
+    # the chunk waiting for the one slot may be sent before the error stops the others; no more are
+    assert len(llm_server.chat_requests) <= 2
+
+
+def test_the_ollama_window_is_read_from_api_ps_or_the_modelfile_num_ctx() -> None:
+    from summarizer.context_probe import context_from_ollama_ps, context_from_ollama_show
+
+    ps = {"models": [{"name": "qwen2.5:latest", "model": "qwen2.5:latest", "context_length": 8192},
+                     {"name": "llama3:8b", "model": "llama3:8b", "context_length": 4096}]}
+    assert context_from_ollama_ps(ps, "qwen2.5") == 8192
+    assert context_from_ollama_ps(ps, "llama3:8b") == 4096
+    assert context_from_ollama_ps(ps, "mistral") is None, "a model not loaded says nothing"
+    assert context_from_ollama_show({"parameters": 'stop "<|im_end|>"\nnum_ctx 16384'}) == 16384
+    assert context_from_ollama_show({"parameters": 'stop "<|im_end|>"', "model_info": {"llama.context_length": 131072}}) is None

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from summarizer.schema import Span
+from summarizer.sentences import sentence_spans
 
 __all__ = ["Attribution", "attribute", "claim_of", "sentences"]
 
@@ -74,20 +75,9 @@ class Attribution:
     claim: str
 
 
-@lru_cache(maxsize=32)
-def sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence: split at . ! ? followed by a space, and at line breaks."""
-    out = []
-    for para_start, para_end in paragraphs(text):
-        start = para_start
-        for m in re.finditer(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“A-Z0-9])", text[para_start:para_end]):
-            end = para_start + m.start()
-            if end > start:
-                out.append((start, end))
-            start = para_start + m.end()
-        if para_end > start:
-            out.append((start, para_end))
-    return [(a, b) for a, b in out if text[a:b].strip()]
+def sentences(text: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) of each sentence (:func:`summarizer.sentences.sentence_spans`)."""
+    return sentence_spans(text)
 
 
 @lru_cache(maxsize=32)
@@ -100,7 +90,7 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
 
 
 @lru_cache(maxsize=32)
-def _indexed(text: str, what: str) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+def _indexed(text: str, what: str) -> tuple[Sequence[tuple[int, int]], list[int], list[int]]:
     """The sentences (or paragraphs) of ``text`` with their starts and ends, for bisection."""
     spans = sentences(text) if what == "sentences" else paragraphs(text)
     return spans, [a for a, _ in spans], [b for _, b in spans]

@@ -64,9 +64,11 @@ def _attacks(text: str, sentences: list[Sentence]) -> list[_Item]:
         killed, injured = _casualties(t)
         weapons = _find_weapons(t)
         term = lex.attack_terms.search(t)
+        has_cas = killed is not None or injured is not None
+        if not (has_cas or weapons or term):
+            continue  # no casualty, weapon or attack word: not an attack, whatever else it says
         places = [p for p in _places(t)]
         captured = lex.territory["captured"].search(t)
-        has_cas = killed is not None or injured is not None
         reaction = term is not None and lex.reaction.search(t[: term.start()]) is not None
         is_attack = has_cas or (bool(weapons) and (term is not None or bool(places))) or (
             term is not None and bool(places) and not reaction

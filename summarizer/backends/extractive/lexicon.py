@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from summarizer.folded import Folded as _Folded
+
 LEXICON_DIR = Path(__file__).parent.parent / "lexicons"
 _VAGUE = -1  # sentinel: a count was given, but not an exact one
 #: A demonym, for any country: "Russian", "Israeli", "Sudanese", "Turkish" (case-sensitive).
@@ -29,8 +31,17 @@ def _alt_cached(terms: tuple[str, ...]) -> str:
     return "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in parts)
 
 
-def _words(terms: list[str], flags: int = re.IGNORECASE) -> re.Pattern[str]:
-    return re.compile(rf"(?<![\w-])(?:{_alt(terms)})(?![\w-])", flags)
+def _lower_all(terms: list[str] | tuple[str, ...]) -> list[str]:
+    return [t.lower() for t in terms]
+
+
+def _words(terms: list[str], flags: int = re.IGNORECASE) -> Any:
+    """Any of ``terms`` as whole words: a :class:`_Folded` pattern ignoring case, or with
+    ``flags=0`` a plain case-sensitive one."""
+    source = r"(?<![\w-])(?:{})(?![\w-])"
+    if flags != re.IGNORECASE:
+        return re.compile(source.format(_alt(terms)), flags)
+    return _Folded(source.format(_alt(terms)), source.format(_alt(_lower_all(terms))))
 
 
 @dataclass(frozen=True)
@@ -43,29 +54,29 @@ class _Lex:
     killed_after: re.Pattern[str]
     killed_before: re.Pattern[str]
     #: Any killed/injured term: every casualty pattern needs one (a quick test per sentence).
-    casualty_terms: re.Pattern[str]
-    attack_terms: re.Pattern[str]
-    reaction: re.Pattern[str]
-    weapons: dict[str, re.Pattern[str]]
+    casualty_terms: _Folded
+    attack_terms: _Folded
+    reaction: _Folded
+    weapons: dict[str, _Folded]
     #: Any weapon term (a quick test before the weapons one by one).
-    any_weapon: re.Pattern[str]
-    civilian: re.Pattern[str]
-    military: re.Pattern[str]
-    diplomacy: dict[str, re.Pattern[str]]
+    any_weapon: _Folded
+    civilian: _Folded
+    military: _Folded
+    diplomacy: dict[str, _Folded]
     #: Any diplomacy term (a quick test before the kinds one by one).
-    any_diplomacy: re.Pattern[str]
+    any_diplomacy: _Folded
     prisoners: re.Pattern[str]
     anaphor: re.Pattern[str]
-    territory: dict[str, re.Pattern[str]]
-    demand_terms: re.Pattern[str]
-    sanction_terms: re.Pattern[str]
-    sanction_status: dict[str, re.Pattern[str]]
+    territory: dict[str, _Folded]
+    demand_terms: _Folded
+    sanction_terms: _Folded
+    sanction_status: dict[str, _Folded]
     person_titled: re.Pattern[str]
     known_persons: re.Pattern[str]
     actors: re.Pattern[str]
     demonym_group: re.Pattern[str]
     demonyms: dict[str, str]
-    speech: re.Pattern[str]
+    speech: _Folded
     gazetteer: re.Pattern[str]
     regions: frozenset[str]
     settlements: frozenset[str]
@@ -151,7 +162,10 @@ def _lexicon() -> _Lex:
         ),
         killed_after=killed_after,
         killed_before=killed_before,
-        casualty_terms=re.compile(rf"{killed}|{injured}", re.IGNORECASE),
+        casualty_terms=_Folded(
+            rf"{killed}|{injured}",
+            f"{_alt(_lower_all(raw['killed_terms']))}|{_alt(_lower_all(raw['injured_terms']))}",
+        ),
         attack_terms=_words(raw["attack_terms"]),
         reaction=_words(raw["attack_reaction_terms"]),
         weapons=weapons,

@@ -18,6 +18,7 @@ class _People:
     mentions: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, canonical)
     subjects: list[tuple[int, str]] = field(default_factory=list)  # (position, canonical)
     _starts: list[int] = field(default_factory=list, repr=False)
+    _actor_cache: dict[tuple[int, int], tuple[list[tuple[int, str, bool]], bool]] = field(default_factory=dict, repr=False)
 
     def between(self, start: int, end: int) -> list[tuple[int, int, str]]:
         """Mentions starting in ``[start, end)``, by binary search (articles can be long)."""
@@ -28,6 +29,14 @@ class _People:
 
     def at(self, start: int, end: int) -> list[str]:
         return [n for _, _, n in self.between(start, end)]
+
+    def actor_mentions(self, text: str, start: int, end: int) -> tuple[list[tuple[int, str, bool]], bool]:
+        """:func:`_actor_mentions`, once per passage: each section asks about every sentence."""
+        key = (start, end)
+        found = self._actor_cache.get(key)
+        if found is None:
+            found = self._actor_cache[key] = _actor_mentions(text, start, end, self)
+        return found
 
     def resolve(self, pos: int) -> str | None:
         """The last sentence subject before ``pos``: what 'he'/'she' most likely means."""
@@ -109,42 +118,56 @@ def _said_pronoun() -> re.Pattern[str]:
 
 def _actors(text: str, start: int, end: int, people: _People, prev: list[str] | None = None) -> list[str]:
     """People, governments and bodies named in ``text[start:end]``, in order, deduplicated."""
+    mentions, leading_they = people.actor_mentions(text, start, end)
+    found: list[tuple[int, str]] = []
+    for pos, name, sides in mentions:
+        if sides:  # 'both sides', 'the two sides': the actors of the sentence before
+            if prev:
+                found.extend((pos, p) for p in prev)
+        else:
+            found.append((pos, name))
+    if prev and leading_they:
+        found.extend((0, p) for p in prev)
+    found.sort(key=lambda f: f[0])
+    out: list[str] = []
+    aliases = _lexicon().raw.get("actor_aliases", {})
+    for _, n in found:
+        n = aliases.get(n, n)
+        if n not in out:
+            out.append(n)
+    return out
+
+
+def _actor_mentions(text: str, start: int, end: int, people: _People) -> tuple[list[tuple[int, str, bool]], bool]:
+    """What :func:`_actors` finds in ``text[start:end]`` whatever came before: (position, name,
+    stands for the previous actors) in the order found, and whether the passage opens with 'They'."""
     lex = _lexicon()
     seg = text[start:end]
     inside = people.between(start, end)
-    found: list[tuple[int, str]] = [(s - start, n) for s, e, n in inside]
+    found: list[tuple[int, str, bool]] = [(s - start, n, False) for s, e, n in inside]
     person_spans = [(s - start, e - start) for s, e, n in inside]
     for m in lex.demonym_group.finditer(seg):
         for g in ("a", "b"):
             if m.group(g):
-                found.append((m.start(g), lex.demonyms[m.group(g)]))
+                found.append((m.start(g), lex.demonyms[m.group(g)], False))
     for m in lex.actors.finditer(seg):
         if any(a <= m.start() < b for a, b in person_spans):
             continue
         name = m.group()
         if _TITLE_AFTER.match(seg, m.end()):
             continue
-        if name.lower() in ("both sides", "the two sides") and prev:
-            found.extend((m.start(), p) for p in prev)
+        if name.lower() in ("both sides", "the two sides"):
+            found.append((m.start(), name, True))
             continue
-        if name.lower() in ("both sides", "the two sides", "officials"):
+        if name.lower() == "officials":
             continue
-        found.append((m.start(), name))
+        found.append((m.start(), name, False))
     pron = _LEADING_PRONOUN.match(seg) or _said_pronoun().search(seg)
     if pron:
         who = people.resolve(start + pron.start("p") + 1)
         if who:
-            found.append((pron.start("p"), who))
-    if prev and _LEADING_THEY.match(seg):
-        found.extend((0, p) for p in prev)
-    found.sort(key=lambda f: f[0])
-    out: list[str] = []
-    aliases = lex.raw.get("actor_aliases", {})
-    for _, n in found:
-        n = aliases.get(n, n)
-        if n not in out:
-            out.append(n)
-    return out
+            found.append((pron.start("p"), who, False))
+    return found, _LEADING_THEY.match(seg) is not None
 
 
 _POLITICAL_NAMES = re.compile(

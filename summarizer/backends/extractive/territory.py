@@ -59,6 +59,8 @@ def _territory(text: str, sentences: list[Sentence], people: _People) -> list[_I
         if sent.heading:
             continue
         t = sent.text
+        if not any(rx.search(t) for rx in lex.territory.values()):
+            continue  # every pattern below needs one of the territory verbs (most sentences have none)
         places = _places(t)
         # annexed: "Crimea, which Russia annexed in 2014" / "Russia annexed Crimea" / "annexation of Crimea"
         for m in lex.territory["annexed"].finditer(t):
