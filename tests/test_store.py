@@ -737,3 +737,23 @@ def test_threads_adding_and_claiming_the_same_articles_win_each_key_exactly_once
         t.join(60)
 
     assert sorted(wins) == sorted(key_of(a) for a in articles)
+
+
+def test_a_record_parses_its_article_and_summary_only_when_they_are_read(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    article = make_article()
+    key = key_of(article)
+    assert store.add_and_claim(key, article, run_id="r1", seq=0, owner="w1")
+    assert store.complete(key, "w1", make_summary(article))
+    parsed: list[str] = []
+    for model in (Article, Summary):
+        real = model.model_validate_json
+        monkeypatch.setattr(model, "model_validate_json", classmethod(
+            lambda cls, data, _real=real, _name=model.__name__: parsed.append(_name) or _real(data)))
+
+    record = store.get(key)
+    assert record is not None and record.status == "done" and parsed == []
+    assert record.summary == make_summary(article) and record.summary is record.summary
+    assert record.article == article
+    assert parsed == ["Summary", "Article"]

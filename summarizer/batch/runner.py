@@ -427,7 +427,7 @@ class _Runner:
                         # The store keeps an answer a full disk refused and writes it before its next write:
                         # this retry found it written already.
                         record = await self._db(self.store.get, args[0])
-                        written = record is not None and record.status == "done" and record.summary is not None
+                        written = record is not None and record.status == "done" and record.summary_json is not None
                     return written
                 except Exception as exc:
                     if not _is_full(exc):
