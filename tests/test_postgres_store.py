@@ -470,3 +470,17 @@ def test_add_and_claim_records_the_input_and_takes_its_lease_once_among_workers(
         assert not store.add_and_claim("new", articles[0], run_id="r9", seq=1, owner=make_owner())
     assert errors == [] and sorted(wins) == sorted(f"k{i}" for i in range(40))
     assert stats == {"pending": 0, "running": 40, "done": 0, "failed": 0} and occurrences == [40] * 4
+
+
+def test_add_and_claim_works_without_pipeline_mode_too(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """libpq older than 14 has no pipeline mode: the two statements then go one after the other."""
+    monkeypatch.setattr(psycopg.Pipeline, "is_supported", classmethod(lambda cls: False))
+    article = make_article()
+    with open_store(pg_url) as store:
+        owner = make_owner()
+        assert store.add_and_claim("k", article, run_id="r1", seq=0, owner=owner)
+        assert not store.add_and_claim("k", article, run_id="r1", seq=1, owner=make_owner())
+        record = store.get("k")
+        seqs = [occ.seq for occ, _ in store.run_results("r1")]
+
+    assert record is not None and record.status == "running" and record.lease_owner == owner and seqs == [0, 1]

@@ -18,6 +18,7 @@ Needs psycopg 3: ``pip install 'summarizer[postgres]'``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -202,6 +203,8 @@ class PostgresStore:
         retry_failed: bool = False, input_id: str | None = None, url: str | None = None, source: str | None = None,
     ) -> bool:
         """:meth:`add`, then :meth:`claim` for ``owner``, in one transaction; True iff ``owner`` got the item."""
+        import psycopg
+
         article_json = article.model_dump_json()
         params = {
             "run": run_id, "key": key, "hash": article.content_hash, "article": article_json, "seq": seq,
@@ -211,10 +214,12 @@ class PostgresStore:
         claim = _claim_sql(retry_failed)
 
         def work(conn: psycopg.Connection[Any]) -> bool:
-            with conn.transaction():
+            # Pipelined where libpq can (14+): BEGIN, both statements and COMMIT in one round trip.
+            with conn.pipeline() if psycopg.Pipeline.is_supported() else contextlib.nullcontext(), conn.transaction():
                 conn.execute(_ADD, params)
                 # A separate statement: it sees the item the first one inserted (or another worker's).
-                return conn.execute(claim, params).rowcount == 1
+                cursor = conn.execute(claim, params)
+            return cursor.rowcount == 1
 
         return self._call(work)
 
