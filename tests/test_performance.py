@@ -406,3 +406,28 @@ def test_building_a_digest_pauses_the_garbage_collector_and_restores_it(monkeypa
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_cli_batch_keeps_what_start_up_made_out_of_the_collector_while_it_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    from summarizer.pipeline import Summarizer
+
+    calls: list[str] = []
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+    monkeypatch.setattr(gc, "unfreeze", lambda: calls.append("unfreeze"))
+    summarize = Summarizer.asummarize
+
+    async def counted(self: Summarizer, *args: Any, **kwargs: Any) -> Any:
+        calls.append("summarize")
+        return await summarize(self, *args, **kwargs)
+
+    monkeypatch.setattr(Summarizer, "asummarize", counted)
+    args = ["batch", str(_jsonl(tmp_path, 2)), "-o", str(tmp_path / "out.jsonl"), "--store", str(tmp_path / "s.db"),
+            "--backend", "extractive"]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+
+    assert result.exit_code == 0, result.output
+    assert calls == ["freeze", "summarize", "summarize", "unfreeze"]

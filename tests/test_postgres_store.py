@@ -432,3 +432,55 @@ def test_a_provider_batch_job_is_submitted_and_collected_through_a_postgresql_st
     assert [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()] == ["a0", "a1", "a2"]
     with open_store(pg_url) as store:
         assert [job.status for job in store.provider_jobs(server.base_url, open_only=False)] == ["collected"]
+
+
+def test_add_and_claim_records_the_input_and_takes_its_lease_once_among_workers(pg_url: str) -> None:
+    open_store(pg_url).close()
+    articles = [make_article(f"Russian drones struck a minibus in Sumy, killing nine civilians. Report {i}.")
+                for i in range(40)]
+    wins: list[str] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+    start = threading.Barrier(4)
+
+    def worker(n: int) -> None:
+        owner = make_owner()
+        with open_store(pg_url) as store:
+            start.wait()
+            try:
+                for i, article in enumerate(articles):
+                    if store.add_and_claim(f"k{i}", article, run_id=f"run{n}", seq=i, owner=owner, lease_s=60):
+                        with lock:
+                            wins.append(f"k{i}")
+            except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+                errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+
+    with open_store(pg_url) as store:
+        stats = store.stats()
+        occurrences = [len(list(store.run_results(f"run{n}"))) for n in range(4)]
+        done = make_owner()
+        assert store.add_and_claim("new", articles[0], run_id="r9", seq=0, owner=done)
+        assert store.complete("new", done, make_summary(articles[0]))
+        assert not store.add_and_claim("new", articles[0], run_id="r9", seq=1, owner=make_owner())
+    assert errors == [] and sorted(wins) == sorted(f"k{i}" for i in range(40))
+    assert stats == {"pending": 0, "running": 40, "done": 0, "failed": 0} and occurrences == [40] * 4
+
+
+def test_add_and_claim_works_without_pipeline_mode_too(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """libpq older than 14 has no pipeline mode: the two statements then go one after the other."""
+    monkeypatch.setattr(psycopg.Pipeline, "is_supported", classmethod(lambda cls: False))
+    article = make_article()
+    with open_store(pg_url) as store:
+        owner = make_owner()
+        assert store.add_and_claim("k", article, run_id="r1", seq=0, owner=owner)
+        assert not store.add_and_claim("k", article, run_id="r1", seq=1, owner=make_owner())
+        record = store.get("k")
+        seqs = [occ.seq for occ, _ in store.run_results("r1")]
+
+    assert record is not None and record.status == "running" and record.lease_owner == owner and seqs == [0, 1]

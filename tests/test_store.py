@@ -668,3 +668,92 @@ def test_a_database_of_another_program_is_refused_untouched(tmp_path: Path) -> N
     with sqlite3.connect(path) as conn:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
     assert tables == ["customers"]
+
+
+# ---------------------------------------------------------------------------
+# add_and_claim: the batch's one transaction for a new input
+
+
+def test_add_and_claim_records_the_input_and_takes_its_lease_in_one_call(store: Store) -> None:
+    article = make_article(id="a1")
+    key = key_of(article)
+
+    assert store.add_and_claim(key, article, run_id="r1", seq=0, owner="w1", lease_s=60, input_id="a1")
+
+    record = store.get(key)
+    assert record is not None and record.status == "running" and record.lease_owner == "w1"
+    assert [(occ.seq, occ.input_id) for occ, _ in store.run_results("r1")] == [(0, "a1")]
+    assert store.latest_run_id() == "r1"
+    assert store.complete(key, "w1", make_summary(article))
+
+
+def test_add_and_claim_of_a_done_or_held_item_adds_the_input_but_takes_nothing(db: Path) -> None:
+    clock = Clock()
+    with Store(db, clock=clock) as store:
+        done, held = make_article(f"{TEXT} Done."), make_article(f"{TEXT} Held.")
+        assert store.add_and_claim(key_of(done), done, run_id="r1", seq=0, owner="w1")
+        assert store.complete(key_of(done), "w1", make_summary(done))
+        assert store.add_and_claim(key_of(held), held, run_id="r1", seq=1, owner="w1", lease_s=60)
+
+        assert not store.add_and_claim(key_of(done), done, run_id="r2", seq=0, owner="w2")
+        assert not store.add_and_claim(key_of(held), held, run_id="r2", seq=1, owner="w2", lease_s=60)
+
+        assert store.get(key_of(done)).status == "done"  # type: ignore[union-attr]
+        assert store.get(key_of(held)).lease_owner == "w1"  # type: ignore[union-attr]
+        assert [occ.seq for occ, _ in store.run_results("r2")] == [0, 1]
+        clock.now += 61  # the lease expired: taken over
+        assert store.add_and_claim(key_of(held), held, run_id="r3", seq=0, owner="w2")
+
+
+def test_add_and_claim_retakes_a_failed_item_only_when_asked(store: Store) -> None:
+    article = make_article()
+    key = key_of(article)
+    assert store.add_and_claim(key, article, run_id="r1", seq=0, owner="w1")
+    assert store.fail(key, "w1", "boom")
+
+    assert not store.add_and_claim(key, article, run_id="r2", seq=0, owner="w2")
+    assert store.add_and_claim(key, article, run_id="r3", seq=0, owner="w2", retry_failed=True)
+
+
+def test_threads_adding_and_claiming_the_same_articles_win_each_key_exactly_once(db: Path) -> None:
+    articles = [make_article(f"{TEXT} Item {i}.") for i in range(40)]
+    wins: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(4)
+
+    def worker(n: int) -> None:
+        with Store(db) as mine:
+            start.wait()
+            for i, article in enumerate(articles):
+                if mine.add_and_claim(key_of(article), article, run_id=f"run{n}", seq=i, owner=f"w{n}"):
+                    with lock:
+                        wins.append(key_of(article))
+
+    Store(db).close()
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+
+    assert sorted(wins) == sorted(key_of(a) for a in articles)
+
+
+def test_a_record_parses_its_article_and_summary_only_when_they_are_read(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    article = make_article()
+    key = key_of(article)
+    assert store.add_and_claim(key, article, run_id="r1", seq=0, owner="w1")
+    assert store.complete(key, "w1", make_summary(article))
+    parsed: list[str] = []
+    for model in (Article, Summary):
+        real = model.model_validate_json
+        monkeypatch.setattr(model, "model_validate_json", classmethod(
+            lambda cls, data, _real=real, _name=model.__name__: parsed.append(_name) or _real(data)))
+
+    record = store.get(key)
+    assert record is not None and record.status == "done" and parsed == []
+    assert record.summary == make_summary(article) and record.summary is record.summary
+    assert record.article == article
+    assert parsed == ["Summary", "Article"]

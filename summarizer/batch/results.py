@@ -166,6 +166,7 @@ class _Input:
     error: str | None = None
     duplicate: bool = False
     first: asyncio.Future[None] | None = None  # set on the first input of its key in this run
+    claimed: bool | None = None  # whether this process took the item's lease as the input was added (None: not tried)
 
 
 def _patched(summary: Summary, input_id: str | None, url: str | None, source: str | None) -> Summary:

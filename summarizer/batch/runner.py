@@ -332,23 +332,36 @@ class _Runner:
     ) -> _Input:
         """Record the input in the store and find its work item."""
         key: str | None = None
+        first: asyncio.Future[None] | None = None
+        claimed: bool | None = None
         try:
             # Same URL as an earlier input: that input's item.
             key = (await prev if prev is not None else None) or await self._key(article)
-            await self._db(
-                self.store.add, key, article, run_id=self.run_id, seq=seq,
-                input_id=article.id, url=article.url, source=article.source,
-            )
+            if key not in self.inflight:
+                # Registered here, as the input is admitted (in input order, but for teasers and
+                # inputs waiting for one), so a duplicate admitted after it always finds it.
+                first = self.inflight[key] = asyncio.get_running_loop().create_future()
+            where = {"run_id": self.run_id, "seq": seq, "input_id": article.id, "url": article.url, "source": article.source}
+            if first is not None and not self.cached_only:
+                # The first input of its key is claimed as it is added: one store transaction, not two.
+                claimed = await self._db(
+                    self.store.add_and_claim, key, article,
+                    owner=self.owner, lease_s=self.lease_s, retry_failed=self.retry_failed, **where,
+                )
+            else:
+                await self._db(self.store.add, key, article, **where)
+        except BaseException:
+            if first is not None and not first.done():
+                first.set_result(None)  # a duplicate waiting on it goes on (the batch is ending with this error)
+            raise
         finally:
             if mine is not None and not mine.done():
                 mine.set_result(key)
-        p = _Input(seq, article.key, article.url, article.source, article.id, key, article)
-        if key in self.inflight:
+        p = _Input(seq, article.key, article.url, article.source, article.id, key, article, claimed=claimed)
+        if first is None:
             p.duplicate = True
         else:
-            # Registered here, as the input is admitted (in input order, but for teasers and
-            # inputs waiting for one), so a duplicate admitted after it always finds it.
-            p.first = self.inflight[key] = asyncio.get_running_loop().create_future()
+            p.first = first
         return p
 
     async def _key(self, article: Article) -> str:
@@ -414,7 +427,7 @@ class _Runner:
                         # The store keeps an answer a full disk refused and writes it before its next write:
                         # this retry found it written already.
                         record = await self._db(self.store.get, args[0])
-                        written = record is not None and record.status == "done" and record.summary is not None
+                        written = record is not None and record.status == "done" and record.summary_json is not None
                     return written
                 except Exception as exc:
                     if not _is_full(exc):
@@ -480,12 +493,16 @@ class _Runner:
     async def _work(self, p: _Input, holding: list[bool]) -> BatchResult:
         """Claim the item and summarize it, or take the answer someone else stored."""
         delay = self.poll_s
+        claimed = p.claimed  # claimed (or not) as it was admitted
         while True:
             if not holding[0]:
                 await self.slots.acquire()
                 holding[0] = True
-            if await self._db(self.store.claim, p.key, self.owner, self.lease_s, self.retry_failed):
+            if claimed is None:
+                claimed = await self._db(self.store.claim, p.key, self.owner, self.lease_s, self.retry_failed)
+            if claimed:
                 return await self._summarize(p)
+            claimed = None
             record: ItemRecord = await self._db(self.store.get, p.key)
             if record.status in ("done", "failed"):
                 return _from_record(p, record, cached=True)

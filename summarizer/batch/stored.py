@@ -28,10 +28,13 @@ def results_from_store(store: StoreEngine, run_id: str | None = None) -> Iterato
 
 
 def _result_of_occurrence(occ: Occurrence, record: ItemRecord, *, duplicate: bool) -> BatchResult:
-    is_failure = record.article.text == ""
+    # An input that could not be read is stored with an empty article (and no summary): a summary says it was read.
+    is_failure = record.summary_json is None and record.article.text == ""
     shown = _shown_id(occ.input_id, occ.url, occ.source, None if is_failure else record.content_hash)
-    p = _Input(occ.seq, shown, occ.url, occ.source, occ.input_id, occ.key, None if is_failure else record.article,
-               duplicate=duplicate)
+    article = None
+    if not is_failure:  # the summary carries the article: parsed once
+        article = record.summary.article if record.summary is not None else record.article
+    p = _Input(occ.seq, shown, occ.url, occ.source, occ.input_id, occ.key, article, duplicate=duplicate)
     return _from_record(p, record, cached=True)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -230,9 +231,15 @@ def batch(
                         retry_failed=retry_failed, cached_only=from_store, stats=stats, on_result=on_result,
                         run_args=run_args, lease_s=lease_s,
                     )
-                    with contextlib.closing(results):  # on Ctrl-C: stopped, leases given back, before the bar goes
-                        for _ in results:
-                            pass
+                    # What start-up made (the SDK's types, the prompt, the client) lives as long as the batch:
+                    # kept out of the garbage collector's passes while it runs (about 0.4 ms per article).
+                    gc.freeze()
+                    try:
+                        with contextlib.closing(results):  # on Ctrl-C: stopped, leases given back, before the bar goes
+                            for _ in results:
+                                pass
+                    finally:
+                        gc.unfreeze()
                 run_id = stats.run_id
                 if plan is not None:
                     from summarizer.cli.batch_jobs import finish_jobs

@@ -66,6 +66,13 @@ class StoreEngine(Protocol):
         input_id: str | None = None, url: str | None = None, source: str | None = None,
     ) -> Status: ...
 
+    def add_and_claim(
+        self, key: str, article: Article, *, run_id: str, seq: int, owner: str, lease_s: float = 300,
+        retry_failed: bool = False, input_id: str | None = None, url: str | None = None, source: str | None = None,
+    ) -> bool:
+        """``add`` then ``claim`` for ``owner``, both or neither (one round trip); True iff ``owner`` got the item."""
+        ...
+
     # leases
     def claim(self, key: str, owner: str, lease_s: float = 300, retry_failed: bool = False) -> bool: ...
 

@@ -18,6 +18,7 @@ Needs psycopg 3: ``pip install 'summarizer[postgres]'``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -197,6 +198,31 @@ class PostgresStore:
 
         return self._call(work)
 
+    def add_and_claim(
+        self, key: str, article: Article, *, run_id: str, seq: int, owner: str, lease_s: float = 300,
+        retry_failed: bool = False, input_id: str | None = None, url: str | None = None, source: str | None = None,
+    ) -> bool:
+        """:meth:`add`, then :meth:`claim` for ``owner``, in one transaction; True iff ``owner`` got the item."""
+        import psycopg
+
+        article_json = article.model_dump_json()
+        params = {
+            "run": run_id, "key": key, "hash": article.content_hash, "article": article_json, "seq": seq,
+            "input_id": input_id, "url": url, "source": source,
+            "owner": owner, "lease": float(lease_s),
+        }
+        claim = _claim_sql(retry_failed)
+
+        def work(conn: psycopg.Connection[Any]) -> bool:
+            # Pipelined where libpq can (14+): BEGIN, both statements and COMMIT in one round trip.
+            with conn.pipeline() if psycopg.Pipeline.is_supported() else contextlib.nullcontext(), conn.transaction():
+                conn.execute(_ADD, params)
+                # A separate statement: it sees the item the first one inserted (or another worker's).
+                cursor = conn.execute(claim, params)
+            return cursor.rowcount == 1
+
+        return self._call(work)
+
     # -- leases -------------------------------------------------------------
 
     def claim(self, key: str, owner: str, lease_s: float = 300, retry_failed: bool = False) -> bool:
@@ -206,14 +232,7 @@ class PostgresStore:
         items when ``retry_failed``; a row another worker is claiming right now
         is skipped (``FOR UPDATE SKIP LOCKED``), never waited for.
         """
-        failed = " OR status = 'failed'" if retry_failed else ""
-        return self._write(
-            f"UPDATE items SET status = 'running', lease_owner = %(owner)s, lease_expires = {_NOW} + %(lease)s,"
-            f" updated_at = {_NOW} WHERE key = (SELECT key FROM items WHERE key = %(key)s AND (status = 'pending'"
-            f" OR (status = 'running' AND (lease_expires IS NULL OR lease_expires < {_NOW})){failed})"
-            " FOR UPDATE SKIP LOCKED)",
-            {"owner": owner, "lease": float(lease_s), "key": key},
-        ) == 1
+        return self._write(_claim_sql(retry_failed), {"owner": owner, "lease": float(lease_s), "key": key}) == 1
 
     def renew(self, key: str, owner: str, lease_s: float = 300) -> bool:
         """Extend ``owner``'s lease on ``key`` to ``lease_s`` from now; False if it is no longer theirs."""
@@ -353,6 +372,16 @@ _ADD = (
     " input_id = excluded.input_id, url = excluded.url, source = excluded.source, key = excluded.key)"
     " SELECT status FROM item UNION ALL (SELECT status FROM items WHERE key = %(key)s) LIMIT 1"
 )
+
+def _claim_sql(retry_failed: bool) -> str:
+    failed = " OR status = 'failed'" if retry_failed else ""
+    return (
+        f"UPDATE items SET status = 'running', lease_owner = %(owner)s, lease_expires = {_NOW} + %(lease)s,"
+        f" updated_at = {_NOW} WHERE key = (SELECT key FROM items WHERE key = %(key)s AND (status = 'pending'"
+        f" OR (status = 'running' AND (lease_expires IS NULL OR lease_expires < {_NOW})){failed})"
+        " FOR UPDATE SKIP LOCKED)"
+    )
+
 
 _COMPLETE = (
     "UPDATE items SET status = 'done', summary_json = %s, error = NULL,"

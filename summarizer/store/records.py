@@ -7,7 +7,8 @@ import os
 import socket
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from summarizer.redact import scrub
@@ -97,20 +98,32 @@ class Occurrence:
 
 @dataclass(frozen=True)
 class ItemRecord:
-    """The stored state of one work item."""
+    """The stored state of one work item.
+
+    The article and the summary are read from their stored JSON when first used: a look at an
+    item's status (a worker polling an item another one holds) parses neither.
+    """
 
     key: str
     content_hash: str
     status: Status
     attempts: int
     error: str | None
-    article: Article
-    summary: Summary | None
+    article_json: str = field(repr=False)
+    summary_json: str | None = field(repr=False)
     usage: Usage | None
     lease_owner: str | None
     lease_expires: float | None
     created_at: float
     updated_at: float
+
+    @cached_property
+    def article(self) -> Article:
+        return Article.model_validate_json(self.article_json)
+
+    @cached_property
+    def summary(self) -> Summary | None:
+        return Summary.model_validate_json(self.summary_json) if self.summary_json else None
 
 
 ITEM_COLUMNS = (
@@ -149,8 +162,8 @@ def record_from_row(row: Sequence[Any]) -> ItemRecord:
         status=status,
         attempts=attempts,
         error=error,
-        article=Article.model_validate_json(article_json),
-        summary=Summary.model_validate_json(summary_json) if summary_json else None,
+        article_json=article_json,
+        summary_json=summary_json,
         usage=usage,
         lease_owner=owner,
         lease_expires=expires,
