@@ -190,6 +190,52 @@ def test_a_country_alone_has_no_coordinates() -> None:
     assert (found.admin1, found.latitude, found.precision) == (None, None, "country")
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("claims in the South China Sea", []),
+        ("tankers attacked in the Gulf of Oman", []),
+        ("drills in the Sea of Japan", []),
+        ("China and Japan met; Ukraine's Black Sea ports", ["CN", "JP", "UA"]),
+    ],
+)
+def test_a_country_name_inside_a_seas_name_is_not_the_country(text: str, expected: list[str]) -> None:
+    assert gz.countries_in(text) == expected
+
+
+def test_a_place_at_sea_is_placed_in_no_country_and_at_no_town() -> None:
+    # A real page (tests/data/corpus, sh-db6b0816): "China's claims in the South China Sea" was China,
+    # and, once China was no longer read in the sea's name, Seattle ("sea" is its airport code).
+    evidence = "Vietnam is a critic of China's sweeping territorial claims in the South China Sea."
+    found = places.locate("in the South China Sea", None, evidence, ("US", "VN", "CN"))
+    assert (found.country, found.admin1, found.latitude, found.precision) == (None, None, None, None)
+
+
+def test_a_three_letter_code_is_not_read_as_another_name_of_a_town() -> None:
+    assert gz.cities_named("sea") == []  # Seattle's airport code
+    assert [c.name for c in gz.cities_named("Kharkov")][:1] == ["Kharkiv"]  # a real other name still is
+
+
+def _accuracy_benchmark() -> Any:
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "events_accuracy.py"
+    spec = importlib.util.spec_from_file_location("events_accuracy", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_judged_real_page_sample_still_matches_what_the_code_produces() -> None:
+    bench = _accuracy_benchmark()
+    judged = json.loads(bench.JUDGED.read_text(encoding="utf-8"))
+    assert judged and all(j["verdicts"] and j["reason"] for j in judged), "every sampled entry has a verdict"
+    places_now, dates_now = bench.resolutions(bench.judged_pages(judged, bench.load(bench.CORPUS)))
+    changed = bench.compare(judged, places_now + dates_now)
+    assert changed == [], "a judged value changed: judge it again (python benchmarks/events_accuracy.py --sample)"
+
+
 # ---------------------------------------------------------------------------
 # Who says so
 

@@ -145,12 +145,23 @@ def _country_words() -> dict[str, tuple[tuple[str, ...], ...]]:
 _WORD = re.compile(r"\w+")
 
 
+_WATER = frozenset({"sea", "ocean", "gulf", "bay", "strait", "straits", "channel"})
+
+
+def _names_water(tokens: list[str], i: int, k: int) -> bool:
+    """Whether the country name at ``tokens[i:i+k]`` is part of a sea's or gulf's name: "China Sea",
+    "Gulf of Oman", "Sea of Japan"."""
+    after = tokens[i + k] if i + k < len(tokens) else ""
+    return after in _WATER or (i >= 2 and tokens[i - 1] == "of" and tokens[i - 2] in _WATER)
+
+
 def countries_in(text: str) -> list[str]:
     """ISO codes of the countries ``text`` names, most mentioned first (ties: first mentioned first).
 
     A name is matched as whole words, the longest name first where several start at one word
     ("Democratic Republic of Congo" before "Congo"), and the words of a name must be written one
-    space apart once folded ("DR Congo", "U.S." → "u s")."""
+    space apart once folded ("DR Congo", "U.S." → "u s"). A country name inside the name of a sea
+    or gulf ("the South China Sea", "the Gulf of Oman") is not the country: that water is not its land."""
     if not text:
         return []
     by_name, by_first = _countries()[1], _country_words()
@@ -169,9 +180,10 @@ def countries_in(text: str) -> list[str]:
         for words in by_first.get(tokens[i], ()):
             k = len(words)
             if tuple(tokens[i:i + k]) == words and (joined is None or all(joined[i + 1:i + k])):
-                code = by_name[" ".join(words)]
-                counts[code] = counts.get(code, 0) + 1
                 step = k
+                if not _names_water(tokens, i, k):
+                    code = by_name[" ".join(words)]
+                    counts[code] = counts.get(code, 0) + 1
                 break
         i += step
     return sorted(counts, key=lambda c: -counts[c])
@@ -243,12 +255,16 @@ def _towns() -> townindex.TownIndex:
 @lru_cache(maxsize=8192)
 def _named(key: str) -> tuple[City, ...]:
     index = _towns()
-    return tuple(_city(t) for t in index.named(key, main=True) or index.named(key, main=False))
+    # Another name of three letters or fewer is most often a code ("SEA" is Seattle's airport), not a name
+    # an article writes for the town: "sea" must not become Seattle.
+    others = index.named(key, main=False) if len(key) > 3 else []
+    return tuple(_city(t) for t in index.named(key, main=True) or others)
 
 
 def cities_named(name: str) -> list[City]:
     """Every gazetteer town called ``name``: those whose main name it is, most populous first; only when
-    there is none, those it is another name of (a former or foreign name, in Latin letters)."""
+    there is none, those it is another name of (a former or foreign name, in Latin letters, longer than
+    three letters)."""
     return list(_named(norm(name)))
 
 

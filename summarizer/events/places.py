@@ -15,7 +15,8 @@ of the same name elsewhere. It then keeps its region and has no coordinates.
 Precision (ACLED's geo-precision, in words): ``town`` (the coordinates are the
 place), ``near`` ("near Pokrovsk": the coordinates are of the town it is near),
 ``region`` (only the region is known: the coordinates are of its main town) and
-``country`` (only the country: no coordinates).
+``country`` (only the country: no coordinates). A place at sea ("in the South China Sea",
+"the Gulf of Aden") is not placed: waters are no country's town.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ _GENERIC = frozenset({
     "southeastern", "southwestern", "north", "south", "east", "west", "frontline", "front", "line", "port",
     "suburb", "suburbs", "part", "parts", "border", "town's", "and", "krai", "republic",
 })
+# A sea, ocean, gulf or strait is no town, and no country's land ("in the South China Sea").
+_WATER = re.compile(r"\b(?:sea|ocean|gulf|straits?)\b", re.I)
 _REGION_HINT = re.compile(
     r"\b((?:[A-Z][\w'’-]+\s){1,2})(?:region|oblast|province|governorate|district|state)\b"
 )
@@ -113,6 +116,8 @@ def _region_point(admin1: gz.Subdivision, name: str) -> gz.City | None:
 @lru_cache(maxsize=8192)
 def locate(place: str | None, region: str | None, evidence: str = "", prior: tuple[str, ...] = ()) -> Located:
     """Geocode one item from its place and region as written, its evidence and the article's countries."""
+    if place and _WATER.search(place):
+        return Located()  # waters: not placed in a country or at a town
     region = region or _hint(evidence, place)
     written = " ".join(x for x in (place, region) if x)
     explicit = tuple(gz.countries_in(written))
