@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -91,10 +92,59 @@ def resolutions(records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], li
     return places, dates
 
 
-def sample(places: list[dict[str, Any]], dates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+_MENTION_PLACE = re.compile(r"(?<=[a-z] )(?:in|near|outside|at) (?:the )?((?:[A-Z][\w'’-]+)(?: (?:of )?[A-Z][\w'’-]+){0,2})")
+_DAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_MENTION_DATE = re.compile(
+    rf"\b(?:(?:on|last|this) {_DAY}(?: (?:morning|afternoon|evening|night))?|yesterday|last (?:week|month|year)"
+    rf"|in (?:19|20)\d\d|(?:on )?{_MONTH} \d{{1,2}}(?:, (?:19|20)\d\d)?|\d+ (?:days|weeks|months|years) ago)\b"
+)
+
+
+def mentions(records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The resolvers alone on what real English pages write, gate or no gate: every place after
+    "in/near/outside/at" with what ``places.locate`` makes of it (a word that is no place should
+be placed nowhere), and every date expression
+    ("on Monday", "last week", "in 2014", "March 3", "two days ago") with what ``dates.resolve`` makes
+    of it against the page's publication date."""
+    from summarizer.events import dates as dt
+    from summarizer.events import gazetteer as gz
+    from summarizer.events import places as pl
+    from summarizer.sentences import sentence_spans
+
+    found_p: list[dict[str, Any]] = []
+    found_d: list[dict[str, Any]] = []
+    for r in records:
+        if r["language"] != "en":
+            continue
+        text = r["text"]
+        prior = tuple(gz.countries_in(f"{r.get('title') or ''}\n{text}"))
+        published = dt.publication_date(r.get("published"))
+        for start, end in sentence_spans(text):
+            sentence = text[start:end]
+            for m in _MENTION_PLACE.finditer(sentence):
+                where = pl.locate(m.group(1), None, sentence, prior)
+                found_p.append({
+                    "id": f"{r['id']}:mention:{start + m.start(1)}", "evidence": sentence, "field": "place",
+                    "place": m.group(1), "region": None, "country": where.country.name if where.country else None,
+                    "admin1": where.admin1.name if where.admin1 else None, "latitude": where.latitude,
+                    "longitude": where.longitude, "geo_precision": where.precision,
+                })
+            for m in _MENTION_DATE.finditer(sentence):
+                got = dt.resolve(m.group(0), published, "en", dt.speaks_of_future(sentence)) if published else None
+                found_d.append({
+                    "id": f"{r['id']}:mention:{start + m.start()}", "evidence": sentence, "field": "date",
+                    "when": m.group(0), "published": r.get("published"),
+                    "date": got.iso if got else None, "date_precision": got.precision if got else None,
+                })
+    return found_p, found_d
+
+
+def sample(places: list[dict[str, Any]], dates: list[dict[str, Any]], n_places: int = PLACES,
+           n_dates: int = DATES) -> list[dict[str, Any]]:
     rng = random.Random(SEED)
-    pick_p = rng.sample(places, min(PLACES, len(places)))
-    pick_d = rng.sample(dates, min(DATES, len(dates)))
+    pick_p = rng.sample(places, min(n_places, len(places)))
+    pick_d = rng.sample(dates, min(n_dates, len(dates)))
     return sorted(pick_p, key=lambda x: x["id"]) + sorted(pick_d, key=lambda x: x["id"])
 
 
@@ -136,6 +186,15 @@ def table(counts: dict[str, Counter[str]]) -> list[str]:
     return lines
 
 
+def current(records: list[dict[str, Any]]) -> dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+    """Both pools as the code resolves them now: ``items`` (the backend's) and ``mentions`` (the resolvers')."""
+    return {"items": resolutions(records), "mentions": mentions(records)}
+
+
+def draw(pools: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]]) -> list[dict[str, Any]]:
+    return [e | {"pool": pool} for pool, (p, d) in pools.items() for e in sample(p, d)]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=CORPUS)
@@ -143,24 +202,28 @@ def main() -> int:
     parser.add_argument("--sample", action="store_true", help="draw the sample into --judged (verdicts kept by id)")
     parser.add_argument("--all", action="store_true", help="print every resolution")
     args = parser.parse_args()
-    places, dates = resolutions(load(args.corpus))
-    print(f"{len(places)} place resolutions, {len(dates)} date resolutions on the pages the gate lets through")
-    if args.all:
-        for e in places + dates:
-            print(json.dumps(e, ensure_ascii=False))
+    pools = current(load(args.corpus))
+    for pool, (p, d) in pools.items():
+        print(f"{pool}: {len(p)} place resolutions, {len(d)} date resolutions")
+        if args.all:
+            for e in p + d:
+                print(json.dumps(e, ensure_ascii=False))
     old = json.loads(args.judged.read_text(encoding="utf-8")) if args.judged.exists() else []
     if args.sample:
         kept = {(j["id"], j["field"]): j for j in old}
         drawn = []
-        for e in sample(places, dates):
+        for e in draw(pools):
             prior = kept.get((e["id"], e["field"]))
             same = prior is not None and _values(prior) == _values(e)
             drawn.append(e | {"verdicts": prior["verdicts"] if same else {}, "reason": prior["reason"] if same else ""})
         args.judged.write_text(json.dumps(drawn, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {len(drawn)} entries to {args.judged}; {sum(not d['verdicts'] for d in drawn)} to judge")
         return 0
-    changed = compare(old, places + dates)
-    print("\n".join(table(score(old))))
+    now = [e for p, d in pools.values() for e in p + d]
+    changed = compare(old, now)
+    for pool in pools:
+        print(f"\n{pool}:")
+        print("\n".join(table(score([j for j in old if j.get("pool") == pool]))))
     for line in changed:
         print(f"changed: {line}")
     return 1 if changed else 0
