@@ -18,8 +18,13 @@ each item's evidence, is kept in benchmarks/events_judged.json, where a person w
 for each field after reading the article: ``correct``, ``wrong``, ``missing`` (null where the
 article gives the answer: a miss, not a wrong value) or ``unjudgeable`` (the article does not
 say), with a short reason. A place is judged on three measures (``country``, ``admin1``,
-``coordinates``: within the stated ``geo_precision``), a date on one (``date``, at its precision). Scoring compares the verdicts with what the code produces
-now: a judged value that the code no longer produces is reported as ``changed`` (judge it again),
+``coordinates``: within the stated ``geo_precision``), a date on one (``date``, at its precision).
+
+A second pool, ``mentions``, measures the resolvers alone on what real English pages write,
+whatever the gate says (the pages the gate lets through give few items): every capitalised name
+after "in/near/outside/at", and every date expression; 40 places and 30 dates drawn the same way.
+
+Scoring compares the verdicts with what the code produces now: a judged value that the code no longer produces is reported as ``changed`` (judge it again),
 and the exit code is 1. tests/test_events.py checks the same.
 """
 
@@ -92,7 +97,9 @@ def resolutions(records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], li
     return places, dates
 
 
-_MENTION_PLACE = re.compile(r"(?<=[a-z] )(?:in|near|outside|at) (?:the )?((?:[A-Z][\w'’-]+)(?: (?:of )?[A-Z][\w'’-]+){0,2})")
+_MENTION_PLACE = re.compile(
+    r"(?<=[a-z] )(?:in|near|outside|at) (?:the )?((?:[A-Z][\w'’-]+)(?: (?:of )?[A-Z][\w'’-]+){0,2})"
+)
 _DAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 _MENTION_DATE = re.compile(
@@ -182,7 +189,8 @@ def table(counts: dict[str, Counter[str]]) -> list[str]:
         c = counts.get(measure, Counter())
         judgeable = c["correct"] + c["wrong"]
         acc = f"{c['correct'] / judgeable:.0%} ({c['correct']}/{judgeable})" if judgeable else "—"
-        lines.append(f"| {measure} | {sum(c.values())} | {c['correct']} | {c['wrong']} | {c['missing']} | {c['unjudgeable']} | {acc} |")
+        counted = " | ".join(str(c[v]) for v in ("correct", "wrong", "missing", "unjudgeable"))
+        lines.append(f"| {measure} | {sum(c.values())} | {counted} | {acc} |")
     return lines
 
 

@@ -145,6 +145,7 @@ def _country_words() -> dict[str, tuple[tuple[str, ...], ...]]:
 _WORD = re.compile(r"\w+")
 
 
+_US = re.compile(r"(?<![\w.])US(?!\w|\.\w)")
 _WATER = frozenset({"sea", "ocean", "gulf", "bay", "strait", "straits", "channel"})
 
 
@@ -186,6 +187,10 @@ def countries_in(text: str) -> list[str]:
                     counts[code] = counts.get(code, 0) + 1
                 break
         i += step
+    # "US" in capitals is the United States (folded, it would be the word "us", which is never read)
+    us = len(_US.findall(text))
+    if us:
+        counts["US"] = counts.get("US", 0) + us
     return sorted(counts, key=lambda c: -counts[c])
 
 
@@ -299,10 +304,11 @@ def _bridge(country_code: str) -> dict[str, Subdivision]:
             out[admin_code] = direct
             continue
         for rank, city in enumerate(cities_in(cc, admin_code)[:3]):
-            found = next(
-                (f for n in (_fold(city.name), *(_fold(x) for x in city.other_names if x.isascii()))
-                 if len(f := subdivisions_named(n, cc)) == 1),
-                None,
+            names = (_fold(city.name), *(_fold(x) for x in city.other_names if x.isascii()))
+            # A near name ("Sumy" → Sumska oblast) only for the code's largest town, its usual capital:
+            # Pune, Maharashtra's second town, is not Punjab.
+            found = next((f for n in names if len(f := _exactly_named(n, cc)) == 1), None) or (
+                next((f for n in names if len(f := subdivisions_named(n, cc)) == 1), None) if rank == 0 else None
             )
             if found:
                 claims.setdefault(found[0], []).append((rank, admin_code))
@@ -312,6 +318,11 @@ def _bridge(country_code: str) -> dict[str, Subdivision]:
         if len(codes) == 1 or codes[0][0] < codes[1][0]:
             out.setdefault(codes[0][1], sub)
     return out
+
+
+def _exactly_named(word: str, country_code: str) -> list[Subdivision]:
+    key = word.replace(" ", "")
+    return [s for s in subdivisions(country_code) if s.stem == key]
 
 
 def subdivision_of(country_code: str, admin_code: str) -> Subdivision | None:
