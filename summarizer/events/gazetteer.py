@@ -305,10 +305,11 @@ def _bridge(country_code: str) -> dict[str, Subdivision]:
             continue
         for rank, city in enumerate(cities_in(cc, admin_code)[:3]):
             names = (_fold(city.name), *(_fold(x) for x in city.other_names if x.isascii()))
-            # A near name ("Sumy" → Sumska oblast) only for the code's largest town, its usual capital:
-            # Pune, Maharashtra's second town, is not Punjab.
-            found = next((f for n in names if len(f := _exactly_named(n, cc)) == 1), None) or (
-                next((f for n in names if len(f := subdivisions_named(n, cc)) == 1), None) if rank == 0 else None
+            # A near name ("Sumy" → Sumska oblast) for the code's largest town, its usual capital; for a
+            # smaller town, only one sharing five letters or more: Pune, Maharashtra's second town, is not Punjab.
+            found = next((f for n in names if len(f := _exactly_named(n, cc)) == 1), None) or next(
+                (f for n in names if (rank == 0 or _shared(n, cc) >= 5) and len(f := subdivisions_named(n, cc)) == 1),
+                None,
             )
             if found:
                 claims.setdefault(found[0], []).append((rank, admin_code))
@@ -318,6 +319,20 @@ def _bridge(country_code: str) -> dict[str, Subdivision]:
         if len(codes) == 1 or codes[0][0] < codes[1][0]:
             out.setdefault(codes[0][1], sub)
     return out
+
+
+def _shared(word: str, country_code: str) -> int:
+    """The longest start ``word`` shares with a subdivision's stem of ``country_code``."""
+    key = word.replace(" ", "")
+    best = 0
+    for s in subdivisions(country_code):
+        n = 0
+        for x, y in zip(key, s.stem):
+            if x != y:
+                break
+            n += 1
+        best = max(best, n)
+    return best
 
 
 def _exactly_named(word: str, country_code: str) -> list[Subdivision]:
