@@ -19,11 +19,12 @@ at the same place and with compatible weapons (:mod:`summarizer.events.incidents
 Following ACLED, an incident's killed figure is the lowest its reports give;
 when they differ the row shows the range and marks it disputed. Attacks are
 listed by resolved date, and the HTML draws them on an inline SVG map from
-their coordinates (no network). Territorial
-changes merge by the events export's rule (:class:`summarizer.events.incidents.ClaimIndex`:
-the same place, status, side and time), so the digest and ``--events`` group them alike.
-Sanctions moves and talks, calls, meetings, agreements and prisoner
-exchanges are merged when they name the same target / actors with the same status or kind. Duplicate summaries (same text) count once.
+their coordinates (no network). Territorial changes merge by the events
+export's rule (:class:`summarizer.events.incidents.ClaimIndex`: the same place,
+status, side and time), so the digest and ``--events`` group them alike.
+Sanctions moves and talks, calls, meetings, agreements and prisoner exchanges
+are merged when they name the same target / actors with the same status or
+kind. Duplicate summaries (same text) count once.
 
 Pure functions: nothing here reads files (except :func:`write_digest`), the
 network or the environment, and every string is escaped for its format.
