@@ -19,10 +19,12 @@ at the same place and with compatible weapons (:mod:`summarizer.events.incidents
 Following ACLED, an incident's killed figure is the lowest its reports give;
 when they differ the row shows the range and marks it disputed. Attacks are
 listed by resolved date, and the HTML draws them on an inline SVG map from
-their coordinates (no network). Territorial
-changes, sanctions moves and talks, calls, meetings, agreements and prisoner
-exchanges are merged the same way when they name the same place / target /
-actors with the same status or kind. Duplicate summaries (same text) count once.
+their coordinates (no network). Territorial changes merge by the events
+export's rule (:class:`summarizer.events.incidents.ClaimIndex`: the same place,
+status, side and time), so the digest and ``--events`` group them alike.
+Sanctions moves and talks, calls, meetings, agreements and prisoner exchanges
+are merged when they name the same target / actors with the same status or
+kind. Duplicate summaries (same text) count once.
 
 Pure functions: nothing here reads files (except :func:`write_digest`), the
 network or the environment, and every string is escaped for its format.
@@ -60,7 +62,7 @@ from summarizer._markup import (
 )
 from summarizer.events import enrich
 from summarizer.events.dates import publication_date
-from summarizer.events.incidents import Incident, IncidentIndex
+from summarizer.events.incidents import ClaimEvent, ClaimIndex, Incident, IncidentIndex
 from summarizer.events.svgmap import Point, svg_map
 from summarizer.schema import Attack, Diplomacy, Sanction, Summary, Territory
 
@@ -196,6 +198,14 @@ class TerritoryEntry(_Cites):
     status: str
     when: str | None
     sources: list[Source]
+    date: str | None = None
+    """The resolved date (ISO 8601), when any report's could be resolved."""
+
+    @classmethod
+    def from_event(cls, event: ClaimEvent[Source]) -> TerritoryEntry:
+        first = event.first
+        region = next((t.region for t in event.items if t.region), None)
+        return cls(first.place, region, first.claimant, first.status, event.when, list(event.sources), event.date)
 
 
 @dataclass
@@ -251,17 +261,6 @@ def _tokens(text: str | None, drop: frozenset[str] = _GENERIC) -> frozenset[str]
         return frozenset()
     found = re.findall(r"[^\W_]+", text.lower().replace("\u2019s", "").replace("'s", ""))
     return frozenset(w for w in found if w not in drop)
-
-
-_FORCES = frozenset({"forces", "troops", "army", "military", "government", "officials", "authorities", "ministry",
-                     "defence", "defense", "units", "the", "of", "s"})
-_CAPITALS = {"moscow": "russi", "kremlin": "russi", "kyiv": "ukrai", "kiev": "ukrai"}
-
-
-@lru_cache(maxsize=4096)
-def _side(text: str | None) -> frozenset[str]:
-    """Who acts, loosely: 'Russian forces', 'Russia' and 'Moscow' are one side."""
-    return frozenset(_CAPITALS.get(t, t[:5]) for t in _tokens(text, _FORCES))
 
 
 def _nested(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -328,16 +327,6 @@ def _same_diplomacy(entry: DiplomacyEntry, d: Diplomacy, source: Source) -> bool
     return _nested(_actors(entry.actors), _actors(d.actors))
 
 
-def _same_territory(entry: TerritoryEntry, t: Territory, source: Source) -> bool:
-    return (
-        entry.status == t.status
-        and not entry.cites(source)
-        and _nested(_tokens(entry.place), _tokens(t.place))
-        and bool(_side(entry.claimant) & _side(t.claimant) or not _side(entry.claimant) or not _side(t.claimant))
-        and entry.close_in_time(source)
-    )
-
-
 def _same_sanction(entry: SanctionEntry, s: Sanction, source: Source) -> bool:
     return (
         entry.status == s.status
@@ -397,7 +386,7 @@ class DigestBuilder:
         self._seen: set[str] = set()
         self._attacks: IncidentIndex[Source] = IncidentIndex()
         self._diplomacy: _Index[DiplomacyEntry] = _Index()
-        self._territory: _Index[TerritoryEntry] = _Index()
+        self._territory: ClaimIndex[Source] = ClaimIndex()
         self._sanctions: _Index[SanctionEntry] = _Index()
         self.failures: list[tuple[str, str | None, str]] = []
         self.off_topic = 0
@@ -433,14 +422,8 @@ class DigestBuilder:
             match.when = match.when or d.when
             self._diplomacy.index(match, keys)
         for t in summary.territory:
-            places = _tokens(t.place)
-            match_t = next((e for e in self._territory.candidates(places) if _same_territory(e, t, source)), None)
-            if match_t is None:
-                self._territory.add(TerritoryEntry(t.place, t.region, t.claimant, t.status, t.when, [source]), places)
-                continue
-            match_t.cite(source)
-            match_t.region = match_t.region or t.region
-            match_t.when = match_t.when or t.when
+            # the events export's rule (ClaimIndex), so the digest and ``--events`` group changes alike
+            self._territory.add(t, source, article=source.n, published=source.day)
         for move in summary.sanctions:
             targets = _tokens(move.target)
             match_s = next((e for e in self._sanctions.candidates(targets) if _same_sanction(e, move, source)), None)
@@ -465,7 +448,7 @@ class DigestBuilder:
             sources=list(self.sources),
             attacks=_by_date([AttackEvent.from_incident(i) for i in self._attacks.incidents]),
             diplomacy=diplomacy,
-            territory=list(self._territory.rows),
+            territory=[TerritoryEntry.from_event(e) for e in self._territory.events],
             sanctions=list(self._sanctions.rows),
             failures=list(self.failures),
             off_topic=self.off_topic,

@@ -274,3 +274,30 @@ def test_a_widely_reported_event_stays_fast_and_its_row_short() -> None:
     assert len(d.attacks) == 1 and len(d.attacks[0].sources) == 2000
     row = next(line for line in digest.to_markdown(d).splitlines() if "Bilopillia" in line)
     assert row.count("](https://x.example/") == digest.MAX_LINKS and row.endswith("; and 1988 more |")
+
+
+def _capture(n: int, region: str, claimant: str, said: str, published: str = "2025-05-18") -> Summary:
+    text = f"{said} they had captured Oleksandropil village in the eastern {region} on Saturday. Report {n}."
+    return summary(text, id=f"c{n}", published=published,
+                   territory=[Territory(place="Oleksandropil", region=region, claimant=claimant, status="captured",
+                                        when="on Saturday", evidence=[span(text, text.split(". ")[0])])])
+
+
+def test_the_digest_groups_territorial_changes_as_the_events_export_does() -> None:
+    import csv
+    import io
+
+    from summarizer.events.export import to_csv
+
+    batch = [
+        _capture(1, "Donetsk region", "Russian forces", "Russian forces said"),
+        _capture(2, "Donetsk region", "Moscow", "Moscow claimed", published="2025-05-17"),
+        # the same village name in another region: another place, though its words match
+        _capture(3, "Zaporizhzhia region", "Russia", "Russia's defence ministry said"),
+    ]
+
+    in_digest = [[s.id for s in e.sources] for e in digest.build(batch).territory]
+    rows = csv.DictReader(io.StringIO(to_csv(batch)))
+    in_export = [r["article_ids"].split("; ") for r in rows if r["event_type"] == "Strategic developments"]
+
+    assert sorted(in_digest) == sorted(in_export) == [["c1", "c2"], ["c3"]]

@@ -190,6 +190,110 @@ def test_a_country_alone_has_no_coordinates() -> None:
     assert (found.admin1, found.latitude, found.precision) == (None, None, "country")
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("claims in the South China Sea", []),
+        ("tankers attacked in the Gulf of Oman", []),
+        ("drills in the Sea of Japan", []),
+        ("China and Japan met; Ukraine's Black Sea ports", ["CN", "JP", "UA"]),
+    ],
+)
+def test_a_country_name_inside_a_seas_name_is_not_the_country(text: str, expected: list[str]) -> None:
+    assert gz.countries_in(text) == expected
+
+
+def test_a_place_at_sea_is_placed_in_no_country_and_at_no_town() -> None:
+    # A real page (tests/data/corpus, sh-db6b0816): "China's claims in the South China Sea" was China,
+    # and, once China was no longer read in the sea's name, Seattle ("sea" is its airport code).
+    evidence = "Vietnam is a critic of China's sweeping territorial claims in the South China Sea."
+    found = places.locate("in the South China Sea", None, evidence, ("US", "VN", "CN"))
+    assert (found.country, found.admin1, found.latitude, found.precision) == (None, None, None, None)
+
+
+def test_a_three_letter_code_is_not_read_as_another_name_of_a_town() -> None:
+    assert gz.cities_named("sea") == []  # Seattle's airport code
+    assert [c.name for c in gz.cities_named("Kharkov")][:1] == ["Kharkiv"]  # a real other name still is
+
+
+# Fixes found by judging real pages (benchmarks/events_judged.json): each case is a page's own words.
+
+
+def _where(place: str, evidence: str = "", prior: tuple[str, ...] = ("US",)) -> tuple[str | None, str | None, str | None]:
+    found = places.locate(place, None, evidence, prior)
+    return (found.country.code if found.country else None, found.admin1.code if found.admin1 else None, found.precision)
+
+
+def test_a_capitalised_direction_is_part_of_the_name() -> None:
+    assert _where("North America") == (None, None, None)  # not the town of America, Argentina
+    assert _where("West Virginia") == ("US", "US-WV", "region")  # not Virginia, Minnesota
+    assert _where("East Jerusalem", prior=("IL", "PS"))[2] == "town"  # still at Jerusalem, in a country named
+
+
+def test_a_place_that_is_only_a_region_is_that_region() -> None:
+    assert _where("Louisiana") == ("US", "US-LA", "region")
+    assert _where("Louisiana", prior=("GB",)) == ("US", "US-LA", "region")  # no other country has one
+    assert _where("Darfur", "Sudanese security services killed civilians in Darfur", ("SD",)) == (None, None, None)
+
+
+def test_an_acronym_is_not_read_as_a_town() -> None:
+    assert _where("URI", prior=()) == (None, None, None)  # not Uri in Kashmir
+
+
+def test_us_in_capitals_is_the_united_states() -> None:
+    assert gz.countries_in("He faces 175 years in prison in the US.") == ["US"]
+    assert gz.countries_in("Let us go.") == []
+    assert _where("US", prior=()) == ("US", None, "country")
+
+
+def test_a_world_city_is_meant_over_a_small_namesake_in_the_articles_country() -> None:
+    assert _where("Paris")[0] == "FR"  # an article naming only the US: not Paris, Texas
+    assert _where("Paris", "The storm hit Paris, Texas, United States.")[0] == "US"  # its own words say so
+    assert _where("Alexandria")[0] == "US"  # a namesake of a size: the article's country
+
+
+def test_a_date_written_with_its_year_is_kept_though_the_page_is_dated_earlier() -> None:
+    found = dates.resolve("September 8, 2019", date(2014, 3, 27))
+    assert found is not None and (found.iso, found.precision) == ("2019-09-08", "day")
+    without_year = dates.resolve("on September 8", date(2014, 3, 27))  # no year: never after publication
+    assert without_year is None or without_year.day <= date(2014, 3, 27)
+
+
+def test_a_region_named_alone_is_meant_over_a_small_town_of_its_name_but_not_over_a_city() -> None:
+    assert _where("California") == ("US", "US-CA", "region")  # not California, Maryland
+    assert _where("New York")[2] == "town"  # the city, not the state
+    assert _where("South Lebanon", prior=("LB", "IL")) == ("LB", None, "country")  # a direction and a country
+
+
+def test_a_subdivision_is_bridged_by_its_capitals_name_not_by_a_second_towns_near_name() -> None:
+    maharashtra = gz.cities_named("Mumbai")[0].admin_code
+    punjab = next(s for s in gz.subdivisions("IN") if s.code == "IN-PB")
+    assert gz.subdivision_of("IN", maharashtra) != punjab  # Pune, its second town, is not Punjab
+    petersburg = gz.cities_named("Saint Petersburg")[0]
+    assert gz.subdivision_of("RU", petersburg.admin_code).code == "RU-SPE"  # not Leningrad oblast
+    assert _where("Sumy", prior=("UA",))[1] == "UA-59"  # a capital's near name still bridges
+
+
+def _accuracy_benchmark() -> Any:
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "events_accuracy.py"
+    spec = importlib.util.spec_from_file_location("events_accuracy", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_judged_real_page_sample_still_matches_what_the_code_produces() -> None:
+    bench = _accuracy_benchmark()
+    judged = json.loads(bench.JUDGED.read_text(encoding="utf-8"))
+    assert judged and all(j["verdicts"] and j["reason"] for j in judged), "every sampled entry has a verdict"
+    pools = bench.current(bench.judged_pages(judged, bench.load(bench.CORPUS)))
+    changed = bench.compare(judged, [e for found, dated in pools.values() for e in found + dated])
+    assert changed == [], "a judged value changed: judge it again (python benchmarks/events_accuracy.py --sample)"
+
+
 # ---------------------------------------------------------------------------
 # Who says so
 

@@ -334,7 +334,8 @@ def test_the_digest_compares_a_number_of_pairs_that_grows_near_linearly(monkeypa
         return wrapper
 
     monkeypatch.setattr(incidents.Incident, "accepts", counting(incidents.Incident.accepts))
-    for name in ("_same_diplomacy", "_same_territory", "_same_sanction"):
+    monkeypatch.setattr(incidents.ClaimEvent, "accepts", counting(incidents.ClaimEvent.accepts))
+    for name in ("_same_diplomacy", "_same_sanction"):
         monkeypatch.setattr(digest, name, counting(getattr(digest, name)))
 
     def pairs(n: int) -> int:

@@ -198,6 +198,8 @@ def resolve(when: str | None, published: date | None, language: str | None = Non
         return Resolved(date(day.year, day.month, 1), "month")
     if period == "week":
         return Resolved(day - timedelta(days=day.weekday()), "week")
-    if not future and day > published:
-        return None  # a past event dated after its own report: the text was misread
+    if not future and day > published and not re.search(r"\b(?:1[89]|2\d)\d\d\b", when):
+        # a past event dated after its own report: the text was misread. A date written with its
+        # year is not misread: the page's publication date is older than the page (an updated page).
+        return None
     return Resolved(day, "day")

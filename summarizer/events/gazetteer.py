@@ -145,12 +145,24 @@ def _country_words() -> dict[str, tuple[tuple[str, ...], ...]]:
 _WORD = re.compile(r"\w+")
 
 
+_US = re.compile(r"(?<![\w.])US(?!\w|\.\w)")
+_WATER = frozenset({"sea", "ocean", "gulf", "bay", "strait", "straits", "channel"})
+
+
+def _names_water(tokens: list[str], i: int, k: int) -> bool:
+    """Whether the country name at ``tokens[i:i+k]`` is part of a sea's or gulf's name: "China Sea",
+    "Gulf of Oman", "Sea of Japan"."""
+    after = tokens[i + k] if i + k < len(tokens) else ""
+    return after in _WATER or (i >= 2 and tokens[i - 1] == "of" and tokens[i - 2] in _WATER)
+
+
 def countries_in(text: str) -> list[str]:
     """ISO codes of the countries ``text`` names, most mentioned first (ties: first mentioned first).
 
     A name is matched as whole words, the longest name first where several start at one word
     ("Democratic Republic of Congo" before "Congo"), and the words of a name must be written one
-    space apart once folded ("DR Congo", "U.S." → "u s")."""
+    space apart once folded ("DR Congo", "U.S." → "u s"). A country name inside the name of a sea
+    or gulf ("the South China Sea", "the Gulf of Oman") is not the country: that water is not its land."""
     if not text:
         return []
     by_name, by_first = _countries()[1], _country_words()
@@ -169,11 +181,16 @@ def countries_in(text: str) -> list[str]:
         for words in by_first.get(tokens[i], ()):
             k = len(words)
             if tuple(tokens[i:i + k]) == words and (joined is None or all(joined[i + 1:i + k])):
-                code = by_name[" ".join(words)]
-                counts[code] = counts.get(code, 0) + 1
                 step = k
+                if not _names_water(tokens, i, k):
+                    code = by_name[" ".join(words)]
+                    counts[code] = counts.get(code, 0) + 1
                 break
         i += step
+    # "US" in capitals is the United States (folded, it would be the word "us", which is never read)
+    us = len(_US.findall(text))
+    if us:
+        counts["US"] = counts.get("US", 0) + us
     return sorted(counts, key=lambda c: -counts[c])
 
 
@@ -243,12 +260,16 @@ def _towns() -> townindex.TownIndex:
 @lru_cache(maxsize=8192)
 def _named(key: str) -> tuple[City, ...]:
     index = _towns()
-    return tuple(_city(t) for t in index.named(key, main=True) or index.named(key, main=False))
+    # Another name of three letters or fewer is most often a code ("SEA" is Seattle's airport), not a name
+    # an article writes for the town: "sea" must not become Seattle.
+    others = index.named(key, main=False) if len(key) > 3 else []
+    return tuple(_city(t) for t in index.named(key, main=True) or others)
 
 
 def cities_named(name: str) -> list[City]:
     """Every gazetteer town called ``name``: those whose main name it is, most populous first; only when
-    there is none, those it is another name of (a former or foreign name, in Latin letters)."""
+    there is none, those it is another name of (a former or foreign name, in Latin letters, longer than
+    three letters)."""
     return list(_named(norm(name)))
 
 
@@ -283,9 +304,11 @@ def _bridge(country_code: str) -> dict[str, Subdivision]:
             out[admin_code] = direct
             continue
         for rank, city in enumerate(cities_in(cc, admin_code)[:3]):
-            found = next(
-                (f for n in (_fold(city.name), *(_fold(x) for x in city.other_names if x.isascii()))
-                 if len(f := subdivisions_named(n, cc)) == 1),
+            names = (_fold(city.name), *(_fold(x) for x in city.other_names if x.isascii()))
+            # A near name ("Sumy" → Sumska oblast) for the code's largest town, its usual capital; for a
+            # smaller town, only one sharing five letters or more: Pune, Maharashtra's second town, is not Punjab.
+            found = next((f for n in names if len(f := _exactly_named(n, cc)) == 1), None) or next(
+                (f for n in names if (rank == 0 or _shared(n, cc) >= 5) and len(f := subdivisions_named(n, cc)) == 1),
                 None,
             )
             if found:
@@ -296,6 +319,25 @@ def _bridge(country_code: str) -> dict[str, Subdivision]:
         if len(codes) == 1 or codes[0][0] < codes[1][0]:
             out.setdefault(codes[0][1], sub)
     return out
+
+
+def _shared(word: str, country_code: str) -> int:
+    """The longest start ``word`` shares with a subdivision's stem of ``country_code``."""
+    key = word.replace(" ", "")
+    best = 0
+    for s in subdivisions(country_code):
+        n = 0
+        for x, y in zip(key, s.stem):
+            if x != y:
+                break
+            n += 1
+        best = max(best, n)
+    return best
+
+
+def _exactly_named(word: str, country_code: str) -> list[Subdivision]:
+    key = word.replace(" ", "")
+    return [s for s in subdivisions(country_code) if s.stem == key]
 
 
 def subdivision_of(country_code: str, admin_code: str) -> Subdivision | None:
