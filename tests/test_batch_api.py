@@ -203,6 +203,46 @@ def test_a_failed_job_is_asked_again_in_a_follow_up_job_with_via_batch_api(
     assert len(out_lines(tmp_path)) == 2
 
 
+@pytest.mark.vcr
+def test_answers_for_articles_not_in_the_collecting_runs_input_are_stored_all_the_same(
+    jobs_server: LLMServer, tmp_path: Path, vcr: Any
+) -> None:
+    everything = write_inputs(tmp_path / "in.jsonl", 3)
+    assert run(jobs_server, tmp_path, "--via", "batch-api").exit_code == 0
+    assert run(jobs_server, tmp_path, "--collect").exit_code == 3
+    one = tmp_path / "one.jsonl"
+    one.write_text(everything.read_text(encoding="utf-8").splitlines(keepends=True)[0], encoding="utf-8")
+
+    collected = run(jobs_server, tmp_path, "--collect", inputs=one)
+    assert collected.exit_code == 0, collected.output
+    assert "stored 2 answers of the batch jobs for articles not in this run's INPUT" in collected.stderr
+    assert [r["id"] for r in out_lines(tmp_path)] == ["a0"]
+    assert jobs_in(tmp_path, jobs_server)[0].status == "collected"
+
+    later = run(jobs_server, tmp_path, inputs=everything)  # a plain live run: everything is in the store
+    assert later.exit_code == 0, later.output
+    assert "3 summarized (3 cached" in later.stderr
+    assert [r["id"] for r in out_lines(tmp_path)] == ["a0", "a1", "a2"]
+    assert all(r["attacks"][0]["evidence"][0]["text"] in story(i) for i, r in enumerate(out_lines(tmp_path)))
+    assert recorded(vcr, "POST", "/chat/completions") == []
+
+
+def test_an_answer_for_an_article_not_in_the_input_that_does_not_validate_stays_pending(tmp_path: Path) -> None:
+    with LLMServer(responder=grounded) as server, Store(tmp_path / "s.db") as store:
+        server.batches.polls_to_finish = 1
+        server.script(Reply.data({"headline": "Not a summary"}))  # the job's first line: a0's answer
+        items = [Article(text=story(i), id=f"a{i}") for i in range(2)]
+        jobs_round(server, store, items)
+
+        results, outcome = jobs_round(server, store, items[1:], then_live=True)
+        assert results[0].ok and (outcome.leftovers.stored, outcome.leftovers.kept) == (0, 1)
+        key = JobSummarizer(Summarizer(base_url=server.base_url, api_key=TEST_KEY, model=TEST_MODEL, backend="llm").config,
+                            then="live").key_of(items[0])
+        record = store.get(key)
+        assert record is not None and record.status == "pending" and record.lease_owner is None
+        assert server.chat_requests == []  # no live request for an article the run was not given
+
+
 # -- the requests ------------------------------------------------------------------------------------------------
 
 
@@ -234,10 +274,12 @@ def test_requests_are_split_into_files_at_the_request_and_byte_limits() -> None:
     assert first == {"custom_id": "k0", "method": "POST", "url": "/v1/chat/completions", "body": requests["k0"]}
 
 
-def jobs_round(server: LLMServer, store: Store, items: list[Article], **options: Any) -> tuple[list[Any], Any]:
-    """One ``--via batch-api`` run in the library: poll, run the batch, submit."""
+def jobs_round(
+    server: LLMServer, store: Store, items: list[Article], then_live: bool = False, **options: Any
+) -> tuple[list[Any], Any]:
+    """One ``--via batch-api`` run in the library (``then_live``: a ``--collect`` run): poll, run the batch, submit."""
     config = Summarizer(base_url=server.base_url, api_key=TEST_KEY, model=TEST_MODEL, backend="llm", **options).config
-    plan = prepare(config, store, via_jobs=True)
+    plan = prepare(config, store, via_jobs=not then_live)
 
     async def drain() -> list[Any]:
         return [r async for r in asummarize_many(items, summarizer=plan.summarizer, store=store)]

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from summarizer.batchjobs import requests as batch_requests
+from summarizer.batchjobs.leftovers import Leftovers, store_leftovers
 from summarizer.batchjobs.results import Result, parse_results
 from summarizer.batchjobs.summarizer import JobSummarizer
 from summarizer.config import Config
@@ -43,6 +44,7 @@ class Plan:
     via_jobs: bool  # requests without a usable answer go to a new job (else live)
     write_requests: Path | None = None
     finished: list[str] = field(default_factory=list)  # job ids whose results this run takes
+    finished_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)  # their work keys
     running: list[str] = field(default_factory=list)  # job ids still running
     done_requests: int = 0  # requests the running jobs have answered so far (their request_counts)
     total_requests: int = 0  # requests in the running jobs
@@ -61,6 +63,7 @@ class Outcome:
     waiting: int = 0  # items waiting for them
     done_requests: int = 0  # of their requests, answered so far
     total_requests: int = 0
+    leftovers: Leftovers = field(default_factory=Leftovers)  # answers for articles not in this run's INPUT
 
     @property
     def pending(self) -> bool:
@@ -137,20 +140,25 @@ async def _poll(plan: Plan, store: StoreEngine) -> None:
                     error=f"batch job {job.job_id} ended '{status}' without an answer for it"
                 )
             plan.finished.append(job.job_id)
+            plan.finished_keys[job.job_id] = job.keys
     finally:
         await client.aclose()
     summarizer.answers = {k: v for k, v in summarizer.answers.items() if k not in summarizer.waiting}
 
 
 def finish(plan: Plan, store: StoreEngine) -> Outcome:
-    """After the run: mark the finished jobs collected, then write or submit the requests kept."""
+    """After the run: store the answers no article of the run asked for, mark the finished jobs
+    collected, then write or submit the requests kept."""
     from summarizer.pipeline import run_sync
 
     summarizer = plan.summarizer
+    unread = [key for key in summarizer.answers if key not in summarizer.seen]
+    leftovers = run_sync(store_leftovers(summarizer, store, unread, via_jobs=plan.via_jobs)) if unread else Leftovers()
     for job_id in plan.finished:
-        store.update_job(job_id, COLLECTED)
+        if not leftovers.other_settings.intersection(plan.finished_keys.get(job_id, ())):
+            store.update_job(job_id, COLLECTED)
     outcome = Outcome(running=len(plan.running), waiting=len(summarizer.waiting),
-                      done_requests=plan.done_requests, total_requests=plan.total_requests)
+                      done_requests=plan.done_requests, total_requests=plan.total_requests, leftovers=leftovers)
     captured = dict(sorted(summarizer.captured.items()))  # by key: the same files whatever order items finished in
     if plan.write_requests is not None:
         outcome.requests = batch_requests.write_requests(captured, plan.write_requests)

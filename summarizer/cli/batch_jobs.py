@@ -44,6 +44,15 @@ def finish_jobs(plan: Any, store: Any, output: Path) -> bool:
 
     outcome = finish(plan, store)
     summarizer = plan.summarizer
+    left = outcome.leftovers
+    if left.stored or left.failed or left.kept:
+        kept = f", {left.kept} with no usable answer left {'for the follow-up job' if plan.via_jobs else 'pending'}" if left.kept else ""
+        failed = f", {left.failed} failed" if left.failed else ""
+        note(f"stored {_n(left.stored, 'answer')} of the batch jobs for articles not in this run's INPUT "
+             f"({left.tokens} tokens{failed}{kept})")
+    if left.other_settings:
+        note(f"{_n(len(left.other_settings), 'answer')} of the batch jobs were asked with another --model or prompt "
+             "version: not stored, their jobs stay open; rerun with the settings they were submitted with to store them")
     if outcome.written is not None:
         note(f"wrote {_n(outcome.requests, 'request')} to {outcome.written} (provider batch format); run them "
              f"(e.g. vllm run-batch -i {outcome.written} -o RESULTS.jsonl), then rerun with --collect-file RESULTS.jsonl")
