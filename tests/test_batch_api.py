@@ -349,6 +349,44 @@ def test_write_requests_then_collect_file_is_a_round_trip_without_a_job(tmp_path
     assert [r["id"] for r in out_lines(tmp_path)] == ["a0", "a1", "a2"]
 
 
+def vllm_run_batch(server: LLMServer, requests: Path, results: Path) -> None:
+    """What ``vllm run-batch -i REQUESTS -o RESULTS`` does: each request line answered by the server."""
+    lines = [json.loads(line) for line in requests.read_text(encoding="utf-8").splitlines()]
+    out = [{"id": f"r{i}", "custom_id": line["custom_id"], "error": None,
+            "response": {"status_code": 200, "request_id": f"q{i}", "body": post(f"{server.base_url}/chat/completions", line["body"])}}
+           for i, line in enumerate(lines)]
+    results.write_text("".join(json.dumps(r) + "\n" for r in out), encoding="utf-8")
+
+
+def test_collect_file_with_another_model_than_write_requests_is_a_one_line_error_and_asks_nothing(tmp_path: Path) -> None:
+    inputs = write_inputs(tmp_path / "in.jsonl", 2)
+    requests, results = tmp_path / "requests.jsonl", tmp_path / "results.jsonl"
+    with LLMServer(responder=grounded) as server:
+        base = ["batch", str(inputs), "-o", str(tmp_path / "out.jsonl"), "--base-url", server.base_url, "--mode", "json"]
+        wrote = CliRunner().invoke(cli, [*base, "--store", str(tmp_path / "s.db"), "--model", TEST_MODEL,
+                                         "--write-requests", str(requests)])
+        assert wrote.exit_code == 0, wrote.output
+        vllm_run_batch(server, requests, results)
+        served, asked = len(server.requests), len(server.chat_requests)
+
+        for store in ("s.db", "fresh.db"):  # the store that has the items, and one that does not
+            other = CliRunner(env={"OPENAI_API_KEY": TEST_KEY}).invoke(
+                cli, [*base, "--store", str(tmp_path / store), "--model", "another-model", "--collect-file", str(results)])
+            assert other.exit_code == 2, other.output
+            assert other.stderr.strip().splitlines() == [
+                f"summarizer: error: None of the 2 results in {results} is for an article of this run or of the store "
+                f"{tmp_path / store}: they were asked with other settings. Pass the same --model, --base-url (or --mode) "
+                "and --prompts as the --write-requests run (custom_id is the work key: article, model and prompt version)."
+            ]
+        assert len(server.requests) == served  # nothing was asked live
+
+        same = CliRunner(env={"OPENAI_API_KEY": TEST_KEY}).invoke(
+            cli, [*base, "--store", str(tmp_path / "fresh.db"), "--model", TEST_MODEL, "--collect-file", str(results)])
+        assert same.exit_code == 0, same.output
+        assert "2 via the batch API" in same.stderr and len(server.chat_requests) == asked  # no chat request: all from the file
+    assert [r["id"] for r in out_lines(tmp_path)] == ["a0", "a1"]
+
+
 def test_write_requests_asks_nothing_of_the_server_even_when_its_url_does_not_name_it(tmp_path: Path) -> None:
     inputs = write_inputs(tmp_path / "in.jsonl", 2)
     with LLMServer(responder=grounded) as server:

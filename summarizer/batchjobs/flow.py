@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,9 @@ from summarizer.batchjobs.leftovers import Leftovers, store_leftovers
 from summarizer.batchjobs.results import Result, parse_results
 from summarizer.batchjobs.summarizer import JobSummarizer
 from summarizer.config import Config
-from summarizer.errors import InputError
+from summarizer.errors import InputError, UsageError
 from summarizer.redact import display_url
+from summarizer.schema import Article
 from summarizer.store import StoreEngine
 from summarizer.store.jobs import COLLECTED
 
@@ -50,6 +52,10 @@ class Plan:
     total_requests: int = 0  # requests in the running jobs
     max_requests: int = batch_requests.MAX_REQUESTS
     max_bytes: int = batch_requests.MAX_BYTES
+    collect_file: Path | None = None
+    #: --collect-file: whether a result was found to be for an item of the store under this run's settings
+    matched: bool = False
+    store_path: str = ""
 
 
 @dataclass
@@ -106,11 +112,50 @@ def prepare(
         except OSError as exc:
             raise InputError(f"Cannot read {path}: {exc.strerror or exc}.", hint="Check the path of --collect-file.") from exc
         summarizer.answers = parse_results(data, str(path))
+        plan.collect_file, plan.store_path = path, str(store.path)
+        plan.matched = any(_ours(summarizer, store, key) for key in summarizer.answers)
     elif write_requests is None:
         run_sync(_poll(plan, store))
     all_jobs = store.provider_jobs(base_url, open_only=False)
     summarizer.rounds = dict(Counter(key for job in all_jobs for key in job.keys))
     return plan
+
+
+def _ours(summarizer: JobSummarizer, store: StoreEngine, key: str) -> bool:
+    """Whether ``key`` is an item of the store whose work key under this run's settings is ``key``."""
+    record = store.get(key)
+    return record is not None and summarizer.key_of(record.article) == key
+
+
+def check_inputs(plan: Plan, articles: Iterable[Any]) -> Iterable[Any]:
+    """The run's inputs, checked against --collect-file's results (custom_id is the work key).
+
+    When no result is for an item of the store under this run's settings, the inputs are held
+    back until one of them is in the results; if none is, the results were asked with other
+    settings (--model, --mode, prompt version): :class:`UsageError` before anything is asked live.
+    Otherwise ``articles`` is returned as it is (a stream still fetches its pages in the workers)."""
+    if plan.collect_file is None or plan.matched or not plan.summarizer.answers:
+        return articles
+    return _held(plan, articles)
+
+
+def _held(plan: Plan, articles: Iterable[Any]) -> Iterator[Any]:
+    summarizer = plan.summarizer
+    held: list[Any] = []
+    iterator = iter(articles)
+    for item in iterator:
+        held.append(item)
+        if isinstance(item, Article) and summarizer.key_of(item) in summarizer.answers:
+            yield from held
+            held.clear()
+            yield from iterator
+            return
+    raise UsageError(
+        f"None of the {len(summarizer.answers)} results in {plan.collect_file} is for an article of this run or of "
+        f"the store {plan.store_path}: they were asked with other settings.",
+        hint="Pass the same --model, --base-url (or --mode) and --prompts as the --write-requests run "
+        "(custom_id is the work key: article, model and prompt version).",
+    )
 
 
 async def _poll(plan: Plan, store: StoreEngine) -> None:

@@ -31,6 +31,7 @@ class Leftovers:
     #: answers whose stored article has another work key now (--model or prompt version changed): their jobs stay open
     other_settings: set[str] = field(default_factory=set)
     tokens: int = 0  # tokens of the answers read
+    unknown: int = 0  # results for no item of the store (a --collect-file from another store or settings)
 
 
 async def store_leftovers(
@@ -44,8 +45,11 @@ async def store_leftovers(
     try:
         for key in keys:
             record = store.get(key)
-            if record is None or record.status == "done":
-                continue  # not an item of this store (see check_results), or stored already
+            if record is None:
+                out.unknown += 1  # not an item of this store (flow.check_inputs stops a file that has none)
+                continue
+            if record.status == "done":
+                continue  # stored already
             if summarizer.key_of(record.article) != key:
                 out.other_settings.add(key)
                 continue

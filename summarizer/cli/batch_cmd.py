@@ -206,6 +206,10 @@ def batch(
                 else:
                     summarizer = make_summarizer(overrides)
                 articles = load_articles(inputs, fetch=not no_fetch, timeout=_fetch_timeout(summarizer.config))
+                if plan is not None:
+                    from summarizer.cli.batch_jobs import checked_inputs
+
+                    articles = checked_inputs(plan, articles)
                 total = count_articles(inputs)  # None when a URL is among the inputs
                 with _BatchProgress(stats, sys.stderr.isatty(), total) as progress, _warnings_as_notes(progress.note):
 

@@ -36,6 +36,13 @@ def jobs_plan(
     )
 
 
+def checked_inputs(plan: Any, articles: Any) -> Any:
+    """The inputs, checked against --collect-file's results (an error when they were asked with other settings)."""
+    from summarizer.batchjobs.flow import check_inputs
+
+    return check_inputs(plan, articles)
+
+
 def finish_jobs(plan: Any, store: Any, output: Path) -> bool:
     """Submit (or write) the requests kept by the run and say so; True when OUT must wait.
 
@@ -50,9 +57,13 @@ def finish_jobs(plan: Any, store: Any, output: Path) -> bool:
         failed = f", {left.failed} failed" if left.failed else ""
         note(f"stored {_n(left.stored, 'answer')} of the batch jobs for articles not in this run's INPUT "
              f"({left.tokens} tokens{failed}{kept})")
+    if left.unknown:
+        note(f"{_n(left.unknown, 'result')} of {plan.collect_file} matched no article of this run or the store: ignored")
     if left.other_settings:
-        note(f"{_n(len(left.other_settings), 'answer')} of the batch jobs were asked with another --model or prompt "
-             "version: not stored, their jobs stay open; rerun with the settings they were submitted with to store them")
+        what, then = ((f"results in {plan.collect_file}", "not stored; pass the --model and --prompts of the --write-requests run")
+                      if plan.collect_file else ("answers of the batch jobs", "not stored, their jobs stay open; rerun with "
+                                                  "the --model and --prompts they were submitted with"))
+        note(f"{len(left.other_settings)} {what} were asked with another --model or prompt version: {then} to store them")
     if outcome.written is not None:
         note(f"wrote {_n(outcome.requests, 'request')} to {outcome.written} (provider batch format); run them "
              f"(e.g. vllm run-batch -i {outcome.written} -o RESULTS.jsonl), then rerun with --collect-file RESULTS.jsonl")
