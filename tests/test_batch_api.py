@@ -243,6 +243,64 @@ def test_an_answer_for_an_article_not_in_the_input_that_does_not_validate_stays_
         assert server.chat_requests == []  # no live request for an article the run was not given
 
 
+@pytest.mark.vcr
+def test_via_batch_api_with_wait_submits_polls_until_the_job_has_ended_and_writes_out(
+    jobs_server: LLMServer, tmp_path: Path, vcr: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pauses: list[float] = []
+    monkeypatch.setattr("summarizer.batchjobs.flow.WAIT_FIRST_S", 0.01)
+    monkeypatch.setattr("summarizer.batchjobs.flow._sleep", pauses.append)
+    jobs_server.batches.polls_to_finish = 4
+    write_inputs(tmp_path / "in.jsonl", 3)
+
+    result = run(jobs_server, tmp_path, "--via", "batch-api", "--wait")
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert "submitted 3 requests in 1 batch job" in lines[0] and "waiting for them (--wait)" in lines[0]
+    assert [line.split("; ")[0] for line in lines[1:4]] == [
+        "summarizer: waiting for 1 batch job (3 articles, 0 of 3 requests answered so far)"] * 3
+    assert pauses == [0.01, 0.02, 0.04]  # doubling
+    assert "3 summarized (0 cached, 3 via the batch API (" in lines[-1]
+    assert [r["id"] for r in out_lines(tmp_path)] == ["a0", "a1", "a2"]
+    assert jobs_in(tmp_path, jobs_server)[0].status == "collected"
+    assert recorded(vcr, "POST", "/chat/completions") == [] and len(recorded(vcr, "POST", "/batches")) == 1
+
+
+@pytest.mark.vcr
+def test_ctrl_c_while_waiting_stops_with_130_and_the_job_is_collected_by_a_later_collect(
+    jobs_server: LLMServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_inputs(tmp_path / "in.jsonl", 2)
+    assert run(jobs_server, tmp_path, "--via", "batch-api").exit_code == 0
+
+    def interrupt(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("summarizer.batchjobs.flow._sleep", interrupt)
+    stopped = run(jobs_server, tmp_path, "--collect", "--wait")
+    assert stopped.exit_code == 130, stopped.output
+    assert stopped.stderr.splitlines()[-1] == (
+        f"summarizer: stopped waiting: 1 batch job recorded in {tmp_path / 's.db'}; resume with --collect --wait "
+        "(or run the same command again)"
+    )
+    assert not (tmp_path / "out.jsonl").exists() and jobs_in(tmp_path, jobs_server)[0].open
+
+    monkeypatch.setattr("summarizer.batchjobs.flow._sleep", lambda seconds: None)
+    resumed = run(jobs_server, tmp_path, "--collect", "--wait")
+    assert resumed.exit_code == 0, resumed.output
+    assert len(out_lines(tmp_path)) == 2 and not jobs_in(tmp_path, jobs_server)[0].open
+
+
+def test_wait_without_batch_jobs_is_a_one_line_usage_error(tmp_path: Path) -> None:
+    inputs = write_inputs(tmp_path / "in.jsonl", 1)
+    result = CliRunner().invoke(cli, ["batch", str(inputs), "-o", str(tmp_path / "out.jsonl"), "--wait"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "summarizer: error: --wait waits for provider batch jobs: it goes with --collect or --via batch-api. "
+        "Add one of them, or drop --wait."
+    ]
+
+
 # -- the requests ------------------------------------------------------------------------------------------------
 
 

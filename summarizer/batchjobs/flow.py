@@ -16,8 +16,9 @@ interrupted collect downloads them again next time.
 from __future__ import annotations
 
 import os
+import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,14 @@ from summarizer.store.jobs import COLLECTED
 
 #: Batch statuses after which a job gives no more results (its files are final).
 FINISHED = ("completed", "failed", "expired", "cancelled")
+
+#: ``wait=True``: seconds before the first poll again, doubled after each poll up to :data:`WAIT_MAX_S`.
+WAIT_FIRST_S = 5.0
+WAIT_MAX_S = 60.0
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
 
 
 @dataclass
@@ -56,6 +65,7 @@ class Plan:
     #: --collect-file: whether a result was found to be for an item of the store under this run's settings
     matched: bool = False
     store_path: str = ""
+    wait: bool = False  # poll until every job has ended (and, from the CLI, collect what it submits)
 
 
 @dataclass
@@ -91,11 +101,16 @@ def prepare(
     collect_file: str | os.PathLike[str] | None = None,
     max_requests: int = batch_requests.MAX_REQUESTS,
     max_bytes: int = batch_requests.MAX_BYTES,
+    wait: bool = False,
+    on_wait: Callable[[Plan, float], None] | None = None,
 ) -> Plan:
     """Poll the open jobs (or read ``collect_file``) and make the run's summarizer.
 
     ``via_jobs``: new and failed requests go to a job; ``write_requests``: they are written to
-    that file and nothing is sent (no job is polled); otherwise they are asked live."""
+    that file and nothing is sent (no job is polled); otherwise they are asked live.
+    ``wait``: poll again until every job has ended (:data:`WAIT_FIRST_S`, doubling up to
+    :data:`WAIT_MAX_S`), calling ``on_wait(plan, seconds)`` before each pause; a
+    KeyboardInterrupt stops the wait (the jobs stay in the store)."""
     from summarizer.pipeline import run_sync
 
     base_url = job_url(config)
@@ -104,7 +119,7 @@ def prepare(
     if write_requests is not None:
         summarizer.offline()
     plan = Plan(summarizer, base_url, via_jobs, Path(write_requests) if write_requests else None,
-                max_requests=max_requests, max_bytes=max_bytes)
+                max_requests=max_requests, max_bytes=max_bytes, wait=wait)
     if collect_file is not None:
         path = Path(collect_file)
         try:
@@ -116,6 +131,15 @@ def prepare(
         plan.matched = any(_ours(summarizer, store, key) for key in summarizer.answers)
     elif write_requests is None:
         run_sync(_poll(plan, store))
+        delay = WAIT_FIRST_S
+        while wait and plan.running:
+            if on_wait is not None:
+                on_wait(plan, delay)
+            _sleep(delay)
+            delay = min(delay * 2, WAIT_MAX_S)
+            plan.running, plan.done_requests, plan.total_requests = [], 0, 0
+            summarizer.waiting.clear()
+            run_sync(_poll(plan, store))
     all_jobs = store.provider_jobs(base_url, open_only=False)
     summarizer.rounds = dict(Counter(key for job in all_jobs for key in job.keys))
     return plan
@@ -163,6 +187,8 @@ async def _poll(plan: Plan, store: StoreEngine) -> None:
     client = summarizer.backend.client
     try:
         for job in store.provider_jobs(plan.base_url):
+            if job.job_id in plan.finished:
+                continue  # downloaded by an earlier poll of this run (--wait)
             info = await client.retrieve_batch(job.job_id)
             status = str(info.get("status") or "unknown")
             if status != job.status:

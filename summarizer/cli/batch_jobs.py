@@ -17,8 +17,12 @@ STILL_RUNNING = 3
 
 def jobs_plan(
     overrides: dict[str, Any], store: Any, via: str, write_requests: Path | None, collect_file: Path | None,
+    wait: bool = False,
 ) -> Any:
-    """Poll the store's open jobs (or read --collect-file) and make the run's summarizer."""
+    """Poll the store's open jobs (or read --collect-file) and make the run's summarizer.
+
+    With ``wait`` (--wait), poll until every job has ended, one line on stderr per poll; Ctrl-C
+    stops waiting (exit 130) and the jobs stay recorded in the store."""
     from summarizer.batchjobs import prepare
     from summarizer.config import Config
     from summarizer.errors import UsageError
@@ -31,9 +35,24 @@ def jobs_plan(
     summarizer = make_summarizer(given)
     if summarizer.backend.name != "llm":
         raise UsageError("Batch jobs are for an LLM endpoint, not the extractive backend.", hint="Drop --backend extractive.")
-    return prepare(
-        summarizer.config, store, via_jobs=via == "batch-api", write_requests=write_requests, collect_file=collect_file,
-    )
+    try:
+        return prepare(
+            summarizer.config, store, via_jobs=via == "batch-api", write_requests=write_requests,
+            collect_file=collect_file, wait=wait, on_wait=_waiting,
+        )
+    except KeyboardInterrupt:
+        from summarizer.batchjobs.flow import job_url
+
+        jobs = store.provider_jobs(job_url(summarizer.config))
+        note(f"stopped waiting: {_n(len(jobs), 'batch job')} recorded in {store.path}; resume with --collect --wait "
+             "(or run the same command again)")
+        click.get_current_context().exit(130)
+
+
+def _waiting(plan: Any, seconds: float) -> None:
+    note(f"waiting for {_n(len(plan.running), 'batch job')} ({_n(len(plan.summarizer.waiting), 'article')}, "
+         f"{plan.done_requests} of {_n(plan.total_requests, 'request')} answered so far); next poll in {seconds:g} s, "
+         "Ctrl-C stops waiting")
 
 
 def checked_inputs(plan: Any, articles: Any) -> Any:
@@ -68,8 +87,13 @@ def finish_jobs(plan: Any, store: Any, output: Path) -> bool:
         note(f"wrote {_n(outcome.requests, 'request')} to {outcome.written} (provider batch format); run them "
              f"(e.g. vllm run-batch -i {outcome.written} -o RESULTS.jsonl), then rerun with --collect-file RESULTS.jsonl")
     elif outcome.submitted:
+        then = "waiting for them (--wait)" if plan.wait else "collect with --collect, or run the same command again"
         note(f"submitted {_n(outcome.requests, 'request')} in {_n(len(outcome.submitted), 'batch job')} "
-             f"({', '.join(outcome.submitted)}); collect with --collect, or run the same command again")
+             f"({', '.join(outcome.submitted)}); {then}")
+        if plan.wait:  # the same command again: it waits for the jobs, then collects them and writes OUT
+            ctx = click.get_current_context()
+            ctx.invoke(ctx.command.callback, **ctx.params)  # type: ignore[arg-type]
+            return True
     if outcome.running:
         note(f"{_n(outcome.running, 'batch job')} still running ({_n(outcome.waiting, 'article')} waiting, "
              f"{outcome.done_requests} of {_n(outcome.total_requests, 'request')} answered so far); "
