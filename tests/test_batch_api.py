@@ -127,8 +127,10 @@ def test_submit_returns_at_once_and_collect_writes_out_once_the_job_has_complete
     assert [r["id"] for r in records] == ["a0", "a1", "a2", "a3"]
     assert all(r["meta"]["attempts"] == 1 and r["meta"]["usage"]["total_tokens"] > 0 for r in records)
     assert all(r["attacks"] and r["attacks"][0]["evidence"][0]["text"] in story(i) for i, r in enumerate(records))
-    assert jobs_in(tmp_path, jobs_server)[0].status == "collected"
+    [job] = jobs_in(tmp_path, jobs_server)
+    assert job.status == "collected"
     assert recorded(vcr, "POST", "/chat/completions") == []  # every answer came from the job
+    assert [r.path for r in recorded(vcr, "DELETE", "")] == [f"/v1/files/{job.input_file_id}"]  # its upload, once collected
 
 
 @pytest.mark.vcr
@@ -361,6 +363,25 @@ def test_an_item_whose_job_answers_never_validate_fails_after_max_attempts_jobs(
         assert third[0].error.startswith("No usable answer after 2 provider batch job(s): its answers did not validate.")
         assert server.chat_requests == []
         assert len(store.provider_jobs(server.base_url, open_only=False)) == 2
+
+
+def test_an_input_file_the_provider_refuses_to_delete_is_a_warning_and_the_job_is_collected(tmp_path: Path) -> None:
+    with LLMServer(responder=grounded) as server, Store(tmp_path / "s.db") as store:
+        server.batches.polls_to_finish = 1
+        server.batches.delete_status = 403
+        items = [Article(text=story(0), id="a0")]
+        jobs_round(server, store, items)
+
+        results, outcome = jobs_round(server, store, items)
+        [job] = store.provider_jobs(server.base_url, open_only=False)
+        assert results[0].ok and job.status == "collected" and server.batches.deleted == []
+        [warning] = outcome.warnings
+        assert warning.startswith(f"could not delete the input file {job.input_file_id} of batch job {job.job_id} at the provider (")
+        assert "\n" not in warning
+
+        server.batches.delete_status = 200
+        jobs_round(server, store, items)  # a later run does not try again: the job is collected
+        assert server.batches.deleted == []
 
 
 def test_a_submit_over_the_request_limit_makes_one_job_per_file(tmp_path: Path) -> None:

@@ -56,6 +56,7 @@ class Plan:
     write_requests: Path | None = None
     finished: list[str] = field(default_factory=list)  # job ids whose results this run takes
     finished_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)  # their work keys
+    finished_inputs: dict[str, str] = field(default_factory=dict)  # their uploaded input files (deleted once collected)
     running: list[str] = field(default_factory=list)  # job ids still running
     done_requests: int = 0  # requests the running jobs have answered so far (their request_counts)
     total_requests: int = 0  # requests in the running jobs
@@ -80,6 +81,7 @@ class Outcome:
     done_requests: int = 0  # of their requests, answered so far
     total_requests: int = 0
     leftovers: Leftovers = field(default_factory=Leftovers)  # answers for articles not in this run's INPUT
+    warnings: list[str] = field(default_factory=list)  # what went wrong but lost nothing (an input file not deleted)
 
     @property
     def pending(self) -> bool:
@@ -212,6 +214,8 @@ async def _poll(plan: Plan, store: StoreEngine) -> None:
                 )
             plan.finished.append(job.job_id)
             plan.finished_keys[job.job_id] = job.keys
+            if job.input_file_id:
+                plan.finished_inputs[job.job_id] = job.input_file_id
     finally:
         await client.aclose()
     summarizer.answers = {k: v for k, v in summarizer.answers.items() if k not in summarizer.waiting}
@@ -225,11 +229,15 @@ def finish(plan: Plan, store: StoreEngine) -> Outcome:
     summarizer = plan.summarizer
     unread = [key for key in summarizer.answers if key not in summarizer.seen]
     leftovers = run_sync(store_leftovers(summarizer, store, unread, via_jobs=plan.via_jobs)) if unread else Leftovers()
-    for job_id in plan.finished:
-        if not leftovers.other_settings.intersection(plan.finished_keys.get(job_id, ())):
-            store.update_job(job_id, COLLECTED)
+    collected = [job_id for job_id in plan.finished
+                 if not leftovers.other_settings.intersection(plan.finished_keys.get(job_id, ()))]
+    for job_id in collected:
+        store.update_job(job_id, COLLECTED)
     outcome = Outcome(running=len(plan.running), waiting=len(summarizer.waiting),
                       done_requests=plan.done_requests, total_requests=plan.total_requests, leftovers=leftovers)
+    inputs = {job_id: plan.finished_inputs[job_id] for job_id in collected if job_id in plan.finished_inputs}
+    if inputs:
+        outcome.warnings = run_sync(_delete_inputs(summarizer, inputs))
     captured = dict(sorted(summarizer.captured.items()))  # by key: the same files whatever order items finished in
     if plan.write_requests is not None:
         outcome.requests = batch_requests.write_requests(captured, plan.write_requests)
@@ -238,6 +246,22 @@ def finish(plan: Plan, store: StoreEngine) -> Outcome:
         outcome.submitted = run_sync(_submit(plan, store, captured))
         outcome.requests = len(captured)
     return outcome
+
+
+async def _delete_inputs(summarizer: JobSummarizer, inputs: dict[str, str]) -> list[str]:
+    """Delete the uploaded input files of the collected jobs, best effort: a warning for each one left."""
+    client = summarizer.backend.client
+    warnings = []
+    try:
+        for job_id, file_id in inputs.items():
+            try:
+                await client.delete_file(file_id)
+            except Exception as exc:  # noqa: BLE001 - a file left at the provider loses nothing
+                warnings.append(f"could not delete the input file {file_id} of batch job {job_id} at the provider "
+                                f"({' '.join(str(exc).split())}); delete it in the provider's console if you wish")
+    finally:
+        await client.aclose()
+    return warnings
 
 
 async def _submit(plan: Plan, store: StoreEngine, captured: dict[str, dict[str, Any]]) -> list[str]:

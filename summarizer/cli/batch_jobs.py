@@ -70,6 +70,8 @@ def finish_jobs(plan: Any, store: Any, output: Path) -> bool:
 
     outcome = finish(plan, store)
     summarizer = plan.summarizer
+    for warning in outcome.warnings:
+        note(f"warning: {warning}")
     left = outcome.leftovers
     if left.stored or left.failed or left.kept:
         kept = f", {left.kept} with no usable answer left {'for the follow-up job' if plan.via_jobs else 'pending'}" if left.kept else ""
