@@ -466,6 +466,31 @@ def test_collect_file_with_another_model_than_write_requests_is_a_one_line_error
     assert [r["id"] for r in out_lines(tmp_path)] == ["a0", "a1"]
 
 
+@pytest.mark.parametrize(("written", "read", "asked"), [
+    ("tools", "json", "tools mode (tool calls)"),
+    ("json_schema", "tools", "a JSON mode (answers in the message content)"),
+])
+def test_collect_file_in_another_mode_than_write_requests_is_a_one_line_error(
+    tmp_path: Path, written: str, read: str, asked: str
+) -> None:
+    inputs = write_inputs(tmp_path / "in.jsonl", 2)
+    requests, results = tmp_path / "requests.jsonl", tmp_path / "results.jsonl"
+    with LLMServer(responder=grounded) as server:
+        base = ["batch", str(inputs), "-o", str(tmp_path / "out.jsonl"), "--store", str(tmp_path / "s.db"),
+                "--base-url", server.base_url, "--model", TEST_MODEL]
+        assert CliRunner().invoke(cli, [*base, "--mode", written, "--write-requests", str(requests)]).exit_code == 0
+        vllm_run_batch(server, requests, results)
+        asked_before = len(server.chat_requests)
+
+        other = CliRunner(env={"OPENAI_API_KEY": TEST_KEY}).invoke(cli, [*base, "--mode", read, "--collect-file", str(results)])
+        assert len(server.chat_requests) == asked_before
+    assert other.exit_code == 2, other.output
+    [line] = other.stderr.strip().splitlines()
+    assert line.startswith(f"summarizer: error: The results in {results} were asked in {asked}, but this run reads "
+                           f"answers in {read} mode (")
+    assert "Pass the --mode (and --base-url) of the --write-requests run" in line
+
+
 def test_write_requests_asks_nothing_of_the_server_even_when_its_url_does_not_name_it(tmp_path: Path) -> None:
     inputs = write_inputs(tmp_path / "in.jsonl", 2)
     with LLMServer(responder=grounded) as server:

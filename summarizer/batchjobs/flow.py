@@ -131,6 +131,7 @@ def prepare(
         summarizer.answers = parse_results(data, str(path))
         plan.collect_file, plan.store_path = path, str(store.path)
         plan.matched = any(_ours(summarizer, store, key) for key in summarizer.answers)
+        _check_mode(summarizer, path)
     elif write_requests is None:
         run_sync(_poll(plan, store))
         delay = WAIT_FIRST_S
@@ -151,6 +152,43 @@ def _ours(summarizer: JobSummarizer, store: StoreEngine, key: str) -> bool:
     """Whether ``key`` is an item of the store whose work key under this run's settings is ``key``."""
     record = store.get(key)
     return record is not None and summarizer.key_of(record.article) == key
+
+
+def _check_mode(summarizer: JobSummarizer, path: Path) -> None:
+    """Refuse results asked in another mode than this run reads (tool calls against a JSON mode, or
+    the reverse): each answer would fail validation and be asked again live."""
+    from summarizer.pipeline import run_sync
+
+    bodies = [result.body for result in summarizer.answers.values() if result.body]
+    calls = sum(1 for body in bodies if _tool_calls(body))
+    if not bodies or 0 < calls < len(bodies):
+        return  # nothing to read, or mixed: left to validation
+    mode, source = summarizer.config.mode, "--mode"
+    if mode == "auto":
+        info = run_sync(_endpoint(summarizer))
+        mode, source = info.mode, info.mode_source
+    if (mode in ("tools", "parallel_tools")) == bool(calls):
+        return
+    asked = "tools mode (tool calls)" if calls else "a JSON mode (answers in the message content)"
+    raise UsageError(
+        f"The results in {path} were asked in {asked}, but this run reads answers in {mode} mode ({source}).",
+        hint="Pass the --mode (and --base-url) of the --write-requests run"
+        + (" (--mode tools)." if calls else " (--mode json_schema, json or md_json)."),
+    )
+
+
+def _tool_calls(body: dict[str, Any]) -> bool:
+    choices = body.get("choices") or [{}]
+    message = choices[0].get("message") if isinstance(choices[0], dict) else None
+    return isinstance(message, dict) and bool(message.get("tool_calls"))
+
+
+async def _endpoint(summarizer: JobSummarizer) -> Any:
+    client = summarizer.backend.client
+    try:
+        return await client.endpoint()
+    finally:
+        await client.aclose()
 
 
 def check_inputs(plan: Plan, articles: Iterable[Any]) -> Iterable[Any]:
