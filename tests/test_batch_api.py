@@ -303,6 +303,26 @@ def test_wait_without_batch_jobs_is_a_one_line_usage_error(tmp_path: Path) -> No
     ]
 
 
+def test_answers_asked_with_another_model_are_not_stored_and_their_job_stays_open_until_collected_with_it(
+    tmp_path: Path,
+) -> None:
+    with LLMServer(responder=grounded) as server, Store(tmp_path / "s.db") as store:
+        server.batches.polls_to_finish = 1
+        article = Article(text=story(0), id="a0")
+        jobs_round(server, store, [article])  # submitted with TEST_MODEL
+
+        other = Summarizer(base_url=server.base_url, api_key=TEST_KEY, model="another-model", backend="llm").config
+        outcome = finish(prepare(other, store), store)  # --collect with another --model and an empty INPUT
+        [job] = store.provider_jobs(server.base_url)
+        assert len(outcome.leftovers.other_settings) == 1 and job.open
+        assert store.get(job.keys[0]).status == "pending"  # type: ignore[union-attr]
+
+        _, outcome = jobs_round(server, store, [], then_live=True)  # back with the model it was submitted with
+        assert outcome.leftovers.stored == 1 and store.provider_jobs(server.base_url) == []
+        assert store.get(job.keys[0]).status == "done"  # type: ignore[union-attr]
+        assert server.chat_requests == []
+
+
 # -- the requests ------------------------------------------------------------------------------------------------
 
 

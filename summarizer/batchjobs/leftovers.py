@@ -53,6 +53,10 @@ async def store_leftovers(
             if summarizer.key_of(record.article) != key:
                 out.other_settings.add(key)
                 continue
+            result = summarizer.answers.get(key)
+            if not via_jobs and (result is None or result.body is None):
+                out.kept += 1  # an error line: nothing to store, nothing to ask again here (the item stays as it is)
+                continue
             if not store.claim(key, owner, lease_s, True):
                 continue  # another worker holds it, and stores it
             try:

@@ -72,19 +72,7 @@ def finish_jobs(plan: Any, store: Any, output: Path) -> bool:
     summarizer = plan.summarizer
     for warning in outcome.warnings:
         note(f"warning: {warning}")
-    left = outcome.leftovers
-    if left.stored or left.failed or left.kept:
-        kept = f", {left.kept} with no usable answer left {'for the follow-up job' if plan.via_jobs else 'pending'}" if left.kept else ""
-        failed = f", {left.failed} failed" if left.failed else ""
-        note(f"stored {_n(left.stored, 'answer')} of the batch jobs for articles not in this run's INPUT "
-             f"({left.tokens} tokens{failed}{kept})")
-    if left.unknown:
-        note(f"{_n(left.unknown, 'result')} of {plan.collect_file} matched no article of this run or the store: ignored")
-    if left.other_settings:
-        what, then = ((f"results in {plan.collect_file}", "not stored; pass the --model and --prompts of the --write-requests run")
-                      if plan.collect_file else ("answers of the batch jobs", "not stored, their jobs stay open; rerun with "
-                                                  "the --model and --prompts they were submitted with"))
-        note(f"{len(left.other_settings)} {what} were asked with another --model or prompt version: {then} to store them")
+    _say_leftovers(plan, outcome.leftovers)
     if outcome.written is not None:
         note(f"wrote {_n(outcome.requests, 'request')} to {outcome.written} (provider batch format); run them "
              f"(e.g. vllm run-batch -i {outcome.written} -o RESULTS.jsonl), then rerun with --collect-file RESULTS.jsonl")
@@ -105,6 +93,26 @@ def finish_jobs(plan: Any, store: Any, output: Path) -> bool:
     if outcome.running:
         click.get_current_context().exit(STILL_RUNNING)
     return False
+
+
+def _say_leftovers(plan: Any, left: Any) -> None:
+    """What became of the answers for articles not in this run's INPUT (summarizer.batchjobs.leftovers)."""
+    if left.stored or left.failed or left.kept:
+        kept = ""
+        if left.kept:
+            kept = f", {left.kept} with no usable answer left for " + ("the follow-up job" if plan.via_jobs else "a run that lists them")
+        failed = f", {left.failed} failed" if left.failed else ""
+        note(f"stored {_n(left.stored, 'answer')} of the batch jobs for articles not in this run's INPUT "
+             f"({left.tokens} tokens{failed}{kept})")
+    if left.unknown:
+        note(f"{_n(left.unknown, 'result')} of {plan.collect_file} matched no article of this run or the store: ignored")
+    if left.other_settings:
+        if plan.collect_file:
+            what, then = f"results in {plan.collect_file}", "not stored; pass the --model and --prompts of the --write-requests run"
+        else:
+            what = "answers of the batch jobs"
+            then = "not stored, their jobs stay open; rerun with the --model and --prompts they were submitted with"
+        note(f"{len(left.other_settings)} {what} were asked with another --model or prompt version: {then} to store them")
 
 
 def jobs_totals(plan: Any) -> str:
