@@ -8,9 +8,12 @@ or write them to a file).
     ... run the batch with summarizer=plan.summarizer ...
     outcome = finish(plan, store)                     # jobs submitted, items still waiting
 
-A job is polled once per run (no waiting here: the command returns at once). Its results
-are taken (and the job marked collected in the store) only by a run that finished, so an
-interrupted collect downloads them again next time.
+A job is polled once per run (the command returns at once), or until every job has ended
+with ``wait=True`` (``--wait``). Its results are taken (and the job marked collected in the
+store) only by a run that finished, so an interrupted collect downloads them again next time;
+the answers for articles not in the run are stored too (:mod:`.leftovers`), and the job's
+uploaded input file is then deleted at the provider (best effort). With ``collect_file``,
+:func:`check_inputs` refuses results asked with other settings before anything is asked live.
 """
 
 from __future__ import annotations
