@@ -293,6 +293,22 @@ def test_ctrl_c_while_waiting_stops_with_130_and_the_job_is_collected_by_a_later
     assert len(out_lines(tmp_path)) == 2 and not jobs_in(tmp_path, jobs_server)[0].open
 
 
+def test_on_a_terminal_the_wait_progress_is_one_line_rewritten_in_place(capsys: pytest.CaptureFixture[str]) -> None:
+    from types import SimpleNamespace
+
+    from summarizer.cli.batch_jobs import _WaitLine
+
+    plan = SimpleNamespace(running=["batch_1"], summarizer=SimpleNamespace(waiting={"k1", "k2"}), done_requests=1, total_requests=2)
+    line = _WaitLine(tty=True)
+    line.show(plan, 5)
+    line.show(plan, 10)
+    line.close()
+    line.close()
+    text = "summarizer: waiting for 1 batch job (2 articles, 1 of 2 requests answered so far); next poll in {} s, Ctrl-C stops waiting"
+    # (click drops the erase-line code when stderr is not a real terminal, as under capsys)
+    assert capsys.readouterr().err.replace("\x1b[K", "") == f"\r{text.format(5)}\r{text.format(10)}\n"
+
+
 def test_wait_without_batch_jobs_is_a_one_line_usage_error(tmp_path: Path) -> None:
     inputs = write_inputs(tmp_path / "in.jsonl", 1)
     result = CliRunner().invoke(cli, ["batch", str(inputs), "-o", str(tmp_path / "out.jsonl"), "--wait"])

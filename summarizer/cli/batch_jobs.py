@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from summarizer.cli.messages import note
+from summarizer.cli.messages import PROG, note
 from summarizer.cli.options import make_summarizer
 
 #: Exit code of a run whose batch jobs are still running (OUT not written yet).
@@ -35,24 +36,44 @@ def jobs_plan(
     summarizer = make_summarizer(given)
     if summarizer.backend.name != "llm":
         raise UsageError("Batch jobs are for an LLM endpoint, not the extractive backend.", hint="Drop --backend extractive.")
+    line = _WaitLine(sys.stderr.isatty())
     try:
         return prepare(
             summarizer.config, store, via_jobs=via == "batch-api", write_requests=write_requests,
-            collect_file=collect_file, wait=wait, on_wait=_waiting,
+            collect_file=collect_file, wait=wait, on_wait=line.show,
         )
     except KeyboardInterrupt:
+        line.close()
         from summarizer.batchjobs.flow import job_url
 
         jobs = store.provider_jobs(job_url(summarizer.config))
         note(f"stopped waiting: {_n(len(jobs), 'batch job')} recorded in {store.path}; resume with --collect --wait "
              "(or run the same command again)")
         click.get_current_context().exit(130)
+    finally:
+        line.close()
 
 
-def _waiting(plan: Any, seconds: float) -> None:
-    note(f"waiting for {_n(len(plan.running), 'batch job')} ({_n(len(plan.summarizer.waiting), 'article')}, "
-         f"{plan.done_requests} of {_n(plan.total_requests, 'request')} answered so far); next poll in {seconds:g} s, "
-         "Ctrl-C stops waiting")
+class _WaitLine:
+    """The --wait progress: one line on stderr, rewritten in place on a terminal (else one line per poll)."""
+
+    def __init__(self, tty: bool) -> None:
+        self.tty, self.open = tty, False
+
+    def show(self, plan: Any, seconds: float) -> None:
+        text = (f"waiting for {_n(len(plan.running), 'batch job')} ({_n(len(plan.summarizer.waiting), 'article')}, "
+                f"{plan.done_requests} of {_n(plan.total_requests, 'request')} answered so far); "
+                f"next poll in {seconds:g} s, Ctrl-C stops waiting")
+        if not self.tty:
+            note(text)
+            return
+        click.echo(f"\r\x1b[K{PROG}: {text}", err=True, nl=False)
+        self.open = True
+
+    def close(self) -> None:
+        if self.open:
+            click.echo("", err=True)
+            self.open = False
 
 
 def checked_inputs(plan: Any, articles: Any) -> Any:
