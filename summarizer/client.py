@@ -460,6 +460,10 @@ class LLMClient:
         response = await self._resource(lambda c: c.files.content(file_id))
         return bytes(response.content)
 
+    async def delete_file(self, file_id: str) -> None:
+        """Delete file ``file_id`` at the provider (a collected job's uploaded input)."""
+        await self._resource(lambda c: c.files.delete(file_id))
+
     async def _resource(self, call: Any) -> Any:
         try:
             return await self._retrying(CallStats(), call)

@@ -4,6 +4,7 @@ script queue and responder as live chat requests.
     ``POST /v1/files`` (multipart: ``file``, ``purpose``)   -> file object
     ``GET  /v1/files/{id}``                                 -> file object
     ``GET  /v1/files/{id}/content``                         -> the file's bytes
+    ``DELETE /v1/files/{id}``                               -> deletion status (the file is gone)
     ``POST /v1/batches`` (``input_file_id``, ``endpoint``, ``completion_window``) -> batch, ``validating``
     ``GET  /v1/batches/{id}``                               -> the batch, one status further per poll
 
@@ -81,6 +82,10 @@ class BatchService:
         self.server = server
         self.files: dict[str, tuple[str, str, bytes]] = {}  # id -> (filename, purpose, content)
         self.batches: dict[str, _Batch] = {}
+        #: ids of deleted files, in order (they stay in :attr:`files`, for :attr:`uploads`, but answer 404)
+        self.deleted: list[str] = []
+        #: DELETE /v1/files answers with this status instead (a provider that refuses)
+        self.delete_status = 200
         #: How many polls a batch takes to end (the first answers ``in_progress``).
         self.polls_to_finish = 2
         self._endings: deque[tuple[str, int | None]] = deque()
@@ -105,7 +110,14 @@ class BatchService:
         if parts[0] == "files":
             if req.method == "POST" and len(parts) == 1:
                 return self._upload(req)
-            if req.method == "GET" and len(parts) in (2, 3) and parts[1] in self.files:
+            known = len(parts) > 1 and parts[1] in self.files and parts[1] not in self.deleted
+            if req.method == "DELETE" and len(parts) == 2 and known:
+                if self.delete_status != 200:
+                    return Reply.error(self.delete_status, "The test server was scripted to refuse deleting files.", code=None)
+                with self._lock:
+                    self.deleted.append(parts[1])
+                return Reply.http(200, {"id": parts[1], "object": "file", "deleted": True})
+            if req.method == "GET" and len(parts) in (2, 3) and known:
                 name, purpose, content = self.files[parts[1]]
                 if len(parts) == 3 and parts[2] == "content":
                     return Reply.http(200, content, headers={"content-type": "application/octet-stream"})

@@ -127,8 +127,10 @@ def test_submit_returns_at_once_and_collect_writes_out_once_the_job_has_complete
     assert [r["id"] for r in records] == ["a0", "a1", "a2", "a3"]
     assert all(r["meta"]["attempts"] == 1 and r["meta"]["usage"]["total_tokens"] > 0 for r in records)
     assert all(r["attacks"] and r["attacks"][0]["evidence"][0]["text"] in story(i) for i, r in enumerate(records))
-    assert jobs_in(tmp_path, jobs_server)[0].status == "collected"
+    [job] = jobs_in(tmp_path, jobs_server)
+    assert job.status == "collected"
     assert recorded(vcr, "POST", "/chat/completions") == []  # every answer came from the job
+    assert [r.path for r in recorded(vcr, "DELETE", "")] == [f"/v1/files/{job.input_file_id}"]  # its upload, once collected
 
 
 @pytest.mark.vcr
@@ -203,6 +205,140 @@ def test_a_failed_job_is_asked_again_in_a_follow_up_job_with_via_batch_api(
     assert len(out_lines(tmp_path)) == 2
 
 
+@pytest.mark.vcr
+def test_answers_for_articles_not_in_the_collecting_runs_input_are_stored_all_the_same(
+    jobs_server: LLMServer, tmp_path: Path, vcr: Any
+) -> None:
+    everything = write_inputs(tmp_path / "in.jsonl", 3)
+    assert run(jobs_server, tmp_path, "--via", "batch-api").exit_code == 0
+    assert run(jobs_server, tmp_path, "--collect").exit_code == 3
+    one = tmp_path / "one.jsonl"
+    one.write_text(everything.read_text(encoding="utf-8").splitlines(keepends=True)[0], encoding="utf-8")
+
+    collected = run(jobs_server, tmp_path, "--collect", inputs=one)
+    assert collected.exit_code == 0, collected.output
+    assert "stored 2 answers of the batch jobs for articles not in this run's INPUT" in collected.stderr
+    assert [r["id"] for r in out_lines(tmp_path)] == ["a0"]
+    assert jobs_in(tmp_path, jobs_server)[0].status == "collected"
+
+    later = run(jobs_server, tmp_path, inputs=everything)  # a plain live run: everything is in the store
+    assert later.exit_code == 0, later.output
+    assert "3 summarized (3 cached" in later.stderr
+    assert [r["id"] for r in out_lines(tmp_path)] == ["a0", "a1", "a2"]
+    assert all(r["attacks"][0]["evidence"][0]["text"] in story(i) for i, r in enumerate(out_lines(tmp_path)))
+    assert recorded(vcr, "POST", "/chat/completions") == []
+
+
+def test_an_answer_for_an_article_not_in_the_input_that_does_not_validate_stays_pending(tmp_path: Path) -> None:
+    with LLMServer(responder=grounded) as server, Store(tmp_path / "s.db") as store:
+        server.batches.polls_to_finish = 1
+        server.script(Reply.data({"headline": "Not a summary"}))  # the job's first line: a0's answer
+        items = [Article(text=story(i), id=f"a{i}") for i in range(2)]
+        jobs_round(server, store, items)
+
+        results, outcome = jobs_round(server, store, items[1:], then_live=True)
+        assert results[0].ok and (outcome.leftovers.stored, outcome.leftovers.kept) == (0, 1)
+        key = JobSummarizer(Summarizer(base_url=server.base_url, api_key=TEST_KEY, model=TEST_MODEL, backend="llm").config,
+                            then="live").key_of(items[0])
+        record = store.get(key)
+        assert record is not None and record.status == "pending" and record.lease_owner is None
+        assert server.chat_requests == []  # no live request for an article the run was not given
+
+
+@pytest.mark.vcr
+def test_via_batch_api_with_wait_submits_polls_until_the_job_has_ended_and_writes_out(
+    jobs_server: LLMServer, tmp_path: Path, vcr: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pauses: list[float] = []
+    monkeypatch.setattr("summarizer.batchjobs.flow.WAIT_FIRST_S", 0.01)
+    monkeypatch.setattr("summarizer.batchjobs.flow._sleep", pauses.append)
+    jobs_server.batches.polls_to_finish = 4
+    write_inputs(tmp_path / "in.jsonl", 3)
+
+    result = run(jobs_server, tmp_path, "--via", "batch-api", "--wait")
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert "submitted 3 requests in 1 batch job" in lines[0] and "waiting for them (--wait)" in lines[0]
+    assert [line.split("; ")[0] for line in lines[1:4]] == [
+        "summarizer: waiting for 1 batch job (3 articles, 0 of 3 requests answered so far)"] * 3
+    assert pauses == [0.01, 0.02, 0.04]  # doubling
+    assert "3 summarized (0 cached, 3 via the batch API (" in lines[-1]
+    assert [r["id"] for r in out_lines(tmp_path)] == ["a0", "a1", "a2"]
+    assert jobs_in(tmp_path, jobs_server)[0].status == "collected"
+    assert recorded(vcr, "POST", "/chat/completions") == [] and len(recorded(vcr, "POST", "/batches")) == 1
+
+
+@pytest.mark.vcr
+def test_ctrl_c_while_waiting_stops_with_130_and_the_job_is_collected_by_a_later_collect(
+    jobs_server: LLMServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_inputs(tmp_path / "in.jsonl", 2)
+    assert run(jobs_server, tmp_path, "--via", "batch-api").exit_code == 0
+
+    def interrupt(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("summarizer.batchjobs.flow._sleep", interrupt)
+    stopped = run(jobs_server, tmp_path, "--collect", "--wait")
+    assert stopped.exit_code == 130, stopped.output
+    assert stopped.stderr.splitlines()[-1] == (
+        f"summarizer: stopped waiting: 1 batch job recorded in {tmp_path / 's.db'}; resume with --collect --wait "
+        "(or run the same command again)"
+    )
+    assert not (tmp_path / "out.jsonl").exists() and jobs_in(tmp_path, jobs_server)[0].open
+
+    monkeypatch.setattr("summarizer.batchjobs.flow._sleep", lambda seconds: None)
+    resumed = run(jobs_server, tmp_path, "--collect", "--wait")
+    assert resumed.exit_code == 0, resumed.output
+    assert len(out_lines(tmp_path)) == 2 and not jobs_in(tmp_path, jobs_server)[0].open
+
+
+def test_on_a_terminal_the_wait_progress_is_one_line_rewritten_in_place(capsys: pytest.CaptureFixture[str]) -> None:
+    from types import SimpleNamespace
+
+    from summarizer.cli.batch_jobs import _WaitLine
+
+    plan = SimpleNamespace(running=["batch_1"], summarizer=SimpleNamespace(waiting={"k1", "k2"}), done_requests=1, total_requests=2)
+    line = _WaitLine(tty=True)
+    line.show(plan, 5)
+    line.show(plan, 10)
+    line.close()
+    line.close()
+    text = "summarizer: waiting for 1 batch job (2 articles, 1 of 2 requests answered so far); next poll in {} s, Ctrl-C stops waiting"
+    # (click drops the erase-line code when stderr is not a real terminal, as under capsys)
+    assert capsys.readouterr().err.replace("\x1b[K", "") == f"\r{text.format(5)}\r{text.format(10)}\n"
+
+
+def test_wait_without_batch_jobs_is_a_one_line_usage_error(tmp_path: Path) -> None:
+    inputs = write_inputs(tmp_path / "in.jsonl", 1)
+    result = CliRunner().invoke(cli, ["batch", str(inputs), "-o", str(tmp_path / "out.jsonl"), "--wait"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "summarizer: error: --wait waits for provider batch jobs: it goes with --collect or --via batch-api. "
+        "Add one of them, or drop --wait."
+    ]
+
+
+def test_answers_asked_with_another_model_are_not_stored_and_their_job_stays_open_until_collected_with_it(
+    tmp_path: Path,
+) -> None:
+    with LLMServer(responder=grounded) as server, Store(tmp_path / "s.db") as store:
+        server.batches.polls_to_finish = 1
+        article = Article(text=story(0), id="a0")
+        jobs_round(server, store, [article])  # submitted with TEST_MODEL
+
+        other = Summarizer(base_url=server.base_url, api_key=TEST_KEY, model="another-model", backend="llm").config
+        outcome = finish(prepare(other, store), store)  # --collect with another --model and an empty INPUT
+        [job] = store.provider_jobs(server.base_url)
+        assert len(outcome.leftovers.other_settings) == 1 and job.open
+        assert store.get(job.keys[0]).status == "pending"  # type: ignore[union-attr]
+
+        _, outcome = jobs_round(server, store, [], then_live=True)  # back with the model it was submitted with
+        assert outcome.leftovers.stored == 1 and store.provider_jobs(server.base_url) == []
+        assert store.get(job.keys[0]).status == "done"  # type: ignore[union-attr]
+        assert server.chat_requests == []
+
+
 # -- the requests ------------------------------------------------------------------------------------------------
 
 
@@ -234,10 +370,12 @@ def test_requests_are_split_into_files_at_the_request_and_byte_limits() -> None:
     assert first == {"custom_id": "k0", "method": "POST", "url": "/v1/chat/completions", "body": requests["k0"]}
 
 
-def jobs_round(server: LLMServer, store: Store, items: list[Article], **options: Any) -> tuple[list[Any], Any]:
-    """One ``--via batch-api`` run in the library: poll, run the batch, submit."""
+def jobs_round(
+    server: LLMServer, store: Store, items: list[Article], then_live: bool = False, **options: Any
+) -> tuple[list[Any], Any]:
+    """One ``--via batch-api`` run in the library (``then_live``: a ``--collect`` run): poll, run the batch, submit."""
     config = Summarizer(base_url=server.base_url, api_key=TEST_KEY, model=TEST_MODEL, backend="llm", **options).config
-    plan = prepare(config, store, via_jobs=True)
+    plan = prepare(config, store, via_jobs=not then_live)
 
     async def drain() -> list[Any]:
         return [r async for r in asummarize_many(items, summarizer=plan.summarizer, store=store)]
@@ -261,6 +399,25 @@ def test_an_item_whose_job_answers_never_validate_fails_after_max_attempts_jobs(
         assert third[0].error.startswith("No usable answer after 2 provider batch job(s): its answers did not validate.")
         assert server.chat_requests == []
         assert len(store.provider_jobs(server.base_url, open_only=False)) == 2
+
+
+def test_an_input_file_the_provider_refuses_to_delete_is_a_warning_and_the_job_is_collected(tmp_path: Path) -> None:
+    with LLMServer(responder=grounded) as server, Store(tmp_path / "s.db") as store:
+        server.batches.polls_to_finish = 1
+        server.batches.delete_status = 403
+        items = [Article(text=story(0), id="a0")]
+        jobs_round(server, store, items)
+
+        results, outcome = jobs_round(server, store, items)
+        [job] = store.provider_jobs(server.base_url, open_only=False)
+        assert results[0].ok and job.status == "collected" and server.batches.deleted == []
+        [warning] = outcome.warnings
+        assert warning.startswith(f"could not delete the input file {job.input_file_id} of batch job {job.job_id} at the provider (")
+        assert "\n" not in warning
+
+        server.batches.delete_status = 200
+        jobs_round(server, store, items)  # a later run does not try again: the job is collected
+        assert server.batches.deleted == []
 
 
 def test_a_submit_over_the_request_limit_makes_one_job_per_file(tmp_path: Path) -> None:
@@ -305,6 +462,69 @@ def test_write_requests_then_collect_file_is_a_round_trip_without_a_job(tmp_path
         assert len(server.requests) == served
     assert "3 via the batch API" in collected.stderr
     assert [r["id"] for r in out_lines(tmp_path)] == ["a0", "a1", "a2"]
+
+
+def vllm_run_batch(server: LLMServer, requests: Path, results: Path) -> None:
+    """What ``vllm run-batch -i REQUESTS -o RESULTS`` does: each request line answered by the server."""
+    lines = [json.loads(line) for line in requests.read_text(encoding="utf-8").splitlines()]
+    out = [{"id": f"r{i}", "custom_id": line["custom_id"], "error": None,
+            "response": {"status_code": 200, "request_id": f"q{i}", "body": post(f"{server.base_url}/chat/completions", line["body"])}}
+           for i, line in enumerate(lines)]
+    results.write_text("".join(json.dumps(r) + "\n" for r in out), encoding="utf-8")
+
+
+def test_collect_file_with_another_model_than_write_requests_is_a_one_line_error_and_asks_nothing(tmp_path: Path) -> None:
+    inputs = write_inputs(tmp_path / "in.jsonl", 2)
+    requests, results = tmp_path / "requests.jsonl", tmp_path / "results.jsonl"
+    with LLMServer(responder=grounded) as server:
+        base = ["batch", str(inputs), "-o", str(tmp_path / "out.jsonl"), "--base-url", server.base_url, "--mode", "json"]
+        wrote = CliRunner().invoke(cli, [*base, "--store", str(tmp_path / "s.db"), "--model", TEST_MODEL,
+                                         "--write-requests", str(requests)])
+        assert wrote.exit_code == 0, wrote.output
+        vllm_run_batch(server, requests, results)
+        served, asked = len(server.requests), len(server.chat_requests)
+
+        for store in ("s.db", "fresh.db"):  # the store that has the items, and one that does not
+            other = CliRunner(env={"OPENAI_API_KEY": TEST_KEY}).invoke(
+                cli, [*base, "--store", str(tmp_path / store), "--model", "another-model", "--collect-file", str(results)])
+            assert other.exit_code == 2, other.output
+            assert other.stderr.strip().splitlines() == [
+                f"summarizer: error: None of the 2 results in {results} is for an article of this run or of the store "
+                f"{tmp_path / store}: they were asked with other settings. Pass the same --model, --base-url (or --mode) "
+                "and --prompts as the --write-requests run (custom_id is the work key: article, model and prompt version)."
+            ]
+        assert len(server.requests) == served  # nothing was asked live
+
+        same = CliRunner(env={"OPENAI_API_KEY": TEST_KEY}).invoke(
+            cli, [*base, "--store", str(tmp_path / "fresh.db"), "--model", TEST_MODEL, "--collect-file", str(results)])
+        assert same.exit_code == 0, same.output
+        assert "2 via the batch API" in same.stderr and len(server.chat_requests) == asked  # no chat request: all from the file
+    assert [r["id"] for r in out_lines(tmp_path)] == ["a0", "a1"]
+
+
+@pytest.mark.parametrize(("written", "read", "asked"), [
+    ("tools", "json", "tools mode (tool calls)"),
+    ("json_schema", "tools", "a JSON mode (answers in the message content)"),
+])
+def test_collect_file_in_another_mode_than_write_requests_is_a_one_line_error(
+    tmp_path: Path, written: str, read: str, asked: str
+) -> None:
+    inputs = write_inputs(tmp_path / "in.jsonl", 2)
+    requests, results = tmp_path / "requests.jsonl", tmp_path / "results.jsonl"
+    with LLMServer(responder=grounded) as server:
+        base = ["batch", str(inputs), "-o", str(tmp_path / "out.jsonl"), "--store", str(tmp_path / "s.db"),
+                "--base-url", server.base_url, "--model", TEST_MODEL]
+        assert CliRunner().invoke(cli, [*base, "--mode", written, "--write-requests", str(requests)]).exit_code == 0
+        vllm_run_batch(server, requests, results)
+        asked_before = len(server.chat_requests)
+
+        other = CliRunner(env={"OPENAI_API_KEY": TEST_KEY}).invoke(cli, [*base, "--mode", read, "--collect-file", str(results)])
+        assert len(server.chat_requests) == asked_before
+    assert other.exit_code == 2, other.output
+    [line] = other.stderr.strip().splitlines()
+    assert line.startswith(f"summarizer: error: The results in {results} were asked in {asked}, but this run reads "
+                           f"answers in {read} mode (")
+    assert "Pass the --mode (and --base-url) of the --write-requests run" in line
 
 
 def test_write_requests_asks_nothing_of_the_server_even_when_its_url_does_not_name_it(tmp_path: Path) -> None:

@@ -63,6 +63,8 @@ class JobSummarizer(Summarizer):
         self.from_jobs = 0  # items answered by a job's results alone
         self.asked_live = 0  # items that needed a live request (a re-ask, an error line, a long article)
         self.job_tokens = 0  # tokens of the job answers read (each one is paid for)
+        #: the work keys this run asked about (the others' answers are stored after the run: :mod:`.leftovers`).
+        self.seen: set[str] = set()
 
     def offline(self) -> None:
         """Make no call at all (``--write-requests``): the server's kind comes from its URL alone and
@@ -87,6 +89,7 @@ class JobSummarizer(Summarizer):
         if not isinstance(article, Article) or self.backend.name != "llm":
             return await super().asummarize(article)
         key = self.key_of(article)
+        self.seen.add(key)
         if key in self.waiting:
             raise Deferred(WAITING)
         result = self.answers.get(key)

@@ -143,6 +143,11 @@ code 3 (and no OUT) while jobs still run.
     help="Collect the finished batch jobs; what they did not answer is asked live. Exit code 3 while jobs still run.",
 )
 @click.option(
+    "--wait", is_flag=True,
+    help="With --collect or --via batch-api: poll until every batch job has ended (every 5 s, doubling up to a "
+    "minute), then collect them and write OUT. Ctrl-C stops waiting; the jobs stay recorded.",
+)
+@click.option(
     "--write-requests", "write_requests", type=click.Path(dir_okay=False, path_type=Path), metavar="REQUESTS.jsonl",
     help="Make no call: write the requests in the provider batch format (for 'vllm run-batch' or a console).",
 )
@@ -155,7 +160,7 @@ def batch(
     inputs: tuple[str, ...], output: Path, concurrency: int, rpm: float | None, tpm: float | None,
     store_spec: str, retry_failed: bool, from_store: bool, digest_path: Path | None, no_fetch: bool,
     overrides: dict[str, Any], events_path: Path | None = None, lease_s: float = 300.0, via: str = "live",
-    collect: bool = False, write_requests: Path | None = None, collect_file: Path | None = None,
+    collect: bool = False, write_requests: Path | None = None, collect_file: Path | None = None, wait: bool = False,
 ) -> None:
     """Summarize a whole feed (or many articles) concurrently and resumably; write JSONL and a digest."""
     from summarizer.batch import (
@@ -183,6 +188,9 @@ def batch(
     jobs = via == "batch-api" or collect or write_requests is not None or collect_file is not None
     if jobs:
         _check_jobs_options(inputs, from_store, via, collect, write_requests, collect_file)
+    if wait and not (collect or via == "batch-api"):
+        raise UsageError("--wait waits for provider batch jobs: it goes with --collect or --via batch-api.",
+                         hint="Add one of them, or drop --wait.")
     store_path = store_label(store_spec)  # as shown: a URL without its password
     if from_store and not is_url(store_spec) and not Path(store_spec).exists():
         raise UsageError(f"The store {store_path} does not exist.", hint="Run the batch first, or pass --store.")
@@ -202,11 +210,15 @@ def batch(
                 elif jobs:
                     from summarizer.cli.batch_jobs import jobs_plan
 
-                    plan = jobs_plan(overrides, store, via, write_requests, collect_file)
+                    plan = jobs_plan(overrides, store, via, write_requests, collect_file, wait)
                     summarizer = plan.summarizer
                 else:
                     summarizer = make_summarizer(overrides)
                 articles = load_articles(inputs, fetch=not no_fetch, timeout=_fetch_timeout(summarizer.config))
+                if plan is not None:
+                    from summarizer.cli.batch_jobs import checked_inputs
+
+                    articles = checked_inputs(plan, articles)
                 total = count_articles(inputs)  # None when a URL is among the inputs
                 with _BatchProgress(stats, sys.stderr.isatty(), total) as progress, _warnings_as_notes(progress.note):
 
