@@ -464,6 +464,22 @@ def test_write_requests_then_collect_file_is_a_round_trip_without_a_job(tmp_path
     assert [r["id"] for r in out_lines(tmp_path)] == ["a0", "a1", "a2"]
 
 
+
+def test_collect_file_without_an_endpoint_says_which_settings_to_pass_and_stores_nothing(tmp_path: Path) -> None:
+    inputs = write_inputs(tmp_path / "in.jsonl", 2)
+    results = tmp_path / "results.jsonl"
+    results.write_text('{"custom_id": "k", "response": {"status_code": 200, "body": {}}}\n', encoding="utf-8")
+    db = tmp_path / "s.db"
+
+    result = CliRunner(env={"OPENAI_API_KEY": None, "OPENAI_BASE_URL": None}).invoke(
+        cli, ["batch", str(inputs), "-o", str(tmp_path / "out.jsonl"), "--store", str(db), "--model", TEST_MODEL,
+              "--collect-file", str(results)])
+
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "--collect-file needs the endpoint the requests were written for" in result.stderr
+    assert "--base-url and --model as --write-requests" in result.stderr
+    assert not (tmp_path / "out.jsonl").exists()
+
 def vllm_run_batch(server: LLMServer, requests: Path, results: Path) -> None:
     """What ``vllm run-batch -i REQUESTS -o RESULTS`` does: each request line answered by the server."""
     lines = [json.loads(line) for line in requests.read_text(encoding="utf-8").splitlines()]

@@ -29,8 +29,15 @@ def jobs_plan(
     from summarizer.errors import UsageError
 
     given = {k: v for k, v in overrides.items() if v is not None}
-    if write_requests is not None and not Config.resolve(**given).has_endpoint:
+    has_endpoint = Config.resolve(**given).has_endpoint
+    if write_requests is not None and not has_endpoint:
         given["api_key"] = "not-needed"  # writing requests needs no key: nothing is sent
+    elif collect_file is not None and not has_endpoint:
+        raise UsageError(
+            f"--collect-file needs the endpoint the requests were written for: an answer in {collect_file} "
+            "that fails validation or grounding is asked again there.",
+            hint="Pass the same --base-url and --model as --write-requests (and OPENAI_API_KEY if it needs one).",
+        )
     if given.get("backend", "auto") == "auto":
         given["backend"] = "llm"
     summarizer = make_summarizer(given)
