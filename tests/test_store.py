@@ -310,6 +310,9 @@ def _claim_in_forked_child(store: Store, key: str, out: multiprocessing.Queue) -
     out.put(store.claim(key, "child"))
 
 
+# The fork is the point of this test; Python 3.12+ warns about any fork of a process with other threads
+# (here the suite's own servers), which is what the store must survive.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded, use of fork:DeprecationWarning")
 def test_a_store_inherited_through_fork_reopens_its_own_connection(
     store: Store,
 ) -> None:
