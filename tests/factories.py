@@ -26,7 +26,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from summarizer import gates
 from summarizer.schema import (
+    DRAFT_ITEM_MODELS,
+    SECTIONS,
     Article,
     Attack,
     Diplomacy,
@@ -382,3 +385,20 @@ def all_spans(summary: Summary) -> list[tuple[str, Span]]:
         out.extend((section, s) for s in item.evidence)  # type: ignore[attr-defined]
         out.extend((section, q) for q in getattr(item, "quotes", []))
     return out
+
+
+def to_draft(summary: Summary) -> dict[str, Any]:
+    """A Summary back in the shape the LLM fills: evidence and quotes as plain strings."""
+    relevance = summary.meta.relevance or gates.assess(summary.article)
+    draft = {"relevance": relevance.model_dump(), **summary.model_dump(mode="json", exclude={"article", "meta"})}
+    for section in SECTIONS:
+        # Only what the LLM fills: the analyst fields (date, country, attribution, ...) come after grounding.
+        draft[section] = [{k: v for k, v in item.items() if k in DRAFT_ITEM_MODELS[section].model_fields}
+                          for item in draft[section]]
+        for item in draft[section]:
+            item["evidence"] = [span["text"] for span in item["evidence"]]
+            if "attribution" in item:
+                item["attribution"] = item["attribution"]["text"] if item["attribution"] else None
+            if "quotes" in item:
+                item["quotes"] = [{"speaker": q["speaker"], "text": q["text"]} for q in item["quotes"]]
+    return draft

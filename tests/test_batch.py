@@ -27,9 +27,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from click.testing import CliRunner
 from conftest import ROOT, TEST_KEY, TEST_MODEL, teaser_feed
+from factories import to_draft
 from llm_server import LLMServer, RecordedRequest, Reply, article_from_request, flaky
 
-from summarizer import gates
 from summarizer.backends.extractive import ExtractiveBackend
 from summarizer.batch import (
     BatchResults,
@@ -43,7 +43,7 @@ from summarizer.batch import (
     write_jsonl,
 )
 from summarizer.inputs import InputFailure, PendingFetch, load_articles
-from summarizer.schema import DRAFT_ITEM_MODELS, SECTIONS, Article, Summary
+from summarizer.schema import Article
 from summarizer.store import Store
 
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
@@ -65,23 +65,6 @@ def articles(n: int, start: int = 0) -> list[Article]:
         Article(text=story(i), id=f"a{i}", url=f"https://news.example.org/{i}", title=f"Strike {i}")
         for i in range(start, start + n)
     ]
-
-
-def to_draft(summary: Summary) -> dict[str, Any]:
-    """A Summary back in the shape the LLM fills: evidence and quotes as plain strings."""
-    relevance = summary.meta.relevance or gates.assess(summary.article)
-    draft = {"relevance": relevance.model_dump(), **summary.model_dump(mode="json", exclude={"article", "meta"})}
-    for section in SECTIONS:
-        # Only what the LLM fills: the analyst fields (date, country, attribution, ...) come after grounding.
-        draft[section] = [{k: v for k, v in item.items() if k in DRAFT_ITEM_MODELS[section].model_fields}
-                          for item in draft[section]]
-        for item in draft[section]:
-            item["evidence"] = [span["text"] for span in item["evidence"]]
-            if "attribution" in item:
-                item["attribution"] = item["attribution"]["text"] if item["attribution"] else None
-            if "quotes" in item:
-                item["quotes"] = [{"speaker": q["speaker"], "text": q["text"]} for q in item["quotes"]]
-    return draft
 
 
 def grounded_responder(req: RecordedRequest) -> Reply:

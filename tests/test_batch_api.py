@@ -19,6 +19,7 @@ import urllib.request
 import pytest
 from click.testing import CliRunner, Result
 from conftest import TEST_KEY, TEST_MODEL, Endpoint
+from factories import to_draft
 from llm_server import LLMServer, RecordedRequest, Reply, article_from_request
 
 from summarizer.backends.extractive import ExtractiveBackend
@@ -27,7 +28,7 @@ from summarizer.batch.results import Deferred
 from summarizer.batchjobs import BadResultsError, JobSummarizer, finish, parse_results, prepare, split_files
 from summarizer.cli import cli
 from summarizer.pipeline import Summarizer
-from summarizer.schema import DRAFT_ITEM_MODELS, SECTIONS, Article, Summary
+from summarizer.schema import Article
 from summarizer.store import Store
 
 pytestmark = pytest.mark.block_network(allowed_hosts=[r"127\.0\.0\.1$"])
@@ -47,22 +48,6 @@ def write_inputs(path: Path, n: int) -> Path:
              for i in range(n)]
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     return path
-
-
-def to_draft(summary: Summary) -> dict[str, Any]:
-    """A Summary back in the shape the LLM fills."""
-    draft = {"relevance": summary.meta.relevance.model_dump() if summary.meta.relevance else {"relevant": True, "reason": "x"},
-             **summary.model_dump(mode="json", exclude={"article", "meta"})}
-    for section in SECTIONS:
-        draft[section] = [{k: v for k, v in item.items() if k in DRAFT_ITEM_MODELS[section].model_fields}
-                          for item in draft[section]]
-        for item in draft[section]:
-            item["evidence"] = [span["text"] for span in item["evidence"]]
-            if "attribution" in item:
-                item["attribution"] = item["attribution"]["text"] if item["attribution"] else None
-            if "quotes" in item:
-                item["quotes"] = [{"speaker": q["speaker"], "text": q["text"]} for q in item["quotes"]]
-    return draft
 
 
 def grounded(req: RecordedRequest) -> Reply:
