@@ -321,7 +321,7 @@ def _reports(n: int) -> list:
 
 
 def test_the_digest_compares_a_number_of_pairs_that_grows_near_linearly(monkeypatch: pytest.MonkeyPatch) -> None:
-    from summarizer import digest
+    from summarizer.digest import merge as digest
     from summarizer.events import incidents
 
     compared = [0]
@@ -370,7 +370,7 @@ def test_a_row_knows_its_sources_and_their_days_without_reading_them_again() -> 
 def test_the_digest_enriches_only_summaries_without_dates_and_places(monkeypatch: pytest.MonkeyPatch) -> None:
     from factories import seed_article, seed_summary
 
-    from summarizer import digest
+    from summarizer.digest import merge as digest
     from summarizer.events import enrich
 
     raw = seed_summary().model_copy(update={"article": seed_article(published="2025-05-18")})
