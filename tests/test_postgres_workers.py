@@ -57,8 +57,11 @@ def quick_errors(responder):  # type: ignore[no-untyped-def]
 
 def mid_run(stats: dict[str, int]) -> bool:
     """Some of the 300 articles done and many still to do (workers add them as they read the input): a
-    worker killed now has leases in hand (on a loaded machine the first workers can otherwise finish
-    nearly everything before the last has started)."""
+    worker killed now has leases in hand.
+
+    The test also waits until every other worker has claimed an item: a worker frees the leases of dead
+    processes on its host when it starts (``release_dead``), so one starting after the kill would free
+    the victim's leases at once instead of waiting for them to expire."""
     return 20 <= stats["done"] <= 250
 
 
@@ -115,8 +118,10 @@ def test_a_worker_killed_with_sigkill_has_its_work_finished_by_the_others_after_
         others = [start_worker(feed, tmp_path / f"out{i}.jsonl", pg_url, server, "--lease", str(lease)) for i in range(3)]
         with open_store(pg_url) as store:
             deadline = time.monotonic() + 60
-            while not (mid_run(store.stats()) and holds(store, pg_url, victim.pid)):  # with work in hand and more to come
+            started: set[int] = set()  # the others that have claimed an item: past their start-up's release_dead
+            while not (len(started) == len(others) and mid_run(store.stats()) and holds(store, pg_url, victim.pid)):
                 assert time.monotonic() < deadline and victim.poll() is None, "the batch never got going"
+                started |= {w.pid for w in others if w.pid not in started and holds(store, pg_url, w.pid)}
                 time.sleep(0.02)
             os.kill(victim.pid, signal.SIGKILL)
             victim.communicate(timeout=10)
