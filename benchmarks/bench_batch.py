@@ -35,11 +35,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+from factories import to_draft
 from llm_server import LLMServer, RecordedRequest, Reply, article_from_request, flaky
 
-from summarizer import gates
 from summarizer.backends.extractive import ExtractiveBackend
-from summarizer.schema import DRAFT_ITEM_MODELS, SECTIONS, Article
+from summarizer.schema import Article
 from summarizer.store import Store
 
 FEED = ROOT / "seeds" / "feed-40.xml"
@@ -52,20 +52,7 @@ def grounded(req: RecordedRequest) -> Reply:
 
 def draft_for(text: str) -> dict[str, Any]:
     """The extractive reading of ``text`` in the shape the LLM fills (relevance first, evidence as strings)."""
-    summary = ExtractiveBackend().summarize(Article(text=text))
-    relevance = summary.meta.relevance or gates.assess(summary.article)
-    draft = {"relevance": relevance.model_dump(), **summary.model_dump(mode="json", exclude={"article", "meta"})}
-    for section in SECTIONS:
-        # Only what the LLM fills: the analyst fields (date, country, attribution, ...) come after grounding.
-        draft[section] = [{k: v for k, v in item.items() if k in DRAFT_ITEM_MODELS[section].model_fields}
-                          for item in draft[section]]
-        for item in draft[section]:
-            item["evidence"] = [span["text"] for span in item["evidence"]]
-            if "attribution" in item:
-                item["attribution"] = item["attribution"]["text"] if item["attribution"] else None
-            if "quotes" in item:
-                item["quotes"] = [{"speaker": q["speaker"], "text": q["text"]} for q in item["quotes"]]
-    return draft
+    return to_draft(ExtractiveBackend().summarize(Article(text=text)))
 
 
 def cli(server: LLMServer, store: Path, out: Path, concurrency: int, *extra: str) -> subprocess.Popen[str]:

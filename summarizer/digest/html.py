@@ -29,12 +29,12 @@ from summarizer.digest.markdown import (
 )
 from summarizer.digest.merge import _as_digest
 from summarizer.digest.model import (
-    _SHOWN_FAILURES,
     MAX_LINKS,
+    SHOWN_FAILURES,
     AttackEvent,
     Digest,
     Source,
-    _period,
+    period_of,
 )
 from summarizer.events.svgmap import Point, svg_map
 from summarizer.schema import Summary
@@ -98,7 +98,7 @@ def _html_attacks(d: Digest) -> str:
     skip = 2 * _skip(d)
     rows = [
         [
-            _html_day(e.date), _html_dates(_period(e.sources)),
+            _html_day(e.date), _html_dates(period_of(e.sources)),
             cell(_P, e.when), esc(e.place), cell(_P, ", ".join(words(w) for w in e.weapons)),
             esc(_killed(e.killed)) if e.killed else muted(_P), esc(_figure(e.injured)) if e.injured else muted(_P),
             _html_sources(e.sources) + _merged(e.sources),
@@ -140,7 +140,7 @@ def _html_diplomacy(d: Digest) -> str:
 def _html_territory(d: Digest) -> str:
     skip = _skip(d)
     rows = [
-        [_html_dates(_period(e.sources)), esc(e.place), cell(_P, e.region), esc(e.claimant), esc(words(e.status)),
+        [_html_dates(period_of(e.sources)), esc(e.place), cell(_P, e.region), esc(e.claimant), esc(words(e.status)),
          cell(_P, e.when), _html_sources(e.sources) + _merged(e.sources)][skip:]
         for e in d.territory
     ]
@@ -178,9 +178,9 @@ def to_html_fragment(summaries: Iterable[Summary] | Digest, *, failures: Iterabl
     out.append("</ol>")
     if d.failures:
         lis = "".join(
-            f"<li>{esc(fid)}: {esc(clip(error, 200))}</li>" for fid, _url, error in d.failures[:_SHOWN_FAILURES]
+            f"<li>{esc(fid)}: {esc(clip(error, 200))}</li>" for fid, _url, error in d.failures[:SHOWN_FAILURES]
         )
-        more = f"<li>… and {len(d.failures) - _SHOWN_FAILURES} more</li>" if len(d.failures) > _SHOWN_FAILURES else ""
+        more = f"<li>… and {len(d.failures) - SHOWN_FAILURES} more</li>" if len(d.failures) > SHOWN_FAILURES else ""
         out.append(f'<div class="{_P}-failed"><b>Failed inputs ({len(d.failures)})</b><ul>{lis}{more}</ul></div>')
     out.append("</div>")
     return "".join(out)

@@ -17,7 +17,7 @@ from summarizer._markup import (
     words,
 )
 from summarizer.digest.merge import _as_digest
-from summarizer.digest.model import _SHOWN_FAILURES, MAX_LINKS, Digest, Source, _period
+from summarizer.digest.model import MAX_LINKS, SHOWN_FAILURES, Digest, Source, period_of
 from summarizer.schema import Summary
 
 # ---------------------------------------------------------------------------
@@ -108,7 +108,7 @@ def _md_attacks(d: Digest) -> list[str]:
     skip = 2 * _skip(d)  # no article dated: neither the resolved date nor the publication date
     rows = (
         [
-            e.date or DASH, _dates(_period(e.sources)) or DASH,
+            e.date or DASH, _dates(period_of(e.sources)) or DASH,
             md(e.when or DASH), md(e.place), md(", ".join(words(w) for w in e.weapons) or DASH),
             _killed(e.killed), _figure(e.injured), _md_sources(e.sources),
         ][skip:]
@@ -130,7 +130,7 @@ def _md_diplomacy(d: Digest) -> list[str]:
 def _md_territory(d: Digest) -> list[str]:
     skip = _skip(d)
     rows = (
-        [_dates(_period(e.sources)) or DASH, md(e.place), md(e.region or DASH), md(e.claimant),
+        [_dates(period_of(e.sources)) or DASH, md(e.place), md(e.region or DASH), md(e.claimant),
          md(words(e.status)), md(e.when or DASH), _md_sources(e.sources)][skip:]
         for e in d.territory
     )
@@ -163,9 +163,9 @@ def to_markdown(summaries: Iterable[Summary] | Digest, *, failures: Iterable[Any
         out.append(f"{s.n}. {md(s.title or s.id)} ({md_code(s.id)}){published}{link}")
     if d.failures:
         out += ["", f"## Failed inputs ({len(d.failures)})", ""]
-        for fid, url, error in d.failures[:_SHOWN_FAILURES]:
+        for fid, url, error in d.failures[:SHOWN_FAILURES]:
             link = md_link(md(fid), url) if url else md_code(fid)
             out.append(f"- {link}: {md(clip(error, 200))}")
-        if len(d.failures) > _SHOWN_FAILURES:
-            out.append(f"- … and {len(d.failures) - _SHOWN_FAILURES} more (see the JSONL output)")
+        if len(d.failures) > SHOWN_FAILURES:
+            out.append(f"- … and {len(d.failures) - SHOWN_FAILURES} more (see the JSONL output)")
     return "\n".join(out) + "\n"

@@ -11,7 +11,6 @@ from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 from summarizer.digest.model import (
-    _MERGED_KINDS,
     MAX_DAYS_APART,
     AttackEvent,
     Digest,
@@ -26,6 +25,7 @@ from summarizer.events.incidents import ClaimIndex, IncidentIndex
 from summarizer.schema import Attack, Diplomacy, Sanction, Summary, Territory
 
 E = TypeVar("E")
+_MERGED_KINDS = frozenset({"talks", "call", "meeting", "agreement", "prisoner_exchange"})
 
 # ---------------------------------------------------------------------------
 # Normalising

@@ -17,8 +17,8 @@ MAX_DAYS_APART = 3
 """Articles published further apart than this never report the same event."""
 MAX_LINKS = 12
 """Sources linked on one row; the rest are counted (all are in the list of sources)."""
-_MERGED_KINDS = frozenset({"talks", "call", "meeting", "agreement", "prisoner_exchange"})
-_SHOWN_FAILURES = 50
+SHOWN_FAILURES = 50
+"""Failed inputs listed by name in a digest; the rest are counted."""
 
 
 # ---------------------------------------------------------------------------
@@ -162,9 +162,9 @@ class Digest:
     @property
     def period(self) -> tuple[date, date] | None:
         """The first and last publication dates of the sources, when any is known."""
-        return _period(self.sources)
+        return period_of(self.sources)
 
 
-def _period(sources: Iterable[Source]) -> tuple[date, date] | None:
+def period_of(sources: Iterable[Source]) -> tuple[date, date] | None:
     days = [s.day for s in sources if s.day is not None]
     return (min(days), max(days)) if days else None
