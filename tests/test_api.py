@@ -345,3 +345,18 @@ def test_loaded_results_display_as_the_digest_listing_the_failures(tmp_path: Pat
     assert markdown == digest.to_markdown([s], failures=results.errors)
     assert "kharkiv-12" in html and "kharkiv-12" in markdown
     assert "<script" not in html.lower()
+
+
+def test_each_line_of_out_is_its_record_and_reads_back(tmp_path: Path) -> None:
+    from summarizer.batch import BatchResult, write_jsonl
+
+    s = seed_summary(headline="Talks\u2028resume in \u00c7orlu \u2014 \u201cno\u201d")
+    done = BatchResult(0, "seed", url="https://news.example.org/é", source="feed.xml", summary=s)
+    failed = BatchResult(1, "k12", source="in.jsonl:2", error="HTTP 500 \u2014 after 5 retries")
+
+    assert write_jsonl([done, failed], tmp_path / "out.jsonl") == 2
+
+    lines = (tmp_path / "out.jsonl").read_text(encoding="utf-8").split("\n")
+    assert [json.loads(line) for line in lines[:2]] == [done.to_record(), failed.to_record()]
+    assert list(json.loads(lines[0]))[:4] == ["id", "url", "source", "headline"]
+    assert list(summarizer.load_results(tmp_path / "out.jsonl")) == [s]

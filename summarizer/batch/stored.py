@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Iterator
 
@@ -46,6 +45,6 @@ def write_jsonl(results: Iterable[BatchResult], path: str | os.PathLike[str]) ->
     count = 0
     with atomic_writer(path) as handle:
         for result in results:
-            handle.write(json.dumps(result.to_record(), ensure_ascii=False) + "\n")
+            handle.write(result.to_line() + "\n")
             count += 1
     return count
