@@ -96,10 +96,11 @@ def prompt_overhead(prompts: Any) -> int:
     and the draft's JSON schema (sent as a tool or response format), plus a margin."""
     import json
 
+    from summarizer.client_speedups import json_schema
     from summarizer.schema import Article, SummaryDraft
 
     messages = prompts.messages(Article(text=""))
-    schema = json.dumps(SummaryDraft.model_json_schema())
+    schema = json.dumps(json_schema(SummaryDraft))
     return sum(estimate_tokens(m["content"]) for m in messages) + estimate_tokens(schema) + 200
 
 

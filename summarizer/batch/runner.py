@@ -572,11 +572,12 @@ class _Runner:
             prompts = getattr(self.summarizer.backend, "prompts", None)
             if prompts is not None:
                 with contextlib.suppress(Exception):
+                    from summarizer.client_speedups import json_schema
                     from summarizer.schema import SummaryDraft
 
                     empty = Article(text="")
                     messages = prompts.messages(empty)
-                    schema = json.dumps(SummaryDraft.model_json_schema())
+                    schema = json.dumps(json_schema(SummaryDraft))
                     self._prompt_chars = sum(len(m["content"]) for m in messages) + len(schema)
         return estimate_tokens(article, self._prompt_chars)
 
