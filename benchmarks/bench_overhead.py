@@ -6,7 +6,11 @@ against the suite's local OpenAI-compatible server, which answers a canned
 draft in well under a millisecond of server work, and subtracts the measured
 round trip of a bare request with the same payload.
 
-    python benchmarks/bench_overhead.py [-n 200] [--mode tools] [--batch-only]
+    python benchmarks/bench_overhead.py [-n 200] [--mode tools] [--batch-only | --split-only]
+
+It also splits the pipeline's CPU per article (16 at a time, the server in a process of its own):
+everything, and without the article's checks (grounding, language, enforce, dates, places,
+attribution), which is the floor the request, instructor and the schema validation set.
 
 It then measures the batch path the same way a user runs it: ``summarizer batch`` in a
 subprocess, on 1 and on ``-n`` articles (the seed with a line added, so each is new), against
@@ -25,6 +29,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -47,18 +52,76 @@ from summarizer.pipeline import Summarizer  # noqa: E402
 from summarizer.schema import Article, SummaryDraft  # noqa: E402
 
 
-def batch_cpu(n: int, repeats: int = 3) -> tuple[float, float, float]:
-    """(CPU seconds for 1 article, for n articles, CPU ms per article beyond start-up): best of ``repeats``."""
+def server_process() -> tuple[Any, str]:
+    """The suite's scripted server answering the seed's draft at once, as a process of its own (its CPU is
+    not counted in ours): (the process, its base URL)."""
     import os
     import subprocess
-    import tempfile
 
     server = subprocess.Popen(
         [sys.executable, str(ROOT / "tests" / "llm_server.py"), "--port", "0", "--responder", "bench_responders:seed_draft"],
         cwd=ROOT / "benchmarks", env={**os.environ, "PYTHONPATH": str(ROOT / "tests")}, stdout=subprocess.PIPE, text=True,
     )
     assert server.stdout is not None
-    base_url = server.stdout.readline().split()[1]
+    return server, server.stdout.readline().split()[1]
+
+
+def pipeline_split(n: int, repeats: int = 3) -> tuple[float, float]:
+    """CPU ms per article of ``Summarizer.asummarize`` in this process, 16 at a time, against the server process:
+    (everything, without the article's checks). "Without" replaces grounding's ``ground`` by its first answer and
+    skips language detection and :func:`summarizer.gates.after` (enforce, dates, places, attribution): what is
+    left is the request, instructor, the schema validation and the Summary, the floor any check runs on. Best of
+    ``repeats`` each."""
+    from summarizer import gates
+
+    server, base_url = server_process()
+    text = (ROOT / "seeds" / "ukraine-istanbul-talks.txt").read_text(encoding="utf-8")
+
+    async def cpu_ms(summarizer: Summarizer, tag: str) -> float:
+        articles = [Article(text=f"{text}\n\nReport {tag}{i}.") for i in range(n)]
+        slots = asyncio.Semaphore(16)
+
+        async def one(article: Article) -> None:
+            async with slots:
+                await summarizer.asummarize(article)
+
+        started = time.process_time()
+        await asyncio.gather(*(one(a) for a in articles))
+        return (time.process_time() - started) / n * 1000
+
+    async def measure() -> float:
+        s = Summarizer(base_url=base_url, api_key="sk-bench", model="bench", backend="llm")
+        await s.asummarize(Article(text=text))  # start-up work out of the picture
+        best = min([await cpu_ms(s, f"r{r}-") for r in range(repeats)])
+        await s.aclose()
+        return best
+
+    saved = grounding.ground, gates.with_language, gates.after
+    try:
+        full = asyncio.run(measure())
+        first: list[Any] = []
+
+        def ground_once(draft: Any, article: str) -> Any:
+            if not first:
+                first.append(saved[0](draft, article))
+            return first[0]
+
+        grounding.ground, gates.with_language, gates.after = ground_once, lambda a: a, lambda b, a, s: s
+        floor = asyncio.run(measure())
+    finally:
+        grounding.ground, gates.with_language, gates.after = saved
+        server.terminate()
+        server.wait(timeout=10)
+    return full, floor
+
+
+def batch_cpu(n: int, repeats: int = 3) -> tuple[float, float, float]:
+    """(CPU seconds for 1 article, for n articles, CPU ms per article beyond start-up): best of ``repeats``."""
+    import os
+    import subprocess
+    import tempfile
+
+    server, base_url = server_process()
     exe = str(Path(sys.executable).with_name("summarizer"))
     seed = (ROOT / "seeds" / "ukraine-istanbul-talks.txt").read_text(encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZER_"))}
@@ -92,7 +155,12 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=200)
     parser.add_argument("--mode", default="tools")
     parser.add_argument("--batch-only", action="store_true", help="measure only the batch path")
+    parser.add_argument("--split-only", action="store_true", help="measure only the split of the pipeline's CPU")
     args = parser.parse_args()
+
+    if args.split_only:
+        report_split(args.n)
+        return
 
     if args.batch_only:
         report_batch(args.n)
@@ -172,7 +240,17 @@ def main() -> None:
     print(f"per seed article ({len(seeds)} seeds), checks around any backend:")
     for label, ms in costs.items():
         print(f"  {label:<32}  {ms:7.2f} ms")
+    report_split(args.n)
     report_batch(args.n)
+
+
+def report_split(n: int) -> None:
+    full_ms, floor_ms = pipeline_split(n)
+    print("pipeline CPU per article, 16 at a time, server in another process (best of 3):")
+    print(f"  everything                        {full_ms:7.2f} ms")
+    print(f"  without the article's checks      {floor_ms:7.2f} ms   (request, instructor, schema, Summary)")
+    print(f"  the checks (grounding, language,  {full_ms - floor_ms:7.2f} ms")
+    print("    enforce, dates, places, attribution)")
 
 
 def report_batch(n: int) -> None:
