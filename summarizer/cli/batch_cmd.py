@@ -13,7 +13,7 @@ import click
 
 from summarizer.cli.app import cli
 from summarizer.cli.messages import note
-from summarizer.cli.options import _fetch_timeout, make_summarizer, summarizer_options
+from summarizer.cli.options import _fetch_timeout, make_summarizer, started, summarizer_options
 from summarizer.cli.output import (
     BATCH_SUFFIXES,
     DIGEST_SUFFIXES,
@@ -244,8 +244,9 @@ def batch(
                         run_args=run_args, lease_s=lease_s,
                     )
                     # What start-up made (the SDK's types, the prompt, the client) lives as long as the batch:
-                    # kept out of the garbage collector's passes while it runs (about 0.4 ms per article).
-                    gc.freeze()
+                    # kept out of the garbage collector's passes while it runs (about 0.4 ms per article),
+                    # and the collector runs again if start-up left it off (--from-store makes no backend).
+                    started()
                     try:
                         with contextlib.closing(results):  # on Ctrl-C: stopped, leases given back, before the bar goes
                             for _ in results:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -125,9 +126,18 @@ def make_summarizer(overrides: dict[str, Any], *, announce: bool = True) -> Any:
 
     summarizer = Summarizer(**overrides)
     summarizer.backend  # noqa: B018 - raises NoEndpointError for --backend llm without an endpoint
+    started()
     if announce:
         announce_fallback(summarizer)
     return summarizer
+
+
+def started() -> None:
+    """Start-up is over (the SDK imported, the backend made): the garbage collector, off since
+    :func:`summarizer.cli.main` began, runs again, and what start-up made is kept out of its passes
+    (``gc.freeze``): it lives as long as the process."""
+    gc.freeze()
+    gc.enable()
 
 
 def announce_fallback(summarizer: Any) -> None:

@@ -14,6 +14,7 @@ from summarizer.cli.options import (
     announce_fallback,
     announce_retries,
     make_summarizer,
+    started,
     summarizer_options,
     working,
 )
@@ -111,6 +112,7 @@ def summarize(source: str, fmt: str | None, output: Path | None, show_usage: boo
     except ManyArticlesError as exc:
         raise _not_one_article(source, exc.what) from exc
     summarizer.backend  # noqa: B018 - chosen (and the LLM client imported) only for a good input
+    started()
     announce_fallback(summarizer)
     announce_retries(summarizer)
     try:
