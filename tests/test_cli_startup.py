@@ -62,3 +62,22 @@ def test_a_batch_summarizes_with_the_collector_on_and_leaves_it_on(
 def test_a_failing_command_leaves_the_collector_on(tmp_path: Path) -> None:
     assert _run(["summarize", str(tmp_path / "missing.txt"), "--backend", "extractive"]) != 0
     assert gc.isenabled()
+
+
+def test_articles_are_summarized_with_fewer_collector_passes_and_the_thresholds_come_back(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    from summarizer.cli.options import YOUNG_THRESHOLD
+
+    before = gc.get_threshold()
+    seen: list[int] = []
+    asummarize = Summarizer.asummarize
+
+    async def spy(self: Summarizer, article: object) -> object:
+        seen.append(gc.get_threshold()[0])
+        return await asummarize(self, article)
+
+    monkeypatch.setattr(Summarizer, "asummarize", spy)
+    assert _run(["summarize", str(SEED), "--backend", "extractive", "-o", str(tmp_path / "s.json")]) == 0
+    assert seen == [max(YOUNG_THRESHOLD, before[0])]
+    assert gc.get_threshold() == before

@@ -63,8 +63,10 @@ def main(argv: list[str] | None = None) -> None:
     The garbage collector is off until start-up is over (:func:`~summarizer.cli.options.started`):
     importing the SDK makes about a million objects that live as long as the process, and the
     collector would walk them again and again as they are made (about 0.2 s of a single call)."""
+    threshold = gc.get_threshold()
     gc.disable()
     try:
         cli.main(args=argv)
     finally:
+        gc.set_threshold(*threshold)
         gc.enable()
