@@ -130,3 +130,14 @@ def test_us_in_capitals_is_found_where_the_lookbehind_first_pattern_finds_it() -
     texts = ["US", "US.", "US.x", ".US", "AUS", "USUS", "US US", "the US, US-led", "é US ñUS", *_odd_strings(18, 3000, "US.a _\n")]
     for text in texts:
         assert [m.span() for m in gz._US.finditer(text)] == [m.span() for m in first_written.finditer(text)], text
+
+
+@pytest.mark.parametrize("codes", [("UA", "RU"), ("US", "GB", "US"), ("CD", "CG", "KR", "KP", "PS", "IL"), ("XX",), ()])
+def test_a_set_of_country_names_is_built_in_the_tables_order_so_its_ties_sort_as_before(codes: tuple[str, ...]) -> None:
+    from summarizer.events import places
+
+    by_name = gz._countries()[1]
+    straightforward = frozenset(n for n, c in by_name.items() if c in codes)
+    found = places._country_names(codes)
+    assert found == straightforward
+    assert list(found) == list(straightforward)  # _name sorts them by length: equal lengths keep this order

@@ -258,9 +258,14 @@ def subdivisions(country_code: str) -> tuple[Subdivision, ...]:
 
 def subdivisions_named(word: str, country_code: str) -> list[Subdivision]:
     """The subdivisions of a country whose name is ``word`` (normalised, e.g. 'sumy' → Sumska oblast)."""
-    key = word.replace(" ", "")
+    return list(_subdivisions_named(word.replace(" ", ""), country_code))
+
+
+@lru_cache(maxsize=8192)
+def _subdivisions_named(key: str, country_code: str) -> tuple[Subdivision, ...]:
+    """:func:`subdivisions_named`, kept: every item of every article asks for its region in its countries."""
     exact = [s for s in subdivisions(country_code) if s.stem == key]
-    return exact or [s for s in subdivisions(country_code) if stems_match(key, s.stem)]
+    return tuple(exact or [s for s in subdivisions(country_code) if stems_match(key, s.stem)])
 
 
 @lru_cache(maxsize=1024)
