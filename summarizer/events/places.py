@@ -189,7 +189,7 @@ def locate(place: str | None, region: str | None, evidence: str = "", prior: tup
     from_evidence = tuple(c for c in gz.countries_in(evidence) if c not in explicit)
     known = explicit + from_evidence
     candidates = known + tuple(c for c in prior if c not in known)
-    names = _country_names(tuple(candidates) + tuple(gz.countries_in(written)))
+    names = _country_names(candidates)  # (candidates hold the explicit countries)
     place_name, region_name = _name(place, names, compass=True), _name(region, names)
     loose_name = _name(place, names)  # the place with any capitalised direction left out too
     admin1 = _admin1(region_name, explicit or candidates) if region_name else None
