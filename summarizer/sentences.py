@@ -19,22 +19,39 @@ _ABBREV = re.compile(
 )
 _BOUNDARY = re.compile(r"[.!?…]+[\"”’)\]]*(?=\s|$)")
 _OPENERS = "“\"‘'("
+# The first character after the space that follows a boundary (``\s`` is ``str.isspace``, as ``lstrip`` strips).
+_NEXT = re.compile(r"\s*(\S)")
+# An abbreviation that _ABBREV matches at the end of a text starts at most this many characters before
+# that end: "approx." is 7, and a run of initials ("U.S.", "U.S.A.") that matches also matches as its last
+# two initials ("S.A.", 4). Searching only that tail keeps a long line linear.
+_ABBREV_REACH = 8
+
+
+def _ends_in_abbreviation(text: str, end: int) -> bool:
+    """Whether ``text[:end]`` ends with an abbreviation (``_ABBREV.search(text[:end])``, without the copy).
+
+    The search starts ``_ABBREV_REACH`` characters before ``end``; ``\\b`` still sees the character
+    before that start, since a pattern searched from ``pos`` looks at the whole string."""
+    return _ABBREV.search(text, max(0, end - _ABBREV_REACH), end) is not None
 
 
 def line_sentences(stripped: str, base: int) -> list[tuple[int, int]]:
     """(start, end) of each sentence of one line's text ``stripped`` (no surrounding space),
-    which starts at offset ``base`` of the whole text."""
+    which starts at offset ``base`` of the whole text.
+
+    Linear in the line: each boundary looks at the next word's first character and at the few
+    characters before it, never at the rest or the whole start of the line."""
     out: list[tuple[int, int]] = []
     pos = 0
     for m in _BOUNDARY.finditer(stripped):
+        nxt = _NEXT.match(stripped, m.end())
+        if nxt is not None:  # text follows: a sentence ends only before a capital, digit or opener
+            first = nxt.group(1)
+            if not (first.isupper() or first.isdigit() or first in _OPENERS):
+                continue
+            if stripped[m.start()] == "." and _ends_in_abbreviation(stripped, m.start() + 1):
+                continue
         candidate = stripped[pos : m.end()]
-        rest = stripped[m.end() :].lstrip()
-        if rest:
-            nxt = rest[0]
-            if not (nxt.isupper() or nxt.isdigit() or nxt in _OPENERS):
-                continue
-            if _ABBREV.search(stripped[: m.start() + 1]) and stripped[m.start()] == ".":
-                continue
         s = candidate.strip()
         if s:
             off = base + pos + (len(candidate) - len(candidate.lstrip()))

@@ -642,3 +642,21 @@ def test_an_events_file_of_another_kind_is_refused_before_any_work(tmp_path: Pat
     assert result.exit_code == 2
     assert "--events ev.xlsx: unknown extension '.xlsx'. Name it .csv, .geojson or .json." in result.output
     assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_the_sentences_of_any_evidence_are_those_it_overlaps_in_text_order() -> None:
+    import random
+
+    from summarizer.events.attribution import evidence_sentences, sentences
+    from summarizer.schema import Span
+
+    text = seed_article().text
+    rng = random.Random(23)
+    for _ in range(500):
+        spans = []
+        for _ in range(rng.randint(1, 3)):
+            a = rng.randrange(len(text))
+            b = min(len(text), a + rng.choice([0, 1, 5, 40, 300]))
+            spans.append(Span(text=text[a:b], start=a, end=b))
+        every = [(a, b) for a, b in sentences(text) if any(s.start < b and a < s.end for s in spans)]
+        assert evidence_sentences(text, spans) == every

@@ -30,9 +30,8 @@ def _when_sentence(item: Any, text: str) -> str:
     if not item.when:
         return evidence
     when = item.when.lower()
-    for start, end in attribution.sentences(text):
-        # the evidence's sentences only (a comparison of offsets) before any text is lowered
-        if any(s.start < end and start < s.end for s in item.evidence) and when in text[start:end].lower():
+    for start, end in attribution.evidence_sentences(text, item.evidence):
+        if when in text[start:end].lower():
             return text[start:end]
     return evidence
 

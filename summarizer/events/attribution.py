@@ -31,7 +31,7 @@ from functools import lru_cache
 from summarizer.schema import Span
 from summarizer.sentences import sentence_spans
 
-__all__ = ["Attribution", "attribute", "claim_of", "sentences"]
+__all__ = ["Attribution", "attribute", "claim_of", "evidence_sentences", "sentences"]
 
 _VERBS = (
     r"said|says|say|told|tells|reported|reports|confirmed|confirms|claimed|claims|announced|announces|stated|"
@@ -94,6 +94,21 @@ def _indexed(text: str, what: str) -> tuple[Sequence[tuple[int, int]], list[int]
     """The sentences (or paragraphs) of ``text`` with their starts and ends, for bisection."""
     spans = sentences(text) if what == "sentences" else paragraphs(text)
     return spans, [a for a, _ in spans], [b for _, b in spans]
+
+
+def _overlapping(text: str, spans: Sequence[Span]) -> list[int]:
+    """The indices of the sentences of ``text`` that overlap one of ``spans``, in order, each once.
+
+    Sentences are sorted and disjoint: they are found by bisection, so an article's items cost
+    O(log n) each, not a pass over the whole text."""
+    _, starts, ends = _indexed(text, "sentences")
+    return sorted({i for e in spans for i in range(bisect.bisect_right(ends, e.start), bisect.bisect_left(starts, e.end))})
+
+
+def evidence_sentences(text: str, spans: Sequence[Span]) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of ``text`` that overlaps one of ``spans`` (an item's evidence), in order."""
+    all_sentences = _indexed(text, "sentences")[0]
+    return [all_sentences[i] for i in _overlapping(text, spans)]
 
 
 def _is_source(speaker: str) -> bool:
@@ -159,7 +174,7 @@ def attribute(
     # Sentences and paragraphs are sorted and disjoint: find the ones near the evidence by
     # bisection, so an article's items cost O(log n) each, not a pass over the whole text.
     all_sentences, starts, ends = _indexed(text, "sentences")
-    own_at = sorted({i for e in evidence for i in range(bisect.bisect_right(ends, e.start), bisect.bisect_left(starts, e.end))})
+    own_at = _overlapping(text, evidence)
     own = [all_sentences[i] for i in own_at]
     if figures and len(own) > 1:
         own.sort(key=lambda s: -_states(text[s[0]:s[1]], figures))

@@ -46,12 +46,46 @@ _KIND_WORDS = frozenset({
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
-def norm(text: str) -> str:
-    """Lower case, no diacritics or apostrophes, hyphens as spaces, single spaces."""
+_APOSTROPHES = re.compile(r"[’'ʼ`ʹ]")
+_NOT_WORD = re.compile(r"[^\w]+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# norm's last step for ASCII text, as one table: every ASCII character that is no letter, digit or "_" a space.
+_ASCII_NOT_WORD = str.maketrans({chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")})
+
+
+def _norm_steps(text: str) -> str:
+    """:func:`norm` before its spaces are collapsed, step by step: the definition the fast path keeps to."""
     t = _COMBINING.sub("", unicodedata.normalize("NFKD", text)).lower()
-    t = re.sub(r"[’'ʼ`ʹ]", "", t)
-    t = re.sub(r"[^\w]+", " ", t)
-    return " ".join(t.split())
+    t = _APOSTROPHES.sub("", t)
+    return _NOT_WORD.sub(" ", t)
+
+
+@lru_cache(maxsize=4096)
+def _ascii_of(char: str) -> str | None:
+    """What :func:`norm` makes of one character that is not ASCII ("’" → "", "é" → "e", "—" → " "),
+    when that is ASCII; else None."""
+    folded = _norm_steps(char)
+    return folded if folded.isascii() else None
+
+
+def norm(text: str) -> str:
+    """Lower case, no diacritics or apostrophes, hyphens as spaces, single spaces.
+
+    Most articles are ASCII but for a few quotes, dashes and accented letters. Each step of the
+    definition (:func:`_norm_steps`) works on one character at a time (NFKD only reorders combining
+    marks, which are all dropped; ``lower`` depends on its neighbours only for a capital sigma, which
+    does not become ASCII), so each such character is replaced by what the steps make of it alone, and
+    the ASCII rest takes the steps at C speed. Any other character (Cyrillic, Arabic...) takes the
+    steps themselves."""
+    if not text.isascii():
+        replacements = {char: _ascii_of(char) for char in set(_NON_ASCII.findall(text))}
+        if None in replacements.values():
+            # the text as it is: replacing some characters first would change a neighbour's steps
+            # (a sigma before "…" is not final; before the space "…" becomes, it would be)
+            return " ".join(_norm_steps(text).split())
+        for char, ascii_char in replacements.items():
+            text = text.replace(char, ascii_char or "")
+    return " ".join(text.replace("'", "").replace("`", "").lower().translate(_ASCII_NOT_WORD).split())
 
 
 @dataclass(frozen=True)
@@ -142,10 +176,18 @@ def _country_words() -> dict[str, tuple[tuple[str, ...], ...]]:
     return {w: tuple(sorted(names, key=len, reverse=True)) for w, names in by_first.items()}
 
 
+@lru_cache(maxsize=1)
+def _first_words() -> frozenset[str]:
+    """The words a country's name or alias starts with."""
+    return frozenset(_country_words())
+
+
 _WORD = re.compile(r"\w+")
 
 
-_US = re.compile(r"(?<![\w.])US(?!\w|\.\w)")
+# "US" not after a word character or a full stop, nor before one or a full stop and a word: written
+# "US(?<![\w.]US)" rather than "(?<![\w.])US" so that the search looks for the letters "US" at C speed.
+_US = re.compile(r"US(?<![\w.]US)(?!\w|\.\w)")
 _WATER = frozenset({"sea", "ocean", "gulf", "bay", "strait", "straits", "channel"})
 
 
@@ -175,18 +217,23 @@ def countries_in(text: str) -> list[str]:
         tokens = folded.split(" ") if folded else []
         joined = None
     counts: dict[str, int] = {}
-    i, n = 0, len(tokens)
-    while i < n:
-        step = 1
-        for words in by_first.get(tokens[i], ()):
+    # Walk the words left to right; a name found is stepped over. Only a word some name starts with can
+    # start one, and most words start none: the set of them is found at C speed, and only their places
+    # are visited, in order (a place inside a name found before is passed, as the step would).
+    present = _first_words().intersection(tokens)
+    starts = [i for i, token in enumerate(tokens) if token in present] if present else []
+    after_name = 0  # the first word after the last name found
+    for i in starts:
+        if i < after_name:
+            continue
+        for words in by_first[tokens[i]]:
             k = len(words)
             if tuple(tokens[i:i + k]) == words and (joined is None or all(joined[i + 1:i + k])):
-                step = k
+                after_name = i + k
                 if not _names_water(tokens, i, k):
                     code = by_name[" ".join(words)]
                     counts[code] = counts.get(code, 0) + 1
                 break
-        i += step
     # "US" in capitals is the United States (folded, it would be the word "us", which is never read)
     us = len(_US.findall(text))
     if us:
@@ -211,9 +258,14 @@ def subdivisions(country_code: str) -> tuple[Subdivision, ...]:
 
 def subdivisions_named(word: str, country_code: str) -> list[Subdivision]:
     """The subdivisions of a country whose name is ``word`` (normalised, e.g. 'sumy' → Sumska oblast)."""
-    key = word.replace(" ", "")
+    return list(_subdivisions_named(word.replace(" ", ""), country_code))
+
+
+@lru_cache(maxsize=8192)
+def _subdivisions_named(key: str, country_code: str) -> tuple[Subdivision, ...]:
+    """:func:`subdivisions_named`, kept: every item of every article asks for its region in its countries."""
     exact = [s for s in subdivisions(country_code) if s.stem == key]
-    return exact or [s for s in subdivisions(country_code) if stems_match(key, s.stem)]
+    return tuple(exact or [s for s in subdivisions(country_code) if stems_match(key, s.stem)])
 
 
 @lru_cache(maxsize=1024)
@@ -236,13 +288,15 @@ def subdivisions_named_anywhere(word: str) -> tuple[Subdivision, ...]:
 # Towns
 
 
-_ASCII_FOLD = str.maketrans({"'": "", "`": "", **{c: " " for c in "-.,()!?;:\"/[]{}&*+=<>|~^%$#@"}})
+# One character for one (a table that deletes is ten times slower): the apostrophes are removed before.
+_ASCII_FOLD = str.maketrans({c: " " for c in "-.,()!?;:\"/[]{}&*+=<>|~^%$#@"})
 
 
 def _fold(name: str) -> str:
-    """:func:`norm`, fast for ASCII text (most gazetteer names, most English articles)."""
+    """:func:`norm`, fast for ASCII text (most gazetteer names, most English articles). For ASCII it
+    keeps the backslash and control characters where :func:`norm` makes them spaces."""
     if name.isascii():
-        return " ".join(name.lower().translate(_ASCII_FOLD).split())
+        return " ".join(name.replace("'", "").replace("`", "").lower().translate(_ASCII_FOLD).split())
     return norm(name)
 
 

@@ -70,14 +70,41 @@ def _name(text: str | None, country_names: frozenset[str], *, compass: bool = Fa
     words = [w for w in gz.norm(re.sub(r"['’]s\b", "", text)).split() if w not in _GENERIC or w in kept]
     name = " ".join(words)
     for c in sorted(country_names, key=len, reverse=True):
-        name = re.sub(rf"\b{re.escape(c)}\b", " ", name)
+        if c in name:  # (a name not in it as letters is not in it as a word: no pattern to build)
+            name = re.sub(rf"\b{re.escape(c)}\b", " ", name)
     left = name.split()
     return "" if all(w in _GENERIC for w in left) else " ".join(left)  # "South Lebanon": the country
 
 
+@lru_cache(maxsize=1)
+def _names_by_code() -> dict[str, tuple[tuple[int, str], ...]]:
+    """Each country's names and aliases, with their places in the gazetteer's table of names."""
+    out: dict[str, list[tuple[int, str]]] = {}
+    for i, (name, code) in enumerate(gz._countries()[1].items()):
+        out.setdefault(code, []).append((i, name))
+    return {code: tuple(names) for code, names in out.items()}
+
+
 def _country_names(codes: tuple[str, ...]) -> frozenset[str]:
-    by_name = gz._countries()[1]
-    return frozenset(n for n, c in by_name.items() if c in codes)
+    """The names and aliases of ``codes``' countries: the gazetteer's names of those countries, taken in the
+    table's order (a set's order, which _name's ties follow, depends on the order its members came in)."""
+    by_code = _names_by_code()
+    return frozenset(name for _, name in sorted(n for code in set(codes) for n in by_code.get(code, ())))
+
+
+@lru_cache(maxsize=8192)
+def _normed(name: str) -> str:
+    """A gazetteer name (a subdivision's, a town's) folded by :func:`gz.norm`: names recur from item to item."""
+    return gz.norm(name)
+
+
+@lru_cache(maxsize=512)
+def _subdivisions_by_name(country_code: str) -> dict[str, tuple[gz.Subdivision, ...]]:
+    """A country's subdivisions by their folded ISO names, in the gazetteer's order."""
+    out: dict[str, list[gz.Subdivision]] = {}
+    for s in gz.subdivisions(country_code):
+        out.setdefault(_normed(s.name), []).append(s)
+    return {name: tuple(subs) for name, subs in out.items()}
 
 
 def _admin1(name: str, countries: tuple[str, ...]) -> gz.Subdivision | None:
@@ -100,12 +127,12 @@ def _region_named(name: str, countries: tuple[str, ...], *, anywhere: bool) -> g
     place written as a bare name is matched strictly: "Darfur" is not "Dar'a", "Columbia" is not the
     District of Columbia); with ``anywhere``, else the only one in the world of that name."""
     for cc in countries:
-        found = [s for s in gz.subdivisions(cc) if gz.norm(s.name) == name]
+        found = _subdivisions_by_name(cc).get(name, ())
         if found:
             return found[0] if len(found) == 1 else None
     if not anywhere:
         return None
-    every = [s for s in gz.subdivisions_named_anywhere(name) if gz.norm(s.name) == name]
+    every = [s for s in gz.subdivisions_named_anywhere(name) if _normed(s.name) == name]
     return every[0] if len(every) == 1 else None
 
 
@@ -142,9 +169,11 @@ _DWARFS = 50
 one meant, unless the item's own words name the namesake's country or region."""
 
 
+@lru_cache(maxsize=4096)
 def _region_point(admin1: gz.Subdivision, name: str) -> gz.City | None:
+    """The town a region is placed at: its town called ``name``, else its most populous."""
     towns = [c for code in gz.admin_codes_of(admin1) for c in gz.cities_in(admin1.country_code, code)]
-    named = [c for c in towns if gz.norm(c.name) == name]
+    named = [c for c in towns if _normed(c.name) == name]
     ranked = named or sorted(towns, key=lambda c: -c.population)
     return ranked[0] if ranked else None
 
@@ -160,7 +189,7 @@ def locate(place: str | None, region: str | None, evidence: str = "", prior: tup
     from_evidence = tuple(c for c in gz.countries_in(evidence) if c not in explicit)
     known = explicit + from_evidence
     candidates = known + tuple(c for c in prior if c not in known)
-    names = _country_names(tuple(candidates) + tuple(gz.countries_in(written)))
+    names = _country_names(candidates)  # (candidates hold the explicit countries)
     place_name, region_name = _name(place, names, compass=True), _name(region, names)
     loose_name = _name(place, names)  # the place with any capitalised direction left out too
     admin1 = _admin1(region_name, explicit or candidates) if region_name else None
