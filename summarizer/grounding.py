@@ -31,6 +31,7 @@ from typing import Any
 from summarizer import names
 from summarizer._markup import clip
 from summarizer.language import english_share
+from summarizer.numbers import NumberMention, read_numbers
 from summarizer.schema import (
     SECTIONS,
     Article,
@@ -214,105 +215,9 @@ def locate(article: str, passage: str) -> list[Span] | None:
 
 
 # ---------------------------------------------------------------------------
-# Numbers
+# Numbers (read by summarizer.numbers)
 
-_UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19,
-}
-_TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90,
-}
-_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
-_NUMBER_WORDS = {**_UNITS, **_TENS, **_SCALES, "a": 1, "an": 1, "dozen": 12, "and": 0}
-_VAGUE = re.compile(
-    r"\b(?:over|more than|nearly|almost|about|around|approximately|roughly|up to|some|"
-    r"fewer than|less than|under|upwards of|as many as|several|dozens|hundreds|scores)\s*$"
-)
 _NONE_PHRASES = re.compile(r"\b(?:no one|nobody|no casualties|no deaths|no injuries|none)\b")
-_TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?|[a-z]+(?:-[a-z]+)?")
-
-
-@dataclass(frozen=True)
-class NumberMention:
-    """A number written in a text: its value, where, and whether a qualifier makes it vague."""
-
-    value: int
-    start: int
-    end: int
-    vague: bool
-
-
-def _words_value(words: list[str]) -> int | None:
-    """Value of a run of number words such as ['two', 'hundred', 'and', 'five'], or ['a', 'dozen']."""
-    if not words or all(w in ("a", "an", "and") for w in words):
-        return None
-    total, current = 0, 0
-    for w in words:
-        if w in ("a", "an"):
-            current = current or 1
-        elif w == "and":
-            continue
-        elif w == "dozen":
-            current = (current or 1) * 12
-        elif w in _UNITS or w in _TENS:
-            current += _UNITS.get(w, 0) + _TENS.get(w, 0)
-        elif w in _SCALES:
-            current = (current or 1) * _SCALES[w]
-            if _SCALES[w] >= 1000:
-                total, current = total + current, 0
-    return total + current
-
-
-_SCALE_WORDS = ("thousand", "million", "billion")
-_NOT_A_COUNT_AFTER = re.compile(r"(?:-|\s)(?:years?|months?|weeks?|days?|hours?|minutes?)(?:-old|\s+old)?\b")
-_ONE_NOT_COUNT_BEFORE = frozenset({"no", "at", "any", "every", "each"})
-_ONE_NOT_COUNT_AFTER = frozenset({"of", "another"})
-
-
-def _read_number(tokens: list[tuple[str, int, int]], i: int) -> tuple[int | None, int]:
-    """The number starting at token ``i`` and the index after it, or (None, i + 1)."""
-    tok = tokens[i][0]
-    if tok[0].isdigit():
-        try:
-            value = float(tok.replace(",", ""))
-        except ValueError:
-            return None, i + 1
-        if i + 1 < len(tokens) and tokens[i + 1][0] in _SCALE_WORDS:  # '1.5 million'
-            return int(value * _SCALES[tokens[i + 1][0]]), i + 2
-        return int(value), i + 1
-    starts_number = all(p in _NUMBER_WORDS for p in tok.split("-")) and tok not in ("a", "an", "and")
-    if tok in ("a", "an"):  # only in 'a dozen', 'a hundred', ...
-        starts_number = i + 1 < len(tokens) and tokens[i + 1][0] in ("dozen", "hundred", *_SCALE_WORDS)
-    if not starts_number:
-        return None, i + 1
-    words: list[str] = []
-    j = i
-    while j < len(tokens):
-        sub = tokens[j][0].split("-")
-        if not all(p in _NUMBER_WORDS for p in sub) or (sub in (["a"], ["an"]) and words):
-            break
-        words.extend(sub)
-        j += 1
-    while words and words[-1] in ("and", "a", "an"):
-        words.pop()
-        j -= 1
-    return _words_value(words), max(j, i + 1)
-
-
-def _not_a_count(lowered: str, tokens: list[tuple[str, int, int]], i: int, j: int) -> bool:
-    """Numbers that are not counts of people: ages and durations ('a 25-year-old', 'two days'),
-    and 'one' as a pronoun ('no one', 'one of the missiles')."""
-    if _NOT_A_COUNT_AFTER.match(lowered, tokens[j - 1][2]):
-        return True
-    if j - i == 1 and tokens[i][0] == "one":
-        before = tokens[i - 1][0] if i else ""
-        after = tokens[j][0] if j < len(tokens) else ""
-        return before in _ONE_NOT_COUNT_BEFORE or after in _ONE_NOT_COUNT_AFTER
-    return False
 
 
 def numbers_in(text: str) -> list[NumberMention]:
@@ -324,27 +229,7 @@ def numbers_in(text: str) -> list[NumberMention]:
     >>> [(m.value, m.vague) for m in numbers_in("killing nine and wounding over a dozen")]
     [(9, False), (12, True)]
     """
-    return _numbers_in_normalized(normalize_text(text))
-
-
-def _numbers_in_normalized(lowered: str) -> list[NumberMention]:
-    tokens = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(lowered)]
-    mentions: list[NumberMention] = []
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i][0]
-        if not tok[0].isdigit() and tok.partition("-")[0] not in _NUMBER_WORDS and tok not in ("a", "an"):
-            i += 1  # most words start no number: what _read_number would say, without the call
-            continue
-        value, j = _read_number(tokens, i)
-        if value is not None and not _not_a_count(lowered, tokens, i, j):
-            start, end = tokens[i][1], tokens[j - 1][2]
-            vague = bool(_VAGUE.search(lowered[max(0, start - 20):start]))
-            if lowered[end:end + 1] == "s" and value in (12, 100, 1000):
-                vague = True  # '1000s'
-            mentions.append(NumberMention(value, start, end, vague))
-        i = j
-    return mentions
+    return read_numbers(normalize_text(text))
 
 
 _CASUALTY_WORDS: dict[str | None, str] = {
@@ -407,7 +292,7 @@ def check_count(value: int | None, evidence: str, role: str | None = None) -> st
     lowered = normalize_text(evidence)
     if value == 0 and _NONE_PHRASES.search(lowered):
         return None
-    mentions = [m for m in _numbers_in_normalized(lowered) if m.value == value]
+    mentions = [m for m in read_numbers(lowered) if m.value == value]
     exact = [m for m in mentions if not m.vague]
     english = english_share(lowered) >= ENGLISH_SHARE
     if any(is_casualty_count(lowered, m, role, english=english) for m in exact):
@@ -558,7 +443,7 @@ _QUOTED = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{3,}?)[\"\u201d]")
 
 @lru_cache(maxsize=64)
 def _stated_numbers(article: str) -> frozenset[int]:
-    return frozenset(m.value for m in _numbers_in_normalized(_index(article).text) if not m.vague)
+    return frozenset(m.value for m in read_numbers(_index(article).text) if not m.vague)
 
 
 #: Below this share of English function words, the article is not read as English, and the
