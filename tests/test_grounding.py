@@ -98,6 +98,30 @@ def test_normalize_folds_real_pages_exactly_as_character_by_character() -> None:
         assert (normalize(text).text, normalize(text).origin) == _normalize_char_by_char(text)
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_normalize_text_is_the_text_of_normalize(seed: int) -> None:
+    import random
+
+    rng = random.Random(seed)
+    text = "".join(rng.choice(_TRICKY) for _ in range(rng.randint(0, 60)))
+    assert grounding.normalize_text(text) == normalize(text).text
+
+
+def test_normalize_text_of_real_pages_is_the_text_of_normalize() -> None:
+    import json
+    from pathlib import Path
+
+    corpus = Path(__file__).parent / "data" / "corpus" / "corpus.jsonl"
+    for line in corpus.read_text(encoding="utf-8").splitlines():
+        text = json.loads(line)["text"]
+        assert grounding.normalize_text(text) == normalize(text).text
+
+
+def test_no_fold_makes_a_character_another_fold_replaces() -> None:
+    # normalize_text replaces one character after another: the same as replacing all at once only then
+    assert not {c for _, after in grounding._FOLDS for c in after} & {before for before, _ in grounding._FOLDS}
+
+
 def test_normalize_keeps_an_offset_for_every_character() -> None:
     text = "A  \u201cquote\u201d\u2026 end"
     norm = normalize(text)
