@@ -93,13 +93,48 @@ _BREAK = re.compile(
 _LEADING = re.compile(rf"[\s{_VANISHING}]*")
 
 
-def normalize(text: str) -> Normalized:
-    """Lower-case, fold quotes/dashes/ellipses, collapse whitespace; keep an offset map.
+@dataclass(frozen=True)
+class _Runs:
+    """``text`` normalised for matching, and its offset map as runs: from offset ``starts[r]``
+    of ``text`` up to the next run, the characters come one for one from the original
+    characters from offset ``origins[r]`` on. The same map as :class:`Normalized`'s, without a
+    number for every character (an article has about 4,000 characters and 50 runs)."""
 
-    The same as folding and lowering one character at a time (``tests/test_grounding.py``
-    checks it), done a run of ordinary characters at a time."""
+    text: str
+    starts: tuple[int, ...]
+    origins: tuple[int, ...]
+
+    def origin(self, at: int) -> int:
+        """The offset of the original character that character ``at`` of ``text`` came from."""
+        run = bisect.bisect_right(self.starts, at) - 1
+        return self.origins[run] + at - self.starts[run]
+
+    def first_from(self, offset: int) -> int:
+        """The first offset of ``text`` whose character came from ``offset`` or after in the
+        original (``len(text)`` if none): ``bisect_left`` of the map."""
+        run = bisect.bisect_left(self.origins, offset)  # the first run that starts there or after
+        if run:  # the run before may reach it
+            end = self.starts[run] if run < len(self.starts) else len(self.text)
+            if self.origins[run - 1] + end - self.starts[run - 1] > offset:
+                return self.starts[run - 1] + offset - self.origins[run - 1]
+        return self.starts[run] if run < len(self.starts) else len(self.text)
+
+
+def _fold_runs(text: str) -> _Runs:
+    """:func:`normalize`, with the offset map as runs."""
     out: list[str] = []
-    origin: list[int] = []
+    starts: list[int] = []
+    origins: list[int] = []
+    length = 0
+
+    def add(piece: str, at: int) -> None:  # piece's characters come from at, at + 1, ...
+        nonlocal length
+        if not starts or origins[-1] + length - starts[-1] != at:
+            starts.append(length)
+            origins.append(at)
+        out.append(piece)
+        length += len(piece)
+
     pending_space = False
     folded = text
     for before, after in _ONE_TO_ONE:  # one character for one: the offsets stay; str.replace is fast
@@ -113,11 +148,9 @@ def normalize(text: str) -> Normalized:
         start = m.start()
         if start > pos:
             if pending_space:
-                out.append(" ")
-                origin.append(pos - 1)
+                add(" ", pos - 1)
                 pending_space = False
-            out.append(folded[pos:start].lower())
-            origin.extend(range(pos, start))
+            add(folded[pos:start].lower(), pos)
         pos = m.end()
         run = m.group()
         for i, ch in enumerate(run, start):
@@ -128,18 +161,27 @@ def normalize(text: str) -> Normalized:
             if not mapped:
                 continue
             if pending_space:
-                out.append(" ")
-                origin.append(i - 1)
+                add(" ", i - 1)
                 pending_space = False
-            out.append(mapped)
-            origin.extend([i] * len(mapped))
+            for char in mapped:  # '\u2026' becomes '...': each '.' comes from it
+                add(char, i)
     if pos < end:
         if pending_space:
-            out.append(" ")
-            origin.append(pos - 1)
-        out.append(folded[pos:end].lower())
-        origin.extend(range(pos, end))
-    return Normalized("".join(out), tuple(origin))
+            add(" ", pos - 1)
+        add(folded[pos:end].lower(), pos)
+    return _Runs("".join(out), tuple(starts), tuple(origins))
+
+
+def normalize(text: str) -> Normalized:
+    """Lower-case, fold quotes/dashes/ellipses, collapse whitespace; keep an offset map.
+
+    The same as folding and lowering one character at a time (``tests/test_grounding.py``
+    checks it), done a run of ordinary characters at a time."""
+    runs = _fold_runs(text)
+    origin: list[int] = []
+    for start, end, at in zip(runs.starts, (*runs.starts[1:], len(runs.text)), runs.origins):
+        origin.extend(range(at, at + end - start))
+    return Normalized(runs.text, tuple(origin))
 
 
 # What normalize_text replaces before lowering: _CHAR_MAP, and capital sigma lowered alone (as normalize
@@ -162,8 +204,8 @@ def normalize_text(text: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _index(text: str) -> Normalized:
-    return normalize(text)
+def _index(text: str) -> _Runs:
+    return _fold_runs(text)
 
 
 def _needle(text: str) -> str:
@@ -188,12 +230,12 @@ def find_span(article: str, passage: str, *, after: int = 0) -> Span | None:
     '\u201cNo.\u201d'
     """
     hay = _index(article)
-    norm_after = bisect.bisect_left(hay.origin, after) if after else 0
+    norm_after = hay.first_from(after) if after else 0
     for needle in _candidates(passage):
         pos = hay.text.find(needle, norm_after)
         if pos >= 0:
-            start = hay.origin[pos]
-            end = hay.origin[pos + len(needle) - 1] + 1
+            start = hay.origin(pos)
+            end = hay.origin(pos + len(needle) - 1) + 1
             return Span(text=article[start:end], start=start, end=end)
     return None
 
@@ -406,7 +448,11 @@ def ground_item(section: Section, index: int, item: Any, article: str) -> tuple[
     return _FINAL[section](**data, evidence=spans), problems
 
 
-_SENTENCE_BREAK = re.compile(r"[.!?]+[\"'\u201d\u2019)]*\s+(?=[\"'\u201c\u2018(]?[A-Z0-9])|\n+")
+# Where a sentence ends: "[.!?]+ closing quotes, whitespace, before a capital or digit", or "\n+".
+# Written to start with one character class, so re skips to the next such character in C.
+_SENTENCE_BREAK = re.compile(
+    r"[.!?\n](?:(?<=\n)\n*|(?<!\n)[.!?]*[\"'\u201d\u2019)]*\s+(?=[\"'\u201c\u2018(]?[A-Z0-9]))"
+)
 
 
 @lru_cache(maxsize=64)
