@@ -167,12 +167,14 @@ def read_numbers(lowered: str) -> list[NumberMention]:
 # number words ("twenty-five", "and-one"), or "a"/"an" before "dozen", "hundred", ... Its run
 # continues over number words, so beyond its own chunk only over number chunks, and stops in
 # the first other chunk; reading it also looks at the token before it ("no one") and the token
-# after it ("one of"). Every number that is read holds a digit or a number word other than
-# "a", "an", "and" (a *candidate*); "a"/"an"/"and" alone read as nothing. So around the chunk of
-# each candidate, a window reaching back over number chunks to one more chunk with a letter or
-# digit, and forward in the same way, holds every number whose run touches that chunk, with the
-# tokens before and after it. Overlapping windows are merged: then no run crosses the edge of a
-# window, and reading the windows one by one gives what reading the whole text gives.
+# after it ("one of"). Every run that reads a number or moves the reading on holds a digit or a
+# number word other than "a", "an", "and" (a *candidate*): "a"/"an"/"and" alone read as nothing
+# and move on one token. So around the chunk of each candidate, a window reaching back over
+# number chunks to one more chunk with a letter or digit, and forward in the same way, holds
+# every number whose run touches that chunk, with the tokens before and after it. Overlapping
+# windows are merged: then no run crosses the edge of a window, and reading the windows one by
+# one gives what reading the whole text gives. Each stretch of text is scanned a bounded number
+# of times, so this stays linear in the length of the text.
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -194,7 +196,8 @@ def _alternation(words: Iterable[str]) -> str:
 _COUNT_WORD = _alternation(w for w in _NUMBER_WORDS if w not in ("a", "an", "and"))
 # Candidates: a number word after a space (the usual case, and fast: re looks for the space
 # first), a number word after any other character that is not a letter, a digit (with the rest
-# of its digits, so "1,000,000" is one candidate), and a number word that starts the text.
+# of its digits, so "1,000,000" is one candidate; a number word right after them, "5one", is in
+# their chunk), and a number word that starts the text.
 _COUNT_WORD_AFTER_SPACE = re.compile(rf" (?:{_COUNT_WORD})(?![a-z])")
 _COUNT_WORD_OR_DIGITS = re.compile(rf"[^a-z ](?:(?:{_COUNT_WORD})(?![a-z])|(?<=\d)[\d,.]*)")
 _COUNT_WORD_AT_START = re.compile(rf"(?:{_COUNT_WORD})(?![a-z])")
@@ -219,7 +222,7 @@ _WINDOW_START_REVERSED = re.compile(
 
 
 def _candidates(lowered: str) -> list[int]:
-    """Offsets of candidates: for each, a letter or digit in its chunk (in order)."""
+    """Offsets in every chunk that holds a candidate (a letter or digit of it; in order)."""
     found = [m.end() - 1 for m in _COUNT_WORD_AFTER_SPACE.finditer(lowered)]
     found += [m.end() - 1 for m in _COUNT_WORD_OR_DIGITS.finditer(lowered)]
     first = _COUNT_WORD_AT_START.match(lowered)
