@@ -150,9 +150,19 @@ def read_numbers(lowered: str) -> list[NumberMention]:
     [(9, 8, False), (12, 31, True)]
     """
     mentions: list[NumberMention] = []
+    # A text mostly in another script (Cyrillic, Chinese...) has few tokens, but the candidate scan
+    # stops at every character of it: there, reading every token is cheaper. Both read the same.
+    if len(lowered) - len(lowered.encode("ascii", "ignore")) > len(lowered) // 4:
+        _read_mentions(lowered, _tokens(lowered, 0, len(lowered)), mentions)
+        return mentions
     for start, end in _windows(lowered):
-        _read_mentions(lowered, [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(lowered, start, end)], mentions)
+        _read_mentions(lowered, _tokens(lowered, start, end), mentions)
     return mentions
+
+
+def _tokens(lowered: str, start: int, end: int) -> Tokens:
+    """The tokens of ``lowered[start:end]``, with offsets in ``lowered``."""
+    return [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(lowered, start, end)]
 
 
 # ---------------------------------------------------------------------------

@@ -25,6 +25,20 @@ def _read_every_token(lowered: str) -> list[NumberMention]:
     return mentions
 
 
+def _read_windows(lowered: str) -> list[NumberMention]:
+    """What read_numbers() reads in the windows (it reads a text mostly in another script whole)."""
+    mentions: list[NumberMention] = []
+    for start, end in numbers._windows(lowered):
+        numbers._read_mentions(lowered, numbers._tokens(lowered, start, end), mentions)
+    return mentions
+
+
+def _assert_read_as_every_token(text: str) -> None:
+    every = _read_every_token(text)
+    assert read_numbers(text) == every, repr(text)
+    assert _read_windows(text) == every, repr(text)
+
+
 TRICKY = [
     "one-two-three people died", "one-two-three-four killed", "x-one-two killed", "x-and-one two",
     "a dozen", "a-dozen", "a  dozen", "a -dozen", "a dozen-strong", "a hundred and five", "an-one",
@@ -52,7 +66,7 @@ TRICKY = [
 @pytest.mark.parametrize("text", TRICKY)
 def test_windows_read_tricky_strings_as_every_token_does(text: str) -> None:
     for variant in (text, text.lower(), normalize_text(text), f"at {text} end", f"no {text}", f"{text} of"):
-        assert read_numbers(variant) == _read_every_token(variant), variant
+        _assert_read_as_every_token(variant)
 
 
 _PIECES = [
@@ -66,7 +80,14 @@ _PIECES = [
 def test_windows_read_random_strings_as_every_token_does(seed: int) -> None:
     rng = random.Random(seed)
     text = "".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 40)))
-    assert read_numbers(text) == _read_every_token(text), repr(text)
+    _assert_read_as_every_token(text)
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_windows_read_random_strings_mostly_in_another_script_as_every_token_does(seed: int) -> None:
+    rng = random.Random(seed)
+    pieces = [*_PIECES, *["\u0436\u0438\u0442\u044c", "\u4e5d\u4eba", "\u0436", " \u0436 ", "\u0436-"] * 8]
+    _assert_read_as_every_token("".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))))
 
 
 def test_windows_read_real_pages_and_seeds_as_every_token_does() -> None:
@@ -76,7 +97,7 @@ def test_windows_read_real_pages_and_seeds_as_every_token_does() -> None:
     for text in texts:
         lowered = normalize_text(text)
         found = read_numbers(lowered)
-        assert found == _read_every_token(lowered)
+        assert found == _read_every_token(lowered) == _read_windows(lowered)
         read += len(found)
     assert read > 1000  # the pages hold numbers: the comparison is not between empty lists
 
@@ -111,3 +132,13 @@ def test_the_trie_alternation_matches_exactly_its_words(words: list[str]) -> Non
     assert all(pattern.fullmatch(w) for w in words)
     others = {w[:-1] for w in words} | {w + "s" for w in words} | {"", "tw", "sixt", "anda"}
     assert not any(pattern.fullmatch(w) for w in others - set(words))
+
+
+def test_a_text_mostly_in_another_script_is_read_whole_not_in_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the candidate scan stops at every character of another script: reading every token is cheaper
+    def no_windows(lowered: str) -> list[tuple[int, int]]:
+        raise AssertionError("a Cyrillic text was read in windows")
+
+    monkeypatch.setattr(numbers, "_windows", no_windows)
+    text = "\u0432 \u0441\u0443\u043c\u0430\u0445 \u0437\u0430\u0433\u0438\u043d\u0443\u043b\u0438 9 \u043b\u044e\u0434\u0435\u0439, nine"
+    assert [m.value for m in read_numbers(text)] == [9, 9]
