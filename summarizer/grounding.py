@@ -98,7 +98,8 @@ class _Runs:
     """``text`` normalised for matching, and its offset map as runs: from offset ``starts[r]``
     of ``text`` up to the next run, the characters come one for one from the original
     characters from offset ``origins[r]`` on. The same map as :class:`Normalized`'s, without a
-    number for every character (an article has about 4,000 characters and 50 runs)."""
+    number for every character: a new run starts only after collapsed whitespace, a dropped or an
+    expanded character (the seed article: 3,988 characters, 3 runs)."""
 
     text: str
     starts: tuple[int, ...]
@@ -198,7 +199,7 @@ def normalize_text(text: str) -> str:
     True
     """
     for before, after in _FOLDS:
-        if before in text:  # in an ASCII text, at once for any other character
+        if before in text:  # answered at once when ``before`` is not ASCII and the text is
             text = text.replace(before, after)
     return " ".join(text.lower().split())
 
