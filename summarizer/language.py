@@ -70,7 +70,21 @@ def _word_count(text: str, dense: int) -> int:
 def _words(text: str) -> tuple[int, int]:
     """How many words ``text`` has, and how many of them are English function words (in any
     case). Cached: an article's language is detected when it is read, and its share of English
-    words is asked again when its summary is checked (:mod:`summarizer.grounding`)."""
+    words is asked again when its summary is checked (:mod:`summarizer.grounding`).
+
+    A text as long as the language sample or longer is counted in two parts, cut at the last
+    space or newline of the sample (no word holds one): the first part is the same for the
+    article and for its sample, so it is counted once."""
+    cut = -1
+    if len(text) >= _SAMPLE_CHARS:
+        cut = max(text.rfind(" ", 0, _SAMPLE_CHARS), text.rfind("\n", 0, _SAMPLE_CHARS))
+    if cut <= 0:
+        return _count_words(text)
+    (words, english), (more_words, more_english) = _words(text[:cut]), _count_words(text[cut:])
+    return words + more_words, english + more_english
+
+
+def _count_words(text: str) -> tuple[int, int]:
     words = _WORD.findall(text)
     counts = Counter(words)  # each distinct word is lowered once
     return len(words), sum(n for word, n in counts.items() if word.lower() in _ENGLISH_FUNCTION_WORDS)

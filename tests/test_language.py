@@ -121,3 +121,19 @@ def test_an_article_read_twice_has_its_words_counted_once(seed_text: str) -> Non
     assert detect_language(seed_text) == "en"
     assert grounding._reads_english(seed_text)
     assert language._words.cache_info().misses == 1
+
+
+def test_a_long_article_and_its_language_sample_count_their_common_words_once(
+    seed_text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from summarizer import language
+
+    article = "\n\n".join([seed_text] * 4)  # longer than the sample the language is detected on
+    counted: list[int] = []
+    count = language._count_words
+    monkeypatch.setattr(language, "_count_words", lambda text: counted.append(len(text)) or count(text))
+    language._words.cache_clear()
+    assert detect_language(article) == "en"
+    assert language.english_share(article) == _share_word_by_word(article)
+    assert language.english_share(article[: language._SAMPLE_CHARS]) == _share_word_by_word(article[: language._SAMPLE_CHARS])
+    assert len(article) <= sum(counted) < len(article) + 100  # the sample's words were not found again
