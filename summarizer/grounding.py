@@ -31,6 +31,7 @@ from typing import Any
 from summarizer import names
 from summarizer._markup import clip
 from summarizer.language import english_share
+from summarizer.numbers import NumberMention, read_numbers
 from summarizer.schema import (
     SECTIONS,
     Article,
@@ -82,18 +83,59 @@ _EXPANDING = "".join(k for k, v in _CHAR_MAP.items() if len(v) > 1) + "\u0130"  
 # What a run of one-to-one characters stops at. A lone space between two such characters stays
 # as it is, at its own offset, so it does not stop a run; any other whitespace, or several
 # characters of it (with vanishing ones among them), is collapsed. Whitespace at either end of
-# the text is dropped before the runs are looked for.
-_BREAK = re.compile(rf"[^\S ][\s{_VANISHING}]*|[{_VANISHING}][\s{_VANISHING}]*| [\s{_VANISHING}]+|[{_EXPANDING}]")
+# the text is dropped before the runs are looked for. Written to start with one character class
+# (re then skips ahead to the next such character in C): whitespace, a vanishing or an expanding
+# character, but a space only when more whitespace follows; then the whitespace after it (an
+# expanding character takes it too: the characters of a break are folded one at a time anyway).
+_BREAK = re.compile(
+    rf"[\s{_VANISHING}{_EXPANDING}](?:(?<! )|(?=[\s{_VANISHING}]))[\s{_VANISHING}]*"
+)
 _LEADING = re.compile(rf"[\s{_VANISHING}]*")
 
 
-def normalize(text: str) -> Normalized:
-    """Lower-case, fold quotes/dashes/ellipses, collapse whitespace; keep an offset map.
+@dataclass(frozen=True)
+class _Runs:
+    """``text`` normalised for matching, and its offset map as runs: from offset ``starts[r]``
+    of ``text`` up to the next run, the characters come one for one from the original
+    characters from offset ``origins[r]`` on. The same map as :class:`Normalized`'s, without a
+    number for every character: a new run starts only after collapsed whitespace, a dropped or an
+    expanded character (the seed article: 3,988 characters, 3 runs)."""
 
-    The same as folding and lowering one character at a time (``tests/test_grounding.py``
-    checks it), done a run of ordinary characters at a time."""
+    text: str
+    starts: tuple[int, ...]
+    origins: tuple[int, ...]
+
+    def origin(self, at: int) -> int:
+        """The offset of the original character that character ``at`` of ``text`` came from."""
+        run = bisect.bisect_right(self.starts, at) - 1
+        return self.origins[run] + at - self.starts[run]
+
+    def first_from(self, offset: int) -> int:
+        """The first offset of ``text`` whose character came from ``offset`` or after in the
+        original (``len(text)`` if none): ``bisect_left`` of the map."""
+        run = bisect.bisect_left(self.origins, offset)  # the first run that starts there or after
+        if run:  # the run before may reach it
+            end = self.starts[run] if run < len(self.starts) else len(self.text)
+            if self.origins[run - 1] + end - self.starts[run - 1] > offset:
+                return self.starts[run - 1] + offset - self.origins[run - 1]
+        return self.starts[run] if run < len(self.starts) else len(self.text)
+
+
+def _fold_runs(text: str) -> _Runs:
+    """:func:`normalize`, with the offset map as runs."""
     out: list[str] = []
-    origin: list[int] = []
+    starts: list[int] = []
+    origins: list[int] = []
+    length = 0
+
+    def add(piece: str, at: int) -> None:  # piece's characters come from at, at + 1, ...
+        nonlocal length
+        if not starts or origins[-1] + length - starts[-1] != at:
+            starts.append(length)
+            origins.append(at)
+        out.append(piece)
+        length += len(piece)
+
     pending_space = False
     folded = text
     for before, after in _ONE_TO_ONE:  # one character for one: the offsets stay; str.replace is fast
@@ -107,11 +149,9 @@ def normalize(text: str) -> Normalized:
         start = m.start()
         if start > pos:
             if pending_space:
-                out.append(" ")
-                origin.append(pos - 1)
+                add(" ", pos - 1)
                 pending_space = False
-            out.append(folded[pos:start].lower())
-            origin.extend(range(pos, start))
+            add(folded[pos:start].lower(), pos)
         pos = m.end()
         run = m.group()
         for i, ch in enumerate(run, start):
@@ -122,23 +162,34 @@ def normalize(text: str) -> Normalized:
             if not mapped:
                 continue
             if pending_space:
-                out.append(" ")
-                origin.append(i - 1)
+                add(" ", i - 1)
                 pending_space = False
-            out.append(mapped)
-            origin.extend([i] * len(mapped))
+            for char in mapped:  # '\u2026' becomes '...': each '.' comes from it
+                add(char, i)
     if pos < end:
         if pending_space:
-            out.append(" ")
-            origin.append(pos - 1)
-        out.append(folded[pos:end].lower())
-        origin.extend(range(pos, end))
-    return Normalized("".join(out), tuple(origin))
+            add(" ", pos - 1)
+        add(folded[pos:end].lower(), pos)
+    return _Runs("".join(out), tuple(starts), tuple(origins))
 
 
-# Capital sigma lowered alone (as normalize does, char by char): str.lower of a whole string
-# would make a final one "ς".
-_FOLD = str.maketrans({**_CHAR_MAP, "Σ": "σ"})
+def normalize(text: str) -> Normalized:
+    """Lower-case, fold quotes/dashes/ellipses, collapse whitespace; keep an offset map.
+
+    The same as folding and lowering one character at a time (``tests/test_grounding.py``
+    checks it), done a run of ordinary characters at a time."""
+    runs = _fold_runs(text)
+    origin: list[int] = []
+    for start, end, at in zip(runs.starts, (*runs.starts[1:], len(runs.text)), runs.origins):
+        origin.extend(range(at, at + end - start))
+    return Normalized(runs.text, tuple(origin))
+
+
+# What normalize_text replaces before lowering: _CHAR_MAP, and capital sigma lowered alone (as normalize
+# does, char by char): str.lower of a whole string would make a final one "ς". No replacement
+# makes a character that another replaces, so one str.replace after another is str.translate;
+# translate looks every character up in a dict once the text is not ASCII (about 50 ns a character).
+_FOLDS = tuple({**_CHAR_MAP, "\u03a3": "\u03c3"}.items())
 
 
 def normalize_text(text: str) -> str:
@@ -147,12 +198,15 @@ def normalize_text(text: str) -> str:
     >>> normalize_text("  “Nine”  killed — officials… ") == normalize("  “Nine”  killed — officials… ").text
     True
     """
-    return " ".join(text.translate(_FOLD).lower().split())
+    for before, after in _FOLDS:
+        if before in text:  # answered at once when ``before`` is not ASCII and the text is
+            text = text.replace(before, after)
+    return " ".join(text.lower().split())
 
 
 @lru_cache(maxsize=64)
-def _index(text: str) -> Normalized:
-    return normalize(text)
+def _index(text: str) -> _Runs:
+    return _fold_runs(text)
 
 
 def _needle(text: str) -> str:
@@ -177,12 +231,12 @@ def find_span(article: str, passage: str, *, after: int = 0) -> Span | None:
     '\u201cNo.\u201d'
     """
     hay = _index(article)
-    norm_after = bisect.bisect_left(hay.origin, after) if after else 0
+    norm_after = hay.first_from(after) if after else 0
     for needle in _candidates(passage):
         pos = hay.text.find(needle, norm_after)
         if pos >= 0:
-            start = hay.origin[pos]
-            end = hay.origin[pos + len(needle) - 1] + 1
+            start = hay.origin(pos)
+            end = hay.origin(pos + len(needle) - 1) + 1
             return Span(text=article[start:end], start=start, end=end)
     return None
 
@@ -214,105 +268,9 @@ def locate(article: str, passage: str) -> list[Span] | None:
 
 
 # ---------------------------------------------------------------------------
-# Numbers
+# Numbers (read by summarizer.numbers)
 
-_UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19,
-}
-_TENS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90,
-}
-_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000}
-_NUMBER_WORDS = {**_UNITS, **_TENS, **_SCALES, "a": 1, "an": 1, "dozen": 12, "and": 0}
-_VAGUE = re.compile(
-    r"\b(?:over|more than|nearly|almost|about|around|approximately|roughly|up to|some|"
-    r"fewer than|less than|under|upwards of|as many as|several|dozens|hundreds|scores)\s*$"
-)
 _NONE_PHRASES = re.compile(r"\b(?:no one|nobody|no casualties|no deaths|no injuries|none)\b")
-_TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?|[a-z]+(?:-[a-z]+)?")
-
-
-@dataclass(frozen=True)
-class NumberMention:
-    """A number written in a text: its value, where, and whether a qualifier makes it vague."""
-
-    value: int
-    start: int
-    end: int
-    vague: bool
-
-
-def _words_value(words: list[str]) -> int | None:
-    """Value of a run of number words such as ['two', 'hundred', 'and', 'five'], or ['a', 'dozen']."""
-    if not words or all(w in ("a", "an", "and") for w in words):
-        return None
-    total, current = 0, 0
-    for w in words:
-        if w in ("a", "an"):
-            current = current or 1
-        elif w == "and":
-            continue
-        elif w == "dozen":
-            current = (current or 1) * 12
-        elif w in _UNITS or w in _TENS:
-            current += _UNITS.get(w, 0) + _TENS.get(w, 0)
-        elif w in _SCALES:
-            current = (current or 1) * _SCALES[w]
-            if _SCALES[w] >= 1000:
-                total, current = total + current, 0
-    return total + current
-
-
-_SCALE_WORDS = ("thousand", "million", "billion")
-_NOT_A_COUNT_AFTER = re.compile(r"(?:-|\s)(?:years?|months?|weeks?|days?|hours?|minutes?)(?:-old|\s+old)?\b")
-_ONE_NOT_COUNT_BEFORE = frozenset({"no", "at", "any", "every", "each"})
-_ONE_NOT_COUNT_AFTER = frozenset({"of", "another"})
-
-
-def _read_number(tokens: list[tuple[str, int, int]], i: int) -> tuple[int | None, int]:
-    """The number starting at token ``i`` and the index after it, or (None, i + 1)."""
-    tok = tokens[i][0]
-    if tok[0].isdigit():
-        try:
-            value = float(tok.replace(",", ""))
-        except ValueError:
-            return None, i + 1
-        if i + 1 < len(tokens) and tokens[i + 1][0] in _SCALE_WORDS:  # '1.5 million'
-            return int(value * _SCALES[tokens[i + 1][0]]), i + 2
-        return int(value), i + 1
-    starts_number = all(p in _NUMBER_WORDS for p in tok.split("-")) and tok not in ("a", "an", "and")
-    if tok in ("a", "an"):  # only in 'a dozen', 'a hundred', ...
-        starts_number = i + 1 < len(tokens) and tokens[i + 1][0] in ("dozen", "hundred", *_SCALE_WORDS)
-    if not starts_number:
-        return None, i + 1
-    words: list[str] = []
-    j = i
-    while j < len(tokens):
-        sub = tokens[j][0].split("-")
-        if not all(p in _NUMBER_WORDS for p in sub) or (sub in (["a"], ["an"]) and words):
-            break
-        words.extend(sub)
-        j += 1
-    while words and words[-1] in ("and", "a", "an"):
-        words.pop()
-        j -= 1
-    return _words_value(words), max(j, i + 1)
-
-
-def _not_a_count(lowered: str, tokens: list[tuple[str, int, int]], i: int, j: int) -> bool:
-    """Numbers that are not counts of people: ages and durations ('a 25-year-old', 'two days'),
-    and 'one' as a pronoun ('no one', 'one of the missiles')."""
-    if _NOT_A_COUNT_AFTER.match(lowered, tokens[j - 1][2]):
-        return True
-    if j - i == 1 and tokens[i][0] == "one":
-        before = tokens[i - 1][0] if i else ""
-        after = tokens[j][0] if j < len(tokens) else ""
-        return before in _ONE_NOT_COUNT_BEFORE or after in _ONE_NOT_COUNT_AFTER
-    return False
 
 
 def numbers_in(text: str) -> list[NumberMention]:
@@ -324,27 +282,7 @@ def numbers_in(text: str) -> list[NumberMention]:
     >>> [(m.value, m.vague) for m in numbers_in("killing nine and wounding over a dozen")]
     [(9, False), (12, True)]
     """
-    return _numbers_in_normalized(normalize_text(text))
-
-
-def _numbers_in_normalized(lowered: str) -> list[NumberMention]:
-    tokens = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(lowered)]
-    mentions: list[NumberMention] = []
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i][0]
-        if not tok[0].isdigit() and tok.partition("-")[0] not in _NUMBER_WORDS and tok not in ("a", "an"):
-            i += 1  # most words start no number: what _read_number would say, without the call
-            continue
-        value, j = _read_number(tokens, i)
-        if value is not None and not _not_a_count(lowered, tokens, i, j):
-            start, end = tokens[i][1], tokens[j - 1][2]
-            vague = bool(_VAGUE.search(lowered[max(0, start - 20):start]))
-            if lowered[end:end + 1] == "s" and value in (12, 100, 1000):
-                vague = True  # '1000s'
-            mentions.append(NumberMention(value, start, end, vague))
-        i = j
-    return mentions
+    return read_numbers(normalize_text(text))
 
 
 _CASUALTY_WORDS: dict[str | None, str] = {
@@ -407,7 +345,7 @@ def check_count(value: int | None, evidence: str, role: str | None = None) -> st
     lowered = normalize_text(evidence)
     if value == 0 and _NONE_PHRASES.search(lowered):
         return None
-    mentions = [m for m in _numbers_in_normalized(lowered) if m.value == value]
+    mentions = [m for m in read_numbers(lowered) if m.value == value]
     exact = [m for m in mentions if not m.vague]
     english = english_share(lowered) >= ENGLISH_SHARE
     if any(is_casualty_count(lowered, m, role, english=english) for m in exact):
@@ -511,7 +449,11 @@ def ground_item(section: Section, index: int, item: Any, article: str) -> tuple[
     return _FINAL[section](**data, evidence=spans), problems
 
 
-_SENTENCE_BREAK = re.compile(r"[.!?]+[\"'\u201d\u2019)]*\s+(?=[\"'\u201c\u2018(]?[A-Z0-9])|\n+")
+# Where a sentence ends: "[.!?]+ closing quotes, whitespace, before a capital or digit", or "\n+".
+# Written to start with one character class, so re skips to the next such character in C.
+_SENTENCE_BREAK = re.compile(
+    r"[.!?\n](?:(?<=\n)\n*|(?<!\n)[.!?]*[\"'\u201d\u2019)]*\s+(?=[\"'\u201c\u2018(]?[A-Z0-9]))"
+)
 
 
 @lru_cache(maxsize=64)
@@ -558,7 +500,7 @@ _QUOTED = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{3,}?)[\"\u201d]")
 
 @lru_cache(maxsize=64)
 def _stated_numbers(article: str) -> frozenset[int]:
-    return frozenset(m.value for m in _numbers_in_normalized(_index(article).text) if not m.vague)
+    return frozenset(m.value for m in read_numbers(_index(article).text) if not m.vague)
 
 
 #: Below this share of English function words, the article is not read as English, and the

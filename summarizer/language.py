@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 from functools import lru_cache
 from typing import Any
 
@@ -56,9 +57,37 @@ def word_count(text: str) -> int:
     >>> word_count("俄罗斯无人机袭击了一辆小巴")  # 13 characters
     9
     """
-    dense = len(_NO_SPACE_SCRIPT.findall(text))
-    spaced = len(_WORD.findall(_NO_SPACE_SCRIPT.sub(" ", text)))
+    return _word_count(text, len(_NO_SPACE_SCRIPT.findall(text)))
+
+
+def _word_count(text: str, dense: int) -> int:
+    """:func:`word_count` of ``text``, which has ``dense`` characters of scripts without spaces."""
+    spaced = len(_WORD.findall(_NO_SPACE_SCRIPT.sub(" ", text))) if dense else _words(text)[0]
     return spaced + round(dense / CHARS_PER_WORD)
+
+
+@lru_cache(maxsize=256)
+def _words(text: str) -> tuple[int, int]:
+    """How many words ``text`` has, and how many of them are English function words (in any
+    case). Cached: an article's language is detected when it is read, and its share of English
+    words is asked again when its summary is checked (:mod:`summarizer.grounding`).
+
+    A text as long as the language sample or longer is counted in two parts, cut at the last
+    space or newline of the sample (no word holds one): the first part is the same for the
+    article and for its sample, so it is counted once."""
+    cut = -1
+    if len(text) >= _SAMPLE_CHARS:
+        cut = max(text.rfind(" ", 0, _SAMPLE_CHARS), text.rfind("\n", 0, _SAMPLE_CHARS))
+    if cut <= 0:
+        return _count_words(text)
+    (words, english), (more_words, more_english) = _words(text[:cut]), _count_words(text[cut:])
+    return words + more_words, english + more_english
+
+
+def _count_words(text: str) -> tuple[int, int]:
+    words = _WORD.findall(text)
+    counts = Counter(words)  # each distinct word is lowered once
+    return len(words), sum(n for word, n in counts.items() if word.lower() in _ENGLISH_FUNCTION_WORDS)
 
 
 _LOCK = threading.Lock()
@@ -78,8 +107,8 @@ def _identifier() -> Any:
 
 def english_share(text: str) -> float:
     """The share of the words of ``text`` that are common English function words (0 to 1)."""
-    words = [w.lower() for w in _WORD.findall(text)]
-    return sum(w in _ENGLISH_FUNCTION_WORDS for w in words) / len(words) if words else 0.0
+    words, english = _words(text)
+    return english / words if words else 0.0
 
 
 def detect_language(text: str) -> str | None:
@@ -94,10 +123,10 @@ def detect_language(text: str) -> str | None:
     True
     """
     sample = text[:_SAMPLE_CHARS]
-    words = word_count(sample)
+    dense = len(_NO_SPACE_SCRIPT.findall(sample))
+    words = _word_count(sample, dense)
     if words < MIN_WORDS:
         return None
-    dense = bool(_NO_SPACE_SCRIPT.search(sample))
     if words >= FAST_MIN_WORDS and not dense and english_share(sample) >= FAST_ENGLISH_SHARE:
         return ENGLISH  # plainly English: no need to load the model (about a second, once)
     with _LOCK:  # the identifier keeps per-call state; batch may call from threads

@@ -84,10 +84,27 @@ def _stem_match(a: str, b: str) -> bool:
     return common >= max(4, shorter - 1)
 
 
+# A token ends with a letter or digit (see _TOKEN), so of the possessive endings _fold takes off,
+# only "'s" can end one; after it, the dots of "U.S.'s".
+_POSSESSIVE_END = re.compile(r"'s(?= )")
+_DOTS_END = re.compile(r"\.\.*(?= )")  # not \.+: a literal first character is what re looks for fast
+
+
 @lru_cache(maxsize=64)
 def _article_words(article: str) -> tuple[frozenset[str], str]:
-    folded = [_fold(w) for w in _TOKEN.findall(article)]
-    return frozenset(folded), " " + " ".join(folded) + " "
+    """The folded words of ``article`` (:func:`_fold` of each token): as a set, and in order
+    joined by single spaces with one at each end (to look up names of several words).
+
+    The tokens are folded all at once, joined by spaces, with C-level string methods: a space
+    is not part of any token and does not change how the letters beside it lower (the final
+    sigma), so this is :func:`_fold` token by token (``tests/test_names.py`` checks it)."""
+    joined = " ".join(_TOKEN.findall(article)) + " "
+    if "'" in joined or "\u2019" in joined:
+        joined = _POSSESSIVE_END.sub("", joined.replace("\u2019", "'"))
+    joined = joined.lower()
+    if "." in joined:
+        joined = _DOTS_END.sub("", joined)
+    return frozenset(joined.split()), " " + joined
 
 
 def _word_in(word: str, words: frozenset[str], joined: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import pytest
@@ -96,6 +97,61 @@ def test_normalize_folds_real_pages_exactly_as_character_by_character() -> None:
     for line in corpus.read_text(encoding="utf-8").splitlines()[::7]:
         text = json.loads(line)["text"]
         assert (normalize(text).text, normalize(text).origin) == _normalize_char_by_char(text)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_normalize_text_is_the_text_of_normalize(seed: int) -> None:
+    import random
+
+    rng = random.Random(seed)
+    text = "".join(rng.choice(_TRICKY) for _ in range(rng.randint(0, 60)))
+    assert grounding.normalize_text(text) == normalize(text).text
+
+
+def test_normalize_text_of_real_pages_is_the_text_of_normalize() -> None:
+    import json
+    from pathlib import Path
+
+    corpus = Path(__file__).parent / "data" / "corpus" / "corpus.jsonl"
+    for line in corpus.read_text(encoding="utf-8").splitlines():
+        text = json.loads(line)["text"]
+        assert grounding.normalize_text(text) == normalize(text).text
+
+
+def test_no_fold_makes_a_character_another_fold_replaces() -> None:
+    # normalize_text replaces one character after another: the same as replacing all at once only then
+    assert not {c for _, after in grounding._FOLDS for c in after} & {before for before, _ in grounding._FOLDS}
+
+
+def _assert_runs_map_as_normalize(text: str) -> None:
+    import bisect
+
+    runs, norm = grounding._fold_runs(text), normalize(text)
+    assert runs.text == norm.text
+    assert [runs.origin(k) for k in range(len(norm.text))] == list(norm.origin)
+    for offset in range(len(text) + 2):
+        assert runs.first_from(offset) == bisect.bisect_left(norm.origin, offset), offset
+
+
+@pytest.mark.parametrize("seed", range(80))
+def test_the_index_maps_offsets_as_normalize_does(seed: int) -> None:
+    import random
+
+    rng = random.Random(seed)
+    _assert_runs_map_as_normalize("".join(rng.choice(_TRICKY) for _ in range(rng.randint(0, 60))))
+
+
+def test_the_index_of_real_pages_maps_offsets_as_normalize_does() -> None:
+    import json
+    from pathlib import Path
+
+    corpus = Path(__file__).parent / "data" / "corpus" / "corpus.jsonl"
+    for line in corpus.read_text(encoding="utf-8").splitlines()[::11]:
+        _assert_runs_map_as_normalize(json.loads(line)["text"])
+
+
+def test_an_article_has_few_runs_in_its_index(seed_text: str) -> None:
+    assert len(grounding._index(seed_text).starts) < len(seed_text) / 20
 
 
 def test_normalize_keeps_an_offset_for_every_character() -> None:
@@ -270,3 +326,31 @@ def test_verify_summary_catches_offsets_that_do_not_slice_back(seed_text: str, s
     summary = grounding.build_summary(_draft(seed_draft), Article(text=seed_text), {"backend": "llm"})
     summary.attacks[0].evidence[0].start += 1
     assert verify_summary(summary)
+
+
+_PLAIN_SENTENCE_BREAK = re.compile(r"[.!?]+[\"'\u201d\u2019)]*\s+(?=[\"'\u201c\u2018(]?[A-Z0-9])|\n+")
+
+
+def _plain_sentence_starts(text: str) -> list[int]:
+    """The definition of grounding._sentence_starts, with the sentence break written plainly."""
+    return [0, *(m.end() for m in _PLAIN_SENTENCE_BREAK.finditer(text))]
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_sentences_start_where_the_plain_sentence_break_says(seed: int) -> None:
+    import random
+
+    rng = random.Random(seed)
+    pieces = [".", "!", "?", "\n", " ", "  ", "A", "a", "9", '"', "\u201c", "\u201d", "\u2019", ")", "(", "x"]
+    text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 50)))
+    assert list(grounding._sentence_starts.__wrapped__(text)) == _plain_sentence_starts(text)
+
+
+def test_sentences_of_real_pages_start_where_the_plain_sentence_break_says() -> None:
+    import json
+    from pathlib import Path
+
+    corpus = Path(__file__).parent / "data" / "corpus" / "corpus.jsonl"
+    for line in corpus.read_text(encoding="utf-8").splitlines():
+        text = json.loads(line)["text"]
+        assert list(grounding._sentence_starts.__wrapped__(text)) == _plain_sentence_starts(text)

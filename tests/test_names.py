@@ -58,3 +58,27 @@ def test_function_words_days_and_titles_are_not_names() -> None:
 )
 def test_a_speaker_is_named_by_a_name_word_or_the_whole_phrase(speaker: str, passage: str, named: bool) -> None:
     assert named_in(speaker, passage) is named
+
+
+def _article_words_token_by_token(article: str) -> tuple[frozenset[str], str]:
+    """The definition names._article_words() implements faster: fold every token."""
+    from summarizer import names
+
+    folded = [names._fold(w) for w in names._TOKEN.findall(article)]
+    return frozenset(folded), " " + " ".join(folded) + " "
+
+
+def test_article_words_of_real_pages_fold_every_token_as_token_by_token() -> None:
+    import json
+    from pathlib import Path
+
+    from summarizer import names
+
+    corpus = Path(__file__).parent / "data" / "corpus" / "corpus.jsonl"
+    texts = [json.loads(line)["text"] for line in corpus.read_text(encoding="utf-8").splitlines()]
+    texts += [
+        "", "-", "Russia's Russia\u2019s RUSSIA'S U.S. U.S U.N.'s U.S.\u2019s Kyiv's drone-maker O'Neill's Jones' 's",
+        "\u039f\u0394\u039f\u03a3 \u03a3\u039f\u03a3'S \u03a3's \u0130stanbul \u00c9MILE A.B.C.'s x.&y",
+    ]
+    for text in texts:
+        assert names._article_words.__wrapped__(text) == _article_words_token_by_token(text)
