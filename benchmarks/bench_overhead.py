@@ -38,7 +38,7 @@ import openai  # noqa: E402
 
 from benchenv import compile_package  # noqa: E402
 from llm_server import LLMServer, Reply  # noqa: E402
-from summarizer import grounding, names  # noqa: E402
+from summarizer import grounding, language, names  # noqa: E402
 from summarizer.grounding import ground  # noqa: E402
 
 
@@ -49,6 +49,7 @@ def cold() -> None:
     grounding._sentence_starts.cache_clear()
     grounding._reads_english.cache_clear()
     names._article_words.cache_clear()
+    language._words.cache_clear()
 from summarizer.pipeline import Summarizer  # noqa: E402
 from summarizer.schema import Article, SummaryDraft  # noqa: E402
 
