@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["line_sentences", "sentence_spans"]
+__all__ = ["line_sentences", "paragraph_sentences", "sentence_spans"]
 
 _ABBREV = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|Gen|Lt|Col|Maj|Capt|Sgt|St|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|No|vs|etc|Rep|Sen|Gov|approx)"
@@ -76,8 +76,13 @@ def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
     """
     out: list[tuple[int, int]] = []
     for line in re.finditer(r"[^\n]+", text):
-        raw = line.group()
-        stripped = raw.strip()
-        if stripped:
-            out.extend(line_sentences(stripped, line.start() + (len(raw) - len(raw.lstrip()))))
+        out.extend(paragraph_sentences(text, line.start(), line.end()))
     return tuple(out)
+
+
+def paragraph_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of the line ``text[start:end]`` (a run of characters other than
+    a newline): the sentences :func:`sentence_spans` finds there, without splitting the rest of ``text``."""
+    raw = text[start:end]
+    stripped = raw.strip()
+    return line_sentences(stripped, start + (len(raw) - len(raw.lstrip()))) if stripped else []

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from summarizer.schema import Span
-from summarizer.sentences import sentence_spans
+from summarizer.sentences import paragraph_sentences, sentence_spans
 
 __all__ = ["Attribution", "attribute", "claim_of", "evidence_sentences", "sentences"]
 
@@ -89,26 +89,47 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
     return out
 
 
+class _Layout:
+    """An article's paragraphs, and the sentences of those an item asks about.
+
+    A sentence never crosses a line, so the sentences near an item's evidence are those of the
+    paragraphs its evidence overlaps: only those paragraphs are split (once each), not the whole
+    article. Paragraphs are sorted and disjoint: the ones an item overlaps are found by bisection."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.paragraphs = paragraphs(text)
+        self.starts = [a for a, _ in self.paragraphs]
+        self.ends = [b for _, b in self.paragraphs]
+        self._sentences: dict[int, list[tuple[int, int]]] = {}
+
+    def sentences_of(self, i: int) -> list[tuple[int, int]]:
+        """The sentences of paragraph ``i``, as :func:`sentences` has them."""
+        found = self._sentences.get(i)
+        if found is None:
+            found = self._sentences[i] = paragraph_sentences(self.text, *self.paragraphs[i])
+        return found
+
+    def paragraphs_over(self, spans: Sequence[Span]) -> list[int]:
+        """The indices of the paragraphs that overlap one of ``spans``, in order, each once."""
+        return sorted({
+            i for e in spans
+            for i in range(bisect.bisect_right(self.ends, e.start), bisect.bisect_left(self.starts, e.end))
+        })
+
+
 @lru_cache(maxsize=32)
-def _indexed(text: str, what: str) -> tuple[Sequence[tuple[int, int]], list[int], list[int]]:
-    """The sentences (or paragraphs) of ``text`` with their starts and ends, for bisection."""
-    spans = sentences(text) if what == "sentences" else paragraphs(text)
-    return spans, [a for a, _ in spans], [b for _, b in spans]
-
-
-def _overlapping(text: str, spans: Sequence[Span]) -> list[int]:
-    """The indices of the sentences of ``text`` that overlap one of ``spans``, in order, each once.
-
-    Sentences are sorted and disjoint: they are found by bisection, so an article's items cost
-    O(log n) each, not a pass over the whole text."""
-    _, starts, ends = _indexed(text, "sentences")
-    return sorted({i for e in spans for i in range(bisect.bisect_right(ends, e.start), bisect.bisect_left(starts, e.end))})
+def _layout(text: str) -> _Layout:
+    return _Layout(text)
 
 
 def evidence_sentences(text: str, spans: Sequence[Span]) -> list[tuple[int, int]]:
     """(start, end) of each sentence of ``text`` that overlaps one of ``spans`` (an item's evidence), in order."""
-    all_sentences = _indexed(text, "sentences")[0]
-    return [all_sentences[i] for i in _overlapping(text, spans)]
+    layout = _layout(text)
+    return [
+        s for i in layout.paragraphs_over(spans) for s in layout.sentences_of(i)
+        if any(e.start < s[1] and s[0] < e.end for e in spans)
+    ]
 
 
 def _is_source(speaker: str) -> bool:
@@ -171,24 +192,16 @@ def attribute(
     item's casualty counts), the sentences that state more of them are searched first."""
     if not evidence:
         return None
-    # Sentences and paragraphs are sorted and disjoint: find the ones near the evidence by
-    # bisection, so an article's items cost O(log n) each, not a pass over the whole text.
-    all_sentences, starts, ends = _indexed(text, "sentences")
-    own_at = _overlapping(text, evidence)
-    own = [all_sentences[i] for i in own_at]
+    own = evidence_sentences(text, evidence)
     if figures and len(own) > 1:
         own.sort(key=lambda s: -_states(text[s[0]:s[1]], figures))
-    all_paras, para_starts, para_ends = _indexed(text, "paragraphs")
-    paras = sorted({
-        all_paras[i] for e in evidence
-        for i in range(bisect.bisect_right(para_ends, e.start), bisect.bisect_left(para_starts, e.end))
-    })
-    anchor = evidence[0].start
-    taken = set(own_at)
-    near_at = sorted({
-        i for p in paras for i in range(bisect.bisect_left(starts, p[0]), bisect.bisect_left(starts, p[1]))
-    } - taken)
-    nearby = sorted((all_sentences[i] for i in near_at), key=lambda s: abs(s[0] - anchor)) if paragraph else []
+    nearby: list[tuple[int, int]] = []
+    if paragraph:
+        layout, taken, anchor = _layout(text), set(own), evidence[0].start
+        nearby = sorted(
+            (s for i in layout.paragraphs_over(evidence) for s in layout.sentences_of(i) if s not in taken),
+            key=lambda s: abs(s[0] - anchor),
+        )
     for start, end in [*own, *nearby]:
         found = _in_sentence(text, start, end)
         if found is not None:
