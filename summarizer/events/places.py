@@ -59,6 +59,7 @@ class Located:
     precision: str | None = None
 
 
+@lru_cache(maxsize=8192)
 def _name(text: str | None, country_names: frozenset[str], *, compass: bool = False) -> str:
     """The proper name in a place as written: generic words, directions and country names left out.
 
@@ -85,6 +86,7 @@ def _names_by_code() -> dict[str, tuple[tuple[int, str], ...]]:
     return {code: tuple(names) for code, names in out.items()}
 
 
+@lru_cache(maxsize=1024)
 def _country_names(codes: tuple[str, ...]) -> frozenset[str]:
     """The names and aliases of ``codes``' countries: the gazetteer's names of those countries, taken in the
     table's order (a set's order, which _name's ties follow, depends on the order its members came in)."""
@@ -184,9 +186,22 @@ def locate(place: str | None, region: str | None, evidence: str = "", prior: tup
     if place and _WATER.search(place):
         return Located()  # waters: not placed in a country or at a town
     region = region or _hint(evidence, place)
-    written = " ".join(x for x in (place, region) if x)
-    explicit = tuple(gz.countries_in(written))
+    explicit = _countries_written(place, region)
     from_evidence = tuple(c for c in gz.countries_in(evidence) if c not in explicit)
+    return _placed(place, region, explicit, from_evidence, prior)
+
+
+@lru_cache(maxsize=1024)
+def _countries_written(place: str | None, region: str | None) -> tuple[str, ...]:
+    """The countries the place and region as written name ("Ukraine's Sumy region")."""
+    return tuple(gz.countries_in(" ".join(x for x in (place, region) if x)))
+
+
+@lru_cache(maxsize=8192)
+def _placed(place: str | None, region: str | None, explicit: tuple[str, ...], from_evidence: tuple[str, ...],
+            prior: tuple[str, ...]) -> Located:
+    """:func:`locate` once the evidence has said what it can (a region it names, the countries it names):
+    the rest depends on nothing else, so a place reported again in other words is placed once."""
     known = explicit + from_evidence
     candidates = known + tuple(c for c in prior if c not in known)
     names = _country_names(candidates)  # (candidates hold the explicit countries)
