@@ -125,6 +125,12 @@ def test_countries_in_the_seed_article_are_those_the_word_by_word_walk_finds() -
     assert gz.countries_in(text) == _countries_in_straightforward(text) == ["RU", "UA", "US", "TR"]
 
 
+def test_possessives_are_removed_one_apostrophe_at_a_time_as_the_one_pattern_removes_them() -> None:
+    texts = ["Russia's", "Ukraine’s", "’'s", "'’s", "’s's", "’s'st", "s's’s ’ss", "'s’s's", *_odd_strings(19, 5000, "'’sS a.\\é_")]
+    for text in texts:
+        assert gz._without_possessives(text) == re.sub(r"['’]s\b", "", text), text
+
+
 def test_us_in_capitals_is_found_where_the_lookbehind_first_pattern_finds_it() -> None:
     first_written = re.compile(r"(?<![\w.])US(?!\w|\.\w)")
     texts = ["US", "US.", "US.x", ".US", "AUS", "USUS", "US US", "the US, US-led", "é US ñUS", *_odd_strings(18, 3000, "US.a _\n")]

@@ -69,7 +69,12 @@ def _ascii_of(char: str) -> str | None:
 
 
 def norm(text: str) -> str:
-    """Lower case, no diacritics or apostrophes, hyphens as spaces, single spaces.
+    """Lower case, no diacritics or apostrophes, hyphens as spaces, single spaces (:func:`norm_words`, joined)."""
+    return " ".join(norm_words(text))
+
+
+def norm_words(text: str) -> list[str]:
+    """The words of :func:`norm`'s text: lower case, no diacritics or apostrophes, hyphens as spaces, single spaces.
 
     Most articles are ASCII but for a few quotes, dashes and accented letters. Each step of the
     definition (:func:`_norm_steps`) works on one character at a time (NFKD only reorders combining
@@ -82,10 +87,10 @@ def norm(text: str) -> str:
         if None in replacements.values():
             # the text as it is: replacing some characters first would change a neighbour's steps
             # (a sigma before "…" is not final; before the space "…" becomes, it would be)
-            return " ".join(_norm_steps(text).split())
+            return _norm_steps(text).split()
         for char, ascii_char in replacements.items():
             text = text.replace(char, ascii_char or "")
-    return " ".join(text.replace("'", "").replace("`", "").lower().translate(_ASCII_NOT_WORD).split())
+    return text.replace("'", "").replace("`", "").lower().translate(_ASCII_NOT_WORD).split()
 
 
 @dataclass(frozen=True)
@@ -198,6 +203,19 @@ def _names_water(tokens: list[str], i: int, k: int) -> bool:
     return after in _WATER or (i >= 2 and tokens[i - 1] == "of" and tokens[i - 2] in _WATER)
 
 
+_POSSESSIVES = (re.compile(r"'s\b"), re.compile(r"’s\b"))
+
+
+def _without_possessives(text: str) -> str:
+    """``re.sub(r"['’]s\\b", "", text)``, one apostrophe at a time: a pattern that starts with its two
+    letters is looked for at C speed. The same text: removing an "'s" leaves what followed it (no word
+    character) after what preceded it, so no "’s" is made or unmade, and the other way round."""
+    for possessive in _POSSESSIVES:
+        if possessive.pattern[0] in text:
+            text = possessive.sub("", text)
+    return text
+
+
 def countries_in(text: str) -> list[str]:
     """ISO codes of the countries ``text`` names, most mentioned first (ties: first mentioned first).
 
@@ -208,13 +226,16 @@ def countries_in(text: str) -> list[str]:
     if not text:
         return []
     by_name, by_first = _countries()[1], _country_words()
-    folded = _fold(re.sub(r"['’]s\b", "", text))
-    if "\\" in folded:  # the one ASCII mark _fold keeps: words are what \w matches, one space apart or not
+    without = _without_possessives(text)
+    if "\\" in without and without.isascii():
+        # the one ASCII mark _fold keeps (norm, for other text, makes it a space): words are what \w
+        # matches, one space apart or not
+        folded = _fold(without)
         found = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(folded)]
         tokens = [t for t, _, _ in found]
         joined = [j > 0 and found[j][1] == found[j - 1][2] + 1 for j in range(len(found))]
     else:  # folded text is words one space apart
-        tokens = folded.split(" ") if folded else []
+        tokens = _fold_words(without)
         joined = None
     counts: dict[str, int] = {}
     # Walk the words left to right; a name found is stepped over. Only a word some name starts with can
@@ -295,9 +316,14 @@ _ASCII_FOLD = str.maketrans({c: " " for c in "-.,()!?;:\"/[]{}&*+=<>|~^%$#@"})
 def _fold(name: str) -> str:
     """:func:`norm`, fast for ASCII text (most gazetteer names, most English articles). For ASCII it
     keeps the backslash and control characters where :func:`norm` makes them spaces."""
+    return " ".join(_fold_words(name))
+
+
+def _fold_words(name: str) -> list[str]:
+    """The words of :func:`_fold`'s text."""
     if name.isascii():
-        return " ".join(name.replace("'", "").replace("`", "").lower().translate(_ASCII_FOLD).split())
-    return norm(name)
+        return name.replace("'", "").replace("`", "").lower().translate(_ASCII_FOLD).split()
+    return norm_words(name)
 
 
 def _city(town: townindex.Town) -> City:
