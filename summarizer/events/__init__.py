@@ -87,7 +87,11 @@ def enrich(summary: Summary, *, attribute: bool = True) -> Summary:
     article = summary.article
     text = article.text
     published = dates.publication_date(article.published)
-    prior = tuple(gz.countries_in(f"{article.title}\n{text}" if article.title else text))
+    # the countries the article names, where the places of its attacks and territory are looked for
+    prior = (
+        tuple(gz.countries_in(f"{article.title}\n{text}" if article.title else text))
+        if summary.attacks or summary.territory else ()
+    )
     update: dict[str, list[Any]] = {}
     for name in ("diplomacy", "attacks", "territory"):
         items = []
@@ -97,7 +101,26 @@ def enrich(summary: Summary, *, attribute: bool = True) -> Summary:
                 fields |= _place_fields(item, prior)
                 if attribute:
                     fields |= _attribution_fields(item, text)
-            items.append(item.model_copy(update=fields))
+            items.append(_updated(item, fields))
         update[name] = items
-    return summary.model_copy(update=update)
+    return _updated(summary, update)
+
+
+def _updated(model: Any, fields: dict[str, Any]) -> Any:
+    """``model.model_copy(update=fields)``, or ``model`` itself when it has those values already (an item
+    with no date to resolve, a summary enriched before): the same values, without the copy."""
+    if all(_same(getattr(model, name), value) for name, value in fields.items()):
+        return model
+    return model.model_copy(update=fields)
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Whether ``new`` would dump as ``old`` does: equal and of the same type (1 == 1.0 == True, but they
+    dump apart), a float written alike (-0.0 == 0.0); lists (the summary's items) when they hold the
+    very same items."""
+    if isinstance(new, list):
+        return isinstance(old, list) and len(old) == len(new) and all(a is b for a, b in zip(old, new))
+    if isinstance(new, float):
+        return type(old) is float and repr(old) == repr(new)
+    return type(old) is type(new) and old == new
 
