@@ -125,6 +125,12 @@ def test_countries_in_the_seed_article_are_those_the_word_by_word_walk_finds() -
     assert gz.countries_in(text) == _countries_in_straightforward(text) == ["RU", "UA", "US", "TR"]
 
 
+def test_the_characters_outside_ascii_are_those_the_pattern_finds_even_in_text_utf8_cannot_encode() -> None:
+    texts = ["", "abc", "a\ud800b\udc00é", "\U0001f642 ’x", *_odd_strings(20, 3000, _ODD + "ab \ud83d\ude42\U0001f642")]
+    for text in texts:
+        assert gz._non_ascii(text) == set(re.findall(r"[^\x00-\x7f]", text)), repr(text)
+
+
 def test_possessives_are_removed_one_apostrophe_at_a_time_as_the_one_pattern_removes_them() -> None:
     texts = ["Russia's", "Ukraine’s", "’'s", "'’s", "’s's", "’s'st", "s's’s ’ss", "'s’s's", *_odd_strings(19, 5000, "'’sS a.\\é_")]
     for text in texts:

@@ -68,6 +68,19 @@ def _ascii_of(char: str) -> str | None:
     return folded if folded.isascii() else None
 
 
+_ASCII_BYTES = bytes(range(128))
+
+
+def _non_ascii(text: str) -> set[str]:
+    """The characters of ``text`` that are not ASCII (``set(_NON_ASCII.findall(text))``): its UTF-8 bytes
+    without the ASCII ones (a C loop) are theirs, in order. A text UTF-8 cannot encode (a lone surrogate)
+    is searched as it is."""
+    try:
+        return set(text.encode("utf-8").translate(None, _ASCII_BYTES).decode("utf-8"))
+    except UnicodeError:
+        return set(_NON_ASCII.findall(text))
+
+
 def norm(text: str) -> str:
     """Lower case, no diacritics or apostrophes, hyphens as spaces, single spaces (:func:`norm_words`, joined)."""
     return " ".join(norm_words(text))
@@ -83,7 +96,7 @@ def norm_words(text: str) -> list[str]:
     the ASCII rest takes the steps at C speed. Any other character (Cyrillic, Arabic...) takes the
     steps themselves."""
     if not text.isascii():
-        replacements = {char: _ascii_of(char) for char in set(_NON_ASCII.findall(text))}
+        replacements = {char: _ascii_of(char) for char in _non_ascii(text)}
         if None in replacements.values():
             # the text as it is: replacing some characters first would change a neighbour's steps
             # (a sigma before "…" is not final; before the space "…" becomes, it would be)
@@ -240,14 +253,19 @@ def countries_in(text: str) -> list[str]:
     counts: dict[str, int] = {}
     # Walk the words left to right; a name found is stepped over. Only a word some name starts with can
     # start one, and most words start none: the set of them is found at C speed, and only their places
-    # are visited, in order (a place inside a name found before is passed, as the step would).
-    present = _first_words().intersection(tokens)
-    starts = [i for i, token in enumerate(tokens) if token in present] if present else []
+    # are visited, in order (a place inside a name found before is passed, as the step would). A name
+    # with a word the text lacks is found nowhere: it is not tried ("the" starts "the state of Eritrea").
+    vocabulary = set(tokens)
+    candidates = {
+        first: names for first in _first_words().intersection(vocabulary)
+        if (names := tuple(n for n in by_first[first] if vocabulary.issuperset(n)))
+    }
+    starts = [i for i, token in enumerate(tokens) if token in candidates] if candidates else []
     after_name = 0  # the first word after the last name found
     for i in starts:
         if i < after_name:
             continue
-        for words in by_first[tokens[i]]:
+        for words in candidates[tokens[i]]:
             k = len(words)
             if tuple(tokens[i:i + k]) == words and (joined is None or all(joined[i + 1:i + k])):
                 after_name = i + k
