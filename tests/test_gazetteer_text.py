@@ -153,3 +153,33 @@ def test_a_set_of_country_names_is_built_in_the_tables_order_so_its_ties_sort_as
     found = places._country_names(codes)
     assert found == straightforward
     assert list(found) == list(straightforward)  # _name sorts them by length: equal lengths keep this order
+
+
+def _subdivisions_named_anywhere_straightforward(word: str) -> tuple[gz.Subdivision, ...]:
+    import pycountry
+
+    key = word.replace(" ", "")
+    every = [s for c in pycountry.countries for s in gz.subdivisions(c.alpha_2)]
+    exact = [s for s in every if s.stem == key]
+    return tuple(exact or [
+        s for s in every
+        if min(len(key), len(s.stem)) >= 4 and abs(len(key) - len(s.stem)) <= 3
+        and (s.stem.startswith(key) or key.startswith(s.stem))
+    ])
+
+
+def test_subdivisions_named_anywhere_are_those_a_pass_over_every_subdivision_finds() -> None:
+    import pycountry
+
+    stems = sorted({s.stem for c in pycountry.countries for s in gz.subdivisions(c.alpha_2)})
+    rng = random.Random(29)
+    words = ["", "a", "abc", "abcd", "donetsk", "sumy", "crimea", "kherson", "new york", "dar es salaam"]
+    for stem in rng.sample(stems, 400):
+        cut = stem[: max(0, len(stem) - rng.randint(0, 5))]
+        words += [stem, cut, stem + "".join(rng.choice("aksy") for _ in range(rng.randint(1, 4))), cut[:2] + " " + cut[2:]]
+    found_any = 0
+    for word in words:
+        expected = _subdivisions_named_anywhere_straightforward(word)
+        assert gz.subdivisions_named_anywhere(word) == expected, word
+        found_any += bool(expected)
+    assert found_any > len(words) // 2
