@@ -152,16 +152,54 @@ def names_in(text: str) -> list[str]:
     return names
 
 
+# Characters of a run (see _is_article_word): those a token is made of.
+_RUN_CHAR = re.compile(r"[\w\u2019'.&-]")
+_RUN = re.compile(r"[\w\u2019'.&-]*")
+
+
+@lru_cache(maxsize=64)
+def _lowered(article: str) -> str | None:
+    """``article`` lowered, when every character lowers to one character (offsets stay), else None."""
+    lowered = article.lower()
+    return lowered if len(lowered) == len(article) else None
+
+
+def _is_article_word(word: str, article: str) -> bool:
+    """True when a token of ``article`` folds to ``word`` (``word in _article_words(article)[0]``);
+    False when none is found this way (``word`` may still be one: ask :func:`_article_words`).
+
+    Each longest run of the characters tokens are made of (:data:`_RUN`) that holds a letter
+    is one token, from its first letter to its last letter or digit (``_TOKEN`` takes the rest
+    of the run and gives back what does not end a token). So the token around a place where
+    ``word`` is written is found from that place alone, without reading the whole article."""
+    lowered = _lowered(article)
+    if lowered is None or not word:
+        return False
+    at = lowered.find(word)
+    while at >= 0:
+        start = at
+        while start and _RUN_CHAR.match(article, start - 1):
+            start -= 1
+        end = _RUN.match(article, at).end()  # type: ignore[union-attr]  # it matches the empty string
+        token = _TOKEN.search(article, start, end)
+        if token and _fold(token.group()) == word:
+            return True
+        at = lowered.find(word, max(end, at + 1))
+    return False
+
+
 def unnamed(text: str, article: str) -> list[str]:
     """The names in ``text`` that ``article`` never names (allowing possessives and demonyms).
 
     >>> unnamed("Russian drone kills nine in Sumy, Joe Biden says", "A drone from Russia hit Sumy.")
     ['Joe Biden']
     """
-    words, joined = _article_words(article)
     missing: list[str] = []
     for name in names_in(text):
         parts = [_fold(p) for p in re.split(r"[\s-]+", name) if p]
+        if all(p in _NOT_NAMES or _is_article_word(p, article) for p in parts):
+            continue  # every word of it is a word of the article: no need to fold all of the article's
+        words, joined = _article_words(article)
         if " ".join(parts) in _EQUIV_OF and _word_in(" ".join(parts), words, joined):
             continue
         if not all(_word_in(p, words, joined) for p in parts if p not in _NOT_NAMES):
