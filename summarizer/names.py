@@ -223,8 +223,10 @@ def named_in(speaker: str, passage: str) -> bool:
     >>> named_in("Amnesty International", "\u201cI lost everything,\u201d said one patient.")
     False
     """
-    words, joined = _article_words(passage)
     tokens = speaker_tokens(speaker)
+    if any(_is_article_word(t, passage) for t in tokens):
+        return True  # without folding all of the passage's words
+    words, joined = _article_words(passage)
     if tokens:
         return any(_word_in(t, words, joined) for t in tokens)
     phrase = " ".join(_fold(t) for t in _TOKEN.findall(speaker) if _fold(t) not in ("a", "an", "the"))
