@@ -230,6 +230,12 @@ def find_span(article: str, passage: str, *, after: int = 0) -> Span | None:
     >>> find_span("He said: \u201cNo.\u201d", '"no."').text
     '\u201cNo.\u201d'
     """
+    found = _find(article, passage, after)
+    return found[0] if found else None
+
+
+def _find(article: str, passage: str, after: int = 0) -> tuple[Span, str] | None:
+    """:func:`find_span`, with the needle (one of :func:`_candidates`) that found it."""
     hay = _index(article)
     norm_after = hay.first_from(after) if after else 0
     for needle in _candidates(passage):
@@ -237,7 +243,7 @@ def find_span(article: str, passage: str, *, after: int = 0) -> Span | None:
         if pos >= 0:
             start = hay.origin(pos)
             end = hay.origin(pos + len(needle) - 1) + 1
-            return Span(text=article[start:end], start=start, end=end)
+            return Span(text=article[start:end], start=start, end=end), needle
     return None
 
 
@@ -250,21 +256,39 @@ _ELLIPSIS = re.compile(r"\s*(?:\.\s?\.\s?\.|\u2026|\[\s*\.\.\.\s*\])\s*")
 def locate(article: str, passage: str) -> list[Span] | None:
     """Spans for ``passage``: one span if it appears whole; if the LLM elided a middle
     part with '...', one span per part, in order. None if it can't be found."""
-    whole = find_span(article, passage)
+    found = _locate(article, passage)
+    return [span for span, _ in found] if found is not None else None
+
+
+def _locate(article: str, passage: str) -> list[tuple[Span, str]] | None:
+    """:func:`locate`, with the needle that found each span."""
+    whole = _find(article, passage)
     if whole is not None:
         return [whole]
     parts = [p for p in _ELLIPSIS.split(passage) if _needle(p)]
     if len(parts) < 2:
         return None
-    spans: list[Span] = []
+    spans: list[tuple[Span, str]] = []
     after = 0
     for part in parts:
-        span = find_span(article, part, after=after)
-        if span is None or len(_needle(part)) < MIN_EVIDENCE_CHARS:
+        found = _find(article, part, after)
+        if found is None or len(_needle(part)) < MIN_EVIDENCE_CHARS:
             return None
-        spans.append(span)
-        after = span.end
+        spans.append(found)
+        after = found[0].end
     return spans
+
+
+def _evidence_chars(found: list[tuple[Span, str]]) -> int:
+    """How many characters of evidence the spans hold: the length of each span's text as a
+    needle (:func:`_needle`), counted only when the needles that found them hold fewer than
+    :data:`MIN_EVIDENCE_CHARS`. A span's needle can only be longer than the needle that found
+    it: the span's text normalises to that needle, plus the rest of a character that expands
+    ('\u2026' to '...') at either end, and stripping the outer punctuation takes off no more."""
+    chars = sum(len(needle.strip(_EDGE_CHARS)) for _, needle in found)
+    if chars >= MIN_EVIDENCE_CHARS:
+        return chars
+    return sum(len(_needle(span.text)) for span, _ in found)
 
 
 # ---------------------------------------------------------------------------
@@ -408,13 +432,13 @@ def ground_item(section: Section, index: int, item: Any, article: str) -> tuple[
     problems: list[str] = []
     spans: list[Span] = []
     for k, passage in enumerate(item.evidence):
-        found = locate(article, passage)
+        found = _locate(article, passage)
         if found is None:
             problems.append(f'{where}.evidence[{k}] "{_short(passage)}" is not in the article; copy the passage verbatim')
-        elif sum(len(_needle(s.text)) for s in found) < MIN_EVIDENCE_CHARS:
+        elif _evidence_chars(found) < MIN_EVIDENCE_CHARS:
             problems.append(f'{where}.evidence[{k}] "{passage}" is too short to be evidence; copy a whole clause')
         else:
-            for span in found:
+            for span, _ in found:
                 if span not in spans:
                     spans.append(span)
     data = item.model_dump(exclude={"evidence", "quotes", "attribution"})

@@ -354,3 +354,24 @@ def test_sentences_of_real_pages_start_where_the_plain_sentence_break_says() -> 
     for line in corpus.read_text(encoding="utf-8").splitlines():
         text = json.loads(line)["text"]
         assert list(grounding._sentence_starts.__wrapped__(text)) == _plain_sentence_starts(text)
+
+
+def test_evidence_is_too_short_exactly_when_its_spans_normalise_to_too_few_characters() -> None:
+    article = (
+        "\u201cNo.\u201d He said \u2026 then \u0130stanbul\u2026 \u0130\u0130 ok. \u2018Kyiv\u2019 \u2014 a  b\u00adc "
+        "\u00abFine\u00bb, \u2026\u2026 x \u0130. Sumy region, 9 killed. \u201cWe   will\u201d"
+    )
+    passages = [article[i:i + n] for i in range(len(article)) for n in range(1, 16)]
+    passages += [p.lower() for p in passages] + ['"no."', "'kyiv'", "he said ... then", "ok ... sumy"]
+    checked = 0
+    for passage in passages:
+        found = grounding._locate(article, passage)
+        if found is None:
+            continue
+        exact = sum(len(grounding._needle(span.text)) for span, _ in found)
+        fast = grounding._evidence_chars(found)
+        assert (fast < grounding.MIN_EVIDENCE_CHARS) == (exact < grounding.MIN_EVIDENCE_CHARS), passage
+        if exact < grounding.MIN_EVIDENCE_CHARS:
+            assert fast == exact, passage
+        checked += 1
+    assert checked > 1000
