@@ -442,7 +442,8 @@ def ground_item(section: Section, index: int, item: Any, article: str) -> tuple[
                 if span not in spans:
                     spans.append(span)
     data = item.model_dump(exclude={"evidence", "quotes", "attribution"})
-    said = getattr(item, "attribution", None)
+    # Only some drafts have an attribution (getattr's default would cost an exception in pydantic).
+    said = item.attribution if "attribution" in type(item).model_fields else None
     if said and said.strip():
         found_said = find_span(article, said.strip())
         if found_said is None:
@@ -459,7 +460,7 @@ def ground_item(section: Section, index: int, item: Any, article: str) -> tuple[
             speaker, problem = check_speaker(article, quoted, q.speaker)
             if problem:
                 problems.append(f"{where}.quotes[{k}] {problem}")
-            quotes.append(Quote(speaker=speaker, **quoted.model_dump()))
+            quotes.append(Quote(speaker=speaker, text=quoted.text, start=quoted.start, end=quoted.end))
         data["quotes"] = quotes
     if section == "attacks":
         evidence_text = " \u2016 ".join(s.text for s in spans) if spans else " ".join(item.evidence)
