@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["NumberMention", "read_numbers"]
+__all__ = ["NumberMention", "read_numbers", "read_window", "reading_windows"]
 
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -150,13 +150,26 @@ def read_numbers(lowered: str) -> list[NumberMention]:
     [(9, 8, False), (12, 31, True)]
     """
     mentions: list[NumberMention] = []
+    for start, end in reading_windows(lowered):
+        _read_mentions(lowered, _tokens(lowered, start, end), mentions)
+    return mentions
+
+
+def reading_windows(lowered: str) -> list[tuple[int, int]]:
+    """Where :func:`read_numbers` reads ``lowered``, as [start, end) offsets: each is read on
+    its own (:func:`read_window`), and together they give every number of the text."""
     # A text mostly in another script (Cyrillic, Chinese...) has few tokens, but the candidate scan
     # stops at every character of it: there, reading every token is cheaper. Both read the same.
     if len(lowered) - len(lowered.encode("ascii", "ignore")) > len(lowered) // 4:
-        _read_mentions(lowered, _tokens(lowered, 0, len(lowered)), mentions)
-        return mentions
-    for start, end in _windows(lowered):
-        _read_mentions(lowered, _tokens(lowered, start, end), mentions)
+        return [(0, len(lowered))]
+    return _windows(lowered)
+
+
+def read_window(lowered: str, start: int, end: int) -> list[NumberMention]:
+    """The numbers :func:`read_numbers` finds in window ``start:end`` of ``lowered`` (one of
+    :func:`reading_windows`)."""
+    mentions: list[NumberMention] = []
+    _read_mentions(lowered, _tokens(lowered, start, end), mentions)
     return mentions
 
 

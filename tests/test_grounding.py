@@ -375,3 +375,31 @@ def test_evidence_is_too_short_exactly_when_its_spans_normalise_to_too_few_chara
             assert fast == exact, passage
         checked += 1
     assert checked > 1000
+
+
+def test_an_article_states_a_figure_exactly_when_reading_all_of_it_finds_the_figure() -> None:
+    import json
+    import random
+    from pathlib import Path
+
+    from summarizer.numbers import read_numbers
+
+    corpus = Path(__file__).parent / "data" / "corpus" / "corpus.jsonl"
+    texts = [json.loads(line)["text"] for line in corpus.read_text(encoding="utf-8").splitlines()][::4]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((Path(__file__).parents[1] / "seeds").glob("*.txt"))]
+    texts += ["Over 1,000 died; 1,000 years ago. Nine were hurt, about nine fled.", "\u0416\u0435\u0440\u0442\u0432 9.", ""]
+    rng = random.Random(13)
+    asked = 0
+    for text in texts:
+        lowered = grounding._index(text).text
+        mentions = read_numbers(lowered)
+        stated = {m.value for m in mentions if not m.vague}
+        questions = [(m.value, lowered[m.start:m.end]) for m in mentions]
+        questions += [(m.value + 1, lowered[m.start:m.end]) for m in mentions] + [(7, "seven"), (2022, "2022")]
+        rng.shuffle(questions)
+        figures = grounding._Figures(text)  # fresh: its windows are read in the order asked
+        for value, written in questions:
+            assert figures.states(value, written) is (value in stated), (value, written, text[:60])
+            asked += 1
+        assert grounding._stated_numbers(text) == stated
+    assert asked > 1000
