@@ -190,6 +190,7 @@ def normalize(text: str) -> Normalized:
 # makes a character that another replaces, so one str.replace after another is str.translate;
 # translate looks every character up in a dict once the text is not ASCII (about 50 ns a character).
 _FOLDS = tuple({**_CHAR_MAP, "\u03a3": "\u03c3"}.items())
+_ASCII_FOLDS = tuple((before, after) for before, after in _FOLDS if before.isascii())  # '`' alone
 
 
 def normalize_text(text: str) -> str:
@@ -198,8 +199,9 @@ def normalize_text(text: str) -> str:
     >>> normalize_text("  “Nine”  killed — officials… ") == normalize("  “Nine”  killed — officials… ").text
     True
     """
-    for before, after in _FOLDS:
-        if before in text:  # answered at once when ``before`` is not ASCII and the text is
+    # An ASCII text holds none of the other characters: most evidence, so skip asking for them.
+    for before, after in _ASCII_FOLDS if text.isascii() else _FOLDS:
+        if before in text:
             text = text.replace(before, after)
     return " ".join(text.lower().split())
 

@@ -118,6 +118,11 @@ def test_normalize_text_of_real_pages_is_the_text_of_normalize() -> None:
         assert grounding.normalize_text(text) == normalize(text).text
 
 
+@pytest.mark.parametrize("text", ["", "  It`s  NINE\tkilled ", "plain ascii, no quotes", "`", "It`s \u2018nine\u2019"])
+def test_normalize_text_of_ascii_text_folds_its_backquotes_as_normalize_does(text: str) -> None:
+    assert grounding.normalize_text(text) == normalize(text).text
+
+
 def test_no_fold_makes_a_character_another_fold_replaces() -> None:
     # normalize_text replaces one character after another: the same as replacing all at once only then
     assert not {c for _, after in grounding._FOLDS for c in after} & {before for before, _ in grounding._FOLDS}
