@@ -171,11 +171,20 @@ def _is_article_word(word: str, article: str) -> bool:
     Each longest run of the characters tokens are made of (:data:`_RUN`) that holds a letter
     is one token, from its first letter to its last letter or digit (``_TOKEN`` takes the rest
     of the run and gives back what does not end a token). So the token around a place where
-    ``word`` is written is found from that place alone, without reading the whole article."""
-    lowered = _lowered(article)
-    if lowered is None or not word:
+    ``word`` is written is found from that place alone, without reading the whole article:
+    first where it is written capitalised, as names mostly are, then in the lowered article."""
+    if not word:
         return False
-    at = lowered.find(word)
+    if _written_at(word, article, article, word[0].upper() + word[1:]):
+        return True
+    lowered = _lowered(article)
+    return lowered is not None and _written_at(word, article, lowered, word)
+
+
+def _written_at(word: str, article: str, text: str, written: str) -> bool:
+    """Whether the token of ``article`` around a place where ``text`` (``article``, or it
+    lowered with the same offsets) has ``written`` folds to ``word``."""
+    at = text.find(written)
     while at >= 0:
         start = at
         while start and _RUN_CHAR.match(article, start - 1):
@@ -184,7 +193,7 @@ def _is_article_word(word: str, article: str) -> bool:
         token = _TOKEN.search(article, start, end)
         if token and _fold(token.group()) == word:
             return True
-        at = lowered.find(word, max(end, at + 1))
+        at = text.find(written, max(end, at + 1))
     return False
 
 
