@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -31,7 +32,7 @@ from typing import Any
 from summarizer import names
 from summarizer._markup import clip
 from summarizer.language import english_share
-from summarizer.numbers import NumberMention, read_numbers, read_window, reading_windows
+from summarizer.numbers import NumberMention, read_around, read_numbers, read_window, reading_windows
 from summarizer.schema import (
     SECTIONS,
     Article,
@@ -526,33 +527,44 @@ _QUOTED = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{3,}?)[\"\u201d]")
 
 
 class _Figures:
-    """The exact figures of an article (the values of its numbers that are not vague), read
-    a window at a time (:func:`summarizer.numbers.reading_windows`) as figures are asked for:
-    a figure written in the article as the text writes it is found after reading one or two
-    windows. Each window is read on its own, so which ones are read first changes nothing."""
+    """The exact figures of an article (the values of its numbers that are not vague), for
+    checking the figures of a headline or summary. A figure the article writes as the text
+    does is read where it is written (:func:`summarizer.numbers.read_around`); any other is
+    looked for in all of the article's numbers, read a window at a time
+    (:func:`summarizer.numbers.reading_windows`, each window read on its own)."""
 
     def __init__(self, article: str) -> None:
         self.lowered = _index(article).text
-        self.windows = reading_windows(self.lowered)
-        self.starts = [start for start, _ in self.windows]
-        self.read: list[frozenset[int] | None] = [None] * len(self.windows)  # filled in any order
+        self._windows: list[tuple[int, int]] | None = None
+        self._read: list[frozenset[int] | None] = []  # each window's figures, once read
 
-    def _values(self, k: int) -> frozenset[int]:
-        values = self.read[k]
-        if values is None:
-            values = frozenset(m.value for m in read_window(self.lowered, *self.windows[k]) if not m.vague)
-            self.read[k] = values
-        return values
+    def _window_values(self) -> Iterator[frozenset[int]]:
+        if self._windows is None:
+            windows = reading_windows(self.lowered)
+            self._read = [None] * len(windows)
+            self._windows = windows
+        for k, (start, end) in enumerate(self._windows):
+            values = self._read[k]
+            if values is None:
+                values = frozenset(m.value for m in read_window(self.lowered, start, end) if not m.vague)
+                self._read[k] = values
+            yield values
+
+    def all(self) -> frozenset[int]:
+        return frozenset().union(*self._window_values())
 
     def states(self, value: int, written: str) -> bool:
         """Whether the article states ``value`` exactly; ``written``: how the text writes it
-        (normalised), to read first the windows where the article writes it the same way."""
-        first = []
+        (normalised), to read first where the article writes it the same way."""
         at = self.lowered.find(written)
-        while at >= 0 and len(first) < 3:
-            first.append(bisect.bisect_right(self.starts, at) - 1)
+        for _ in range(3):
+            if at < 0:
+                break
+            around = read_around(self.lowered, at, at + len(written))
+            if around and any(m.value == value and not m.vague for m in around):
+                return True
             at = self.lowered.find(written, at + 1)
-        return any(value in self._values(k) for k in (*first, *range(len(self.windows))) if k >= 0)
+        return any(value in values for values in self._window_values())
 
 
 @lru_cache(maxsize=64)
@@ -562,8 +574,7 @@ def _figures(article: str) -> _Figures:
 
 def _stated_numbers(article: str) -> frozenset[int]:
     """Every exact figure of the article: the values of ``read_numbers`` of it that are not vague."""
-    figures = _figures(article)
-    return frozenset().union(*(figures._values(k) for k in range(len(figures.windows))))
+    return _figures(article).all()
 
 
 #: Below this share of English function words, the article is not read as English, and the

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["NumberMention", "read_numbers", "read_window", "reading_windows"]
+__all__ = ["NumberMention", "read_around", "read_numbers", "read_window", "reading_windows"]
 
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -276,3 +276,53 @@ def _windows(lowered: str) -> list[tuple[int, int]]:
     if end >= 0:
         windows.append((start, end))
     return windows
+
+
+# ---------------------------------------------------------------------------
+# Reading around one place
+#
+# To know a number written at one place, the text need not be read from its start, nor its
+# windows found: a stretch cut at the edges of chunks (no token crosses them), starting with a
+# chunk whose first token, and ending with a chunk whose last token, can neither start a number
+# nor be part of one (:func:`_no_number`), is read as the whole text reads it there. No number's
+# run crosses those tokens, so the reading of the text looks at the first one afresh, and each
+# number in the stretch has the token before it and the token after it in the stretch.
+
+_CHUNKS = re.compile(rf"{_CHUNK}+")
+_CHUNK_CHAR = re.compile(_CHUNK)
+_AROUND = 80  # how far on either side to look for such chunks
+
+
+def _no_number(token: str) -> bool:
+    """Whether ``token`` can neither start a number nor be part of one (what _read_mentions skips)."""
+    return not token[0].isdigit() and token.partition("-")[0] not in _NUMBER_WORDS and token not in ("a", "an")
+
+
+def read_around(lowered: str, start: int, end: int) -> list[NumberMention] | None:
+    """Numbers of the normalised text ``lowered``, as :func:`read_numbers` reads them, in a
+    stretch around ``start:end`` that holds every number touching it; None when no stretch
+    can be cut within :data:`_AROUND` characters."""
+    lo, hi = max(0, start - _AROUND), min(len(lowered), end + _AROUND)
+    chunks = [(m.start(), m.end()) for m in _CHUNKS.finditer(lowered, lo, hi)]
+    if chunks and chunks[0][0] == lo and lo and _CHUNK_CHAR.match(lowered, lo - 1):
+        chunks.pop(0)  # only the end of a chunk
+    if chunks and chunks[-1][1] == hi and _CHUNK_CHAR.match(lowered, hi):
+        chunks.pop()  # only the start of a chunk
+    first = last = -1
+    for chunk_start, chunk_end in reversed(chunks):  # the nearest before the place
+        if chunk_start <= start:
+            tokens = _TOKEN.findall(lowered, chunk_start, chunk_end)
+            if tokens and _no_number(tokens[0]):
+                first = chunk_start
+                break
+    for chunk_start, chunk_end in chunks:  # the nearest after it
+        if chunk_start > start and chunk_end >= end:
+            tokens = _TOKEN.findall(lowered, chunk_start, chunk_end)
+            if tokens and _no_number(tokens[-1]):
+                last = chunk_end
+                break
+    if first < 0 or last < 0:
+        return None
+    mentions: list[NumberMention] = []
+    _read_mentions(lowered, _tokens(lowered, first, last), mentions)
+    return mentions
