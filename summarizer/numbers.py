@@ -302,26 +302,30 @@ def read_around(lowered: str, start: int, end: int) -> list[NumberMention] | Non
     """Numbers of the normalised text ``lowered``, as :func:`read_numbers` reads them, in a
     stretch around ``start:end`` that holds every number touching it; None when no stretch
     can be cut within :data:`_AROUND` characters."""
-    lo, hi = max(0, start - _AROUND), min(len(lowered), end + _AROUND)
-    chunks = [(m.start(), m.end()) for m in _CHUNKS.finditer(lowered, lo, hi)]
-    if chunks and chunks[0][0] == lo and lo and _CHUNK_CHAR.match(lowered, lo - 1):
-        chunks.pop(0)  # only the end of a chunk
-    if chunks and chunks[-1][1] == hi and _CHUNK_CHAR.match(lowered, hi):
-        chunks.pop()  # only the start of a chunk
+    lo = max(0, start - _AROUND)
+    before: list[tuple[int, int]] = []  # the chunks that start at the place or before it
     first = last = -1
-    for chunk_start, chunk_end in reversed(chunks):  # the nearest before the place
+    for m in _CHUNKS.finditer(lowered, lo):
+        chunk_start, chunk_end = m.span()
         if chunk_start <= start:
-            tokens = _TOKEN.findall(lowered, chunk_start, chunk_end)
-            if tokens and _no_number(tokens[0]):
-                first = chunk_start
-                break
-    for chunk_start, chunk_end in chunks:  # the nearest after it
-        if chunk_start > start and chunk_end >= end:
+            before.append((chunk_start, chunk_end))
+        elif chunk_start > end + _AROUND:
+            break
+        elif chunk_end >= end:  # the nearest after the place
             tokens = _TOKEN.findall(lowered, chunk_start, chunk_end)
             if tokens and _no_number(tokens[-1]):
                 last = chunk_end
                 break
-    if first < 0 or last < 0:
+    if last < 0:
+        return None
+    if before and before[0][0] == lo and lo and _CHUNK_CHAR.match(lowered, lo - 1):
+        before.pop(0)  # only the end of a chunk
+    for chunk_start, chunk_end in reversed(before):  # the nearest before the place
+        tokens = _TOKEN.findall(lowered, chunk_start, chunk_end)
+        if tokens and _no_number(tokens[0]):
+            first = chunk_start
+            break
+    if first < 0:
         return None
     mentions: list[NumberMention] = []
     _read_mentions(lowered, _tokens(lowered, first, last), mentions)
