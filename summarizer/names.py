@@ -57,7 +57,10 @@ _NOT_NAMES = frozenset(
     ["a", "an", "the", "this", "that", "these", "those", "it", "its", "in", "on", "at", "of", "for", "from", "to", "by", "with", "as", "after", "before", "while", "when", "where", "why", "how", "what", "who", "which", "amid", "over", "under", "during", "since", "until", "and", "or", "but", "if", "he", "she", "they", "we", "you", "i", "his", "her", "their", "our", "my", "there", "here", "some", "many", "most", "all", "both", "each", "several", "no", "not", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "first", "second", "third", "new", "more", "mr", "mrs", "ms", "dr", "sir", "president", "prime", "minister", "secretary", "general", "gen", "col", "lt", "sgt", "chief", "head", "foreign", "defence", "defense", "interior", "deputy", "spokesman", "spokeswoman", "spokesperson", "ambassador", "envoy", "governor", "mayor", "king", "queen", "prince", "senator", "rep", "leader", "commander", "official", "officials", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "breaking", "update", "live", "analysis", "explainer", "exclusive", "opinion"]
 )
 
-_TOKEN = re.compile(r"[^\W\d_](?:[\w\u2019'.&-]*\w)?")
+# A letter, then letters and digits, with inner runs of apostrophes, dots, '&' and hyphens: what a
+# letter and the longest run of those characters after it that ends with a letter or digit are
+# ("[^\W\d_](?:[\w\u2019'.&-]*\w)?"), found without backtracking from each token's end.
+_TOKEN = re.compile(r"[^\W\d_]\w*(?:[\u2019'.&-]+\w+)*")
 _POSSESSIVE = re.compile(r"(?:['\u2019]s|s['\u2019]|['\u2019])$")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\"\u201c\u201d(\n]\s*|\s[-\u2013\u2014]\s)$")
 
@@ -130,23 +133,23 @@ def names_in(text: str) -> list[str]:
     long_words = [t for t, _ in tokens if len(t) > 3]
     title_case = len(long_words) >= 4 and all(t[0].isupper() for t in long_words)
     names: list[str] = []
-    run: list[str] = []
-    prev_end = -1
+    run: list[str] = []  # the name being read: its words so far
+    prev_end = -1  # where its last word ends
     for tok, start in tokens:
-        is_name = tok[0].isupper() and _fold(tok) not in _NOT_NAMES
-        if title_case:
-            is_name = is_name and tok.rstrip(".").replace(".", "").isupper() and len(tok) > 1
-        if is_name and run and text[prev_end:start].strip(" -") == "":
-            run.append(tok)
-        elif is_name:
-            if run:
-                names.append(" ".join(run))
-            run = [tok]
-        else:
-            if run:
-                names.append(" ".join(run))
+        if (
+            tok[0].isupper() and _fold(tok) not in _NOT_NAMES
+            and (not title_case or (tok.rstrip(".").replace(".", "").isupper() and len(tok) > 1))
+        ):
+            if run and text[prev_end:start].strip(" -") == "":
+                run.append(tok)
+            else:
+                if run:
+                    names.append(" ".join(run))
+                run = [tok]
+            prev_end = start + len(tok)
+        elif run:
+            names.append(" ".join(run))
             run = []
-        prev_end = start + len(tok)
     if run:
         names.append(" ".join(run))
     return names

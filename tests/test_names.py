@@ -107,3 +107,18 @@ def test_a_word_found_where_it_is_written_is_a_word_of_the_article() -> None:
                 assert word in words, (word, text[:80])
             elif lowered_keeps_offsets and "'" not in word:  # a curly apostrophe folds to a straight one
                 assert word not in words, (word, text[:80])
+
+
+def test_tokens_are_a_letter_and_the_longest_run_after_it_that_ends_with_a_letter_or_digit() -> None:
+    import json
+    import re
+    from pathlib import Path
+
+    from summarizer import names
+
+    by_definition = re.compile(r"[^\W\d_](?:[\w\u2019'.&-]*\w)?")
+    corpus = Path(__file__).parent / "data" / "corpus" / "corpus.jsonl"
+    texts = [json.loads(line)["text"] for line in corpus.read_text(encoding="utf-8").splitlines()]
+    texts += ["U.S.-backed x--y a'' b.&.c 5abc _a a_ \u00e9t\u00e9's -'x' \u2019s x.", "a", ".-'", "Ab-"]
+    for text in texts:
+        assert names._TOKEN.findall(text) == by_definition.findall(text), text[:80]
