@@ -445,8 +445,9 @@ def ground_item(section: Section, index: int, item: Any, article: str) -> tuple[
                 if span not in spans:
                     spans.append(span)
     data = item.model_dump(exclude={"evidence", "quotes", "attribution"})
-    # Only some drafts have an attribution (getattr's default would cost an exception in pydantic).
-    said = item.attribution if "attribution" in type(item).model_fields else None
+    # Only some drafts have an attribution: pydantic keeps fields in the instance's __dict__ (getattr's
+    # default would cost an exception).
+    said = item.__dict__.get("attribution")
     if said and said.strip():
         found_said = find_span(article, said.strip())
         if found_said is None:

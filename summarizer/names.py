@@ -61,6 +61,7 @@ _NOT_NAMES = frozenset(
 # letter and the longest run of those characters after it that ends with a letter or digit are
 # ("[^\W\d_](?:[\w\u2019'.&-]*\w)?"), found without backtracking from each token's end.
 _TOKEN = re.compile(r"[^\W\d_]\w*(?:[\u2019'.&-]+\w+)*")
+_NAME_PARTS = re.compile(r"[\s-]+")  # what separates the words of a name
 _POSSESSIVE = re.compile(r"(?:['\u2019]s|s['\u2019]|['\u2019])$")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\"\u201c\u201d(\n]\s*|\s[-\u2013\u2014]\s)$")
 
@@ -208,7 +209,7 @@ def unnamed(text: str, article: str) -> list[str]:
     """
     missing: list[str] = []
     for name in names_in(text):
-        parts = [_fold(p) for p in re.split(r"[\s-]+", name) if p]
+        parts = [_fold(p) for p in _NAME_PARTS.split(name) if p]
         if all(p in _NOT_NAMES or _is_article_word(p, article) for p in parts):
             continue  # every word of it is a word of the article: no need to fold all of the article's
         words, joined = _article_words(article)
@@ -222,7 +223,7 @@ def unnamed(text: str, article: str) -> list[str]:
 def speaker_tokens(speaker: str) -> list[str]:
     """The words of a speaker that name them: capitalised words that are not titles."""
     return [
-        _fold(t) for t in re.split(r"[\s-]+", speaker) if t and t[0].isupper() and _fold(t) not in _NOT_NAMES
+        _fold(t) for t in _NAME_PARTS.split(speaker) if t and t[0].isupper() and _fold(t) not in _NOT_NAMES
     ]
 
 
