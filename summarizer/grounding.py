@@ -423,6 +423,9 @@ def _short(text: str) -> str:
     return clip(text, 90)
 
 
+_GROUNDED_FIELDS = frozenset({"evidence", "quotes", "attribution"})  # what ground_item finds in the article
+
+
 def ground_item(section: Section, index: int, item: Any, article: str) -> tuple[Any | None, list[str]]:
     """Ground one draft item: (final item, problems).
 
@@ -444,7 +447,8 @@ def ground_item(section: Section, index: int, item: Any, article: str) -> tuple[
             for span, _ in found:
                 if span not in spans:
                     spans.append(span)
-    data = item.model_dump(exclude={"evidence", "quotes", "attribution"})
+    # The draft's other fields as they are (plain values): the final model validates them again.
+    data = {name: value for name, value in item.__dict__.items() if name not in _GROUNDED_FIELDS}
     # Only some drafts have an attribution: pydantic keeps fields in the instance's __dict__ (getattr's
     # default would cost an exception).
     said = item.__dict__.get("attribution")

@@ -408,3 +408,17 @@ def test_an_article_states_a_figure_exactly_when_reading_all_of_it_finds_the_fig
             asked += 1
         assert grounding._stated_numbers(text) == stated
     assert asked > 1000
+
+
+def test_a_grounded_item_has_its_draft_fields_and_shares_no_list_with_the_draft(
+    seed_text: str, seed_draft: dict[str, Any]
+) -> None:
+    draft = _draft(seed_draft)
+    result = ground(draft, seed_text)
+    for section in ("diplomacy", "attacks", "territory", "sanctions"):
+        for item, final in zip(getattr(draft, section), result.sections[section]):
+            fields = item.model_dump(exclude={"evidence", "quotes", "attribution"})
+            assert final.model_dump(include=set(fields)) == fields
+            for name, value in fields.items():
+                if isinstance(value, list):
+                    assert getattr(final, name) is not getattr(item, name), (section, name)
