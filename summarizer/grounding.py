@@ -494,6 +494,32 @@ def _sentence_starts(article: str) -> tuple[int, ...]:
     return (0, *(m.end() for m in _SENTENCE_BREAK.finditer(article)))
 
 
+# A character no sentence break holds (a break is made of [.!?\n], closing quotes and whitespace):
+# the breaks after one are found by reading on from it, wherever the text's reading starts.
+_OUTSIDE_BREAKS = re.compile(r"[^.!?\n\"'\u201d\u2019)\s]")
+
+
+def _sentence_starts_near(article: str, start: int, end: int) -> list[int]:
+    """The starts of :func:`_sentence_starts` from the second at or before ``start`` (or 0) to
+    the second after ``end`` (or all after it), found by reading only around them."""
+    reach = 500
+    while True:
+        lo = max(0, start - reach)
+        while lo and not _OUTSIDE_BREAKS.match(article, lo - 1):
+            lo -= 1
+        starts = [0] if lo == 0 else []
+        beyond = 0
+        for m in _SENTENCE_BREAK.finditer(article, lo):
+            starts.append(m.end())
+            if m.end() > end:
+                beyond += 1
+                if beyond == 2:
+                    break
+        if lo == 0 or bisect.bisect_right(starts, start) >= 2:
+            return starts
+        reach *= 4
+
+
 _PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
 
 
@@ -501,7 +527,7 @@ def attribution_window(article: str, start: int, end: int) -> str:
     """The text where a quote at ``start:end`` can be attributed: its sentence(s) and the
     sentences just before and after; when that attribution is a pronoun ("he wrote"), back
     to the start of the paragraph, where the person it stands for is named."""
-    starts = _sentence_starts(article)
+    starts = _sentence_starts_near(article, start, max(start, end - 1))  # as _sentence_starts(article) there
     first = bisect.bisect_right(starts, start) - 1
     last = bisect.bisect_right(starts, max(start, end - 1)) - 1
     lo = starts[max(0, first - 1)]

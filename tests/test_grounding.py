@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import copy
 import re
 from typing import Any
@@ -422,3 +423,49 @@ def test_a_grounded_item_has_its_draft_fields_and_shares_no_list_with_the_draft(
             for name, value in fields.items():
                 if isinstance(value, list):
                     assert getattr(final, name) is not getattr(item, name), (section, name)
+
+
+def _window_from_all_sentence_starts(article: str, start: int, end: int) -> str:
+    """attribution_window() as defined: from every sentence start of the article."""
+    starts = grounding._sentence_starts.__wrapped__(article)
+    first = bisect.bisect_right(starts, start) - 1
+    last = bisect.bisect_right(starts, max(start, end - 1)) - 1
+    lo = starts[max(0, first - 1)]
+    hi = starts[last + 2] if last + 2 < len(starts) else len(article)
+    if grounding._PRONOUN.search(article[starts[first]:hi].replace(article[start:end], " ")):
+        lo = min(lo, article.rfind("\n", 0, start) + 1)
+    return article[lo:hi]
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_a_quote_s_window_in_random_text_is_the_one_all_sentence_starts_give(seed: int) -> None:
+    import random
+
+    rng = random.Random(seed)
+    pieces = [".", "!", "?", "\n", " ", "  ", "A", "a", "9", '"', "\u201c", "\u201d", "\u2019", ")", "(", "x", "He ", "word "]
+    text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 400)))
+    for start in range(0, len(text), 3):
+        end = min(len(text), start + rng.randint(0, 30))
+        assert grounding.attribution_window(text, start, end) == _window_from_all_sentence_starts(text, start, end)
+
+
+def test_a_quote_s_window_in_real_pages_is_the_one_all_sentence_starts_give() -> None:
+    import json
+    from pathlib import Path
+
+    corpus = Path(__file__).parent / "data" / "corpus" / "corpus.jsonl"
+    for line in corpus.read_text(encoding="utf-8").splitlines()[::5]:
+        text = json.loads(line)["text"]
+        for start in range(0, len(text), 97):
+            end = min(len(text), start + 60)
+            assert grounding.attribution_window(text, start, end) == _window_from_all_sentence_starts(text, start, end)
+
+
+def test_a_quote_s_window_is_the_same_wherever_the_reading_around_it_would_start() -> None:
+    # From the middle of ".\n \n" a reading would find a sentence start after the first "\n";
+    # sentences longer than the stretch read around a quote at first.
+    text = "".join(f"He spoke.\n \nThen {'word ' * n}end. " for n in range(90, 160, 7))
+    for start in range(400, len(text)):
+        assert grounding.attribution_window(text, start, start + 12) == _window_from_all_sentence_starts(
+            text, start, start + 12
+        )
