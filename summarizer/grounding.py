@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -32,7 +31,7 @@ from typing import Any
 from summarizer import names
 from summarizer._markup import clip
 from summarizer.language import english_share
-from summarizer.numbers import NumberMention, read_around, read_numbers, read_window, reading_windows
+from summarizer.numbers import Figures, NumberMention, read_numbers
 from summarizer.schema import (
     SECTIONS,
     Article,
@@ -557,50 +556,9 @@ def check_speaker(article: str, quote: Span, speaker: str | None) -> tuple[str |
 _QUOTED = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{3,}?)[\"\u201d]")
 
 
-class _Figures:
-    """The exact figures of an article (the values of its numbers that are not vague), for
-    checking the figures of a headline or summary. A figure the article writes as the text
-    does is read where it is written (:func:`summarizer.numbers.read_around`); any other is
-    looked for in all of the article's numbers, read a window at a time
-    (:func:`summarizer.numbers.reading_windows`, each window read on its own)."""
-
-    def __init__(self, article: str) -> None:
-        self.lowered = _index(article).text
-        self._windows: list[tuple[int, int]] | None = None
-        self._read: list[frozenset[int] | None] = []  # each window's figures, once read
-
-    def _window_values(self) -> Iterator[frozenset[int]]:
-        if self._windows is None:
-            windows = reading_windows(self.lowered)
-            self._read = [None] * len(windows)
-            self._windows = windows
-        for k, (start, end) in enumerate(self._windows):
-            values = self._read[k]
-            if values is None:
-                values = frozenset(m.value for m in read_window(self.lowered, start, end) if not m.vague)
-                self._read[k] = values
-            yield values
-
-    def all(self) -> frozenset[int]:
-        return frozenset().union(*self._window_values())
-
-    def states(self, value: int, written: str) -> bool:
-        """Whether the article states ``value`` exactly; ``written``: how the text writes it
-        (normalised), to read first where the article writes it the same way."""
-        at = self.lowered.find(written)
-        for _ in range(3):
-            if at < 0:
-                break
-            around = read_around(self.lowered, at, at + len(written))
-            if around and any(m.value == value and not m.vague for m in around):
-                return True
-            at = self.lowered.find(written, at + 1)
-        return any(value in values for values in self._window_values())
-
-
 @lru_cache(maxsize=64)
-def _figures(article: str) -> _Figures:
-    return _Figures(article)
+def _figures(article: str) -> Figures:
+    return Figures(_index(article).text)
 
 
 def _stated_numbers(article: str) -> frozenset[int]:

@@ -16,10 +16,10 @@ reading every token of the text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-__all__ = ["NumberMention", "read_around", "read_numbers", "read_window", "reading_windows"]
+__all__ = ["Figures", "NumberMention", "read_around", "read_numbers", "read_window", "reading_windows"]
 
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -330,3 +330,48 @@ def read_around(lowered: str, start: int, end: int) -> list[NumberMention] | Non
     mentions: list[NumberMention] = []
     _read_mentions(lowered, _tokens(lowered, first, last), mentions)
     return mentions
+
+
+# ---------------------------------------------------------------------------
+# The exact figures of a text
+
+
+class Figures:
+    """The exact figures of the normalised text ``lowered`` (the values of its numbers that are
+    not vague), for checking the figures of a headline or summary against an article. A figure
+    the text writes as asked is read where it is written (:func:`read_around`); any other is
+    looked for in all of the text's numbers, read a window at a time (:func:`reading_windows`,
+    each window read on its own)."""
+
+    def __init__(self, lowered: str) -> None:
+        self.lowered = lowered
+        self._windows: list[tuple[int, int]] | None = None
+        self._read: list[frozenset[int] | None] = []  # each window's figures, once read
+
+    def _window_values(self) -> Iterator[frozenset[int]]:
+        if self._windows is None:
+            windows = reading_windows(self.lowered)
+            self._read = [None] * len(windows)
+            self._windows = windows
+        for k, (start, end) in enumerate(self._windows):
+            values = self._read[k]
+            if values is None:
+                values = frozenset(m.value for m in read_window(self.lowered, start, end) if not m.vague)
+                self._read[k] = values
+            yield values
+
+    def all(self) -> frozenset[int]:
+        return frozenset().union(*self._window_values())
+
+    def states(self, value: int, written: str) -> bool:
+        """Whether the text states ``value`` exactly; ``written``: how another text writes it
+        (normalised), to read first where this one writes it the same way."""
+        at = self.lowered.find(written)
+        for _ in range(3):
+            if at < 0:
+                break
+            around = read_around(self.lowered, at, at + len(written))
+            if around and any(m.value == value and not m.vague for m in around):
+                return True
+            at = self.lowered.find(written, at + 1)
+        return any(value in values for values in self._window_values())

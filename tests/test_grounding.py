@@ -388,7 +388,7 @@ def test_an_article_states_a_figure_exactly_when_reading_all_of_it_finds_the_fig
     import random
     from pathlib import Path
 
-    from summarizer.numbers import read_numbers
+    from summarizer.numbers import Figures, read_numbers
 
     corpus = Path(__file__).parent / "data" / "corpus" / "corpus.jsonl"
     texts = [json.loads(line)["text"] for line in corpus.read_text(encoding="utf-8").splitlines()][::4]
@@ -403,7 +403,7 @@ def test_an_article_states_a_figure_exactly_when_reading_all_of_it_finds_the_fig
         questions = [(m.value, lowered[m.start:m.end]) for m in mentions]
         questions += [(m.value + 1, lowered[m.start:m.end]) for m in mentions] + [(7, "seven"), (2022, "2022")]
         rng.shuffle(questions)
-        figures = grounding._Figures(text)  # fresh: its windows are read in the order asked
+        figures = Figures(lowered)  # fresh: its windows are read in the order asked
         for value, written in questions:
             assert figures.states(value, written) is (value in stated), (value, written, text[:60])
             asked += 1
