@@ -31,7 +31,7 @@ from typing import Any
 from summarizer import names
 from summarizer._markup import clip
 from summarizer.language import english_share
-from summarizer.numbers import NumberMention, read_numbers
+from summarizer.numbers import Figures, NumberMention, read_numbers
 from summarizer.schema import (
     SECTIONS,
     Article,
@@ -190,6 +190,7 @@ def normalize(text: str) -> Normalized:
 # makes a character that another replaces, so one str.replace after another is str.translate;
 # translate looks every character up in a dict once the text is not ASCII (about 50 ns a character).
 _FOLDS = tuple({**_CHAR_MAP, "\u03a3": "\u03c3"}.items())
+_ASCII_FOLDS = tuple((before, after) for before, after in _FOLDS if before.isascii())  # '`' alone
 
 
 def normalize_text(text: str) -> str:
@@ -198,8 +199,9 @@ def normalize_text(text: str) -> str:
     >>> normalize_text("  “Nine”  killed — officials… ") == normalize("  “Nine”  killed — officials… ").text
     True
     """
-    for before, after in _FOLDS:
-        if before in text:  # answered at once when ``before`` is not ASCII and the text is
+    # An ASCII text holds none of the other characters: most evidence, so skip asking for them.
+    for before, after in _ASCII_FOLDS if text.isascii() else _FOLDS:
+        if before in text:
             text = text.replace(before, after)
     return " ".join(text.lower().split())
 
@@ -230,6 +232,12 @@ def find_span(article: str, passage: str, *, after: int = 0) -> Span | None:
     >>> find_span("He said: \u201cNo.\u201d", '"no."').text
     '\u201cNo.\u201d'
     """
+    found = _find(article, passage, after)
+    return found[0] if found else None
+
+
+def _find(article: str, passage: str, after: int = 0) -> tuple[Span, str] | None:
+    """:func:`find_span`, with the needle (one of :func:`_candidates`) that found it."""
     hay = _index(article)
     norm_after = hay.first_from(after) if after else 0
     for needle in _candidates(passage):
@@ -237,7 +245,7 @@ def find_span(article: str, passage: str, *, after: int = 0) -> Span | None:
         if pos >= 0:
             start = hay.origin(pos)
             end = hay.origin(pos + len(needle) - 1) + 1
-            return Span(text=article[start:end], start=start, end=end)
+            return Span(text=article[start:end], start=start, end=end), needle
     return None
 
 
@@ -250,21 +258,39 @@ _ELLIPSIS = re.compile(r"\s*(?:\.\s?\.\s?\.|\u2026|\[\s*\.\.\.\s*\])\s*")
 def locate(article: str, passage: str) -> list[Span] | None:
     """Spans for ``passage``: one span if it appears whole; if the LLM elided a middle
     part with '...', one span per part, in order. None if it can't be found."""
-    whole = find_span(article, passage)
+    found = _locate(article, passage)
+    return [span for span, _ in found] if found is not None else None
+
+
+def _locate(article: str, passage: str) -> list[tuple[Span, str]] | None:
+    """:func:`locate`, with the needle that found each span."""
+    whole = _find(article, passage)
     if whole is not None:
         return [whole]
     parts = [p for p in _ELLIPSIS.split(passage) if _needle(p)]
     if len(parts) < 2:
         return None
-    spans: list[Span] = []
+    spans: list[tuple[Span, str]] = []
     after = 0
     for part in parts:
-        span = find_span(article, part, after=after)
-        if span is None or len(_needle(part)) < MIN_EVIDENCE_CHARS:
+        found = _find(article, part, after)
+        if found is None or len(_needle(part)) < MIN_EVIDENCE_CHARS:
             return None
-        spans.append(span)
-        after = span.end
+        spans.append(found)
+        after = found[0].end
     return spans
+
+
+def _evidence_chars(found: list[tuple[Span, str]]) -> int:
+    """How many characters of evidence the spans hold: the length of each span's text as a
+    needle (:func:`_needle`), counted only when the needles that found them hold fewer than
+    :data:`MIN_EVIDENCE_CHARS`. A span's needle can only be longer than the needle that found
+    it: the span's text normalises to that needle, plus the rest of a character that expands
+    ('\u2026' to '...') at either end, and stripping the outer punctuation takes off no more."""
+    chars = sum(len(needle.strip(_EDGE_CHARS)) for _, needle in found)
+    if chars >= MIN_EVIDENCE_CHARS:
+        return chars
+    return sum(len(_needle(span.text)) for span, _ in found)
 
 
 # ---------------------------------------------------------------------------
@@ -396,6 +422,9 @@ def _short(text: str) -> str:
     return clip(text, 90)
 
 
+_GROUNDED_FIELDS = frozenset({"evidence", "quotes", "attribution"})  # what ground_item finds in the article
+
+
 def ground_item(section: Section, index: int, item: Any, article: str) -> tuple[Any | None, list[str]]:
     """Ground one draft item: (final item, problems).
 
@@ -408,17 +437,20 @@ def ground_item(section: Section, index: int, item: Any, article: str) -> tuple[
     problems: list[str] = []
     spans: list[Span] = []
     for k, passage in enumerate(item.evidence):
-        found = locate(article, passage)
+        found = _locate(article, passage)
         if found is None:
             problems.append(f'{where}.evidence[{k}] "{_short(passage)}" is not in the article; copy the passage verbatim')
-        elif sum(len(_needle(s.text)) for s in found) < MIN_EVIDENCE_CHARS:
+        elif _evidence_chars(found) < MIN_EVIDENCE_CHARS:
             problems.append(f'{where}.evidence[{k}] "{passage}" is too short to be evidence; copy a whole clause')
         else:
-            for span in found:
+            for span, _ in found:
                 if span not in spans:
                     spans.append(span)
-    data = item.model_dump(exclude={"evidence", "quotes", "attribution"})
-    said = getattr(item, "attribution", None)
+    # The draft's other fields as they are (plain values): the final model validates them again.
+    data = {name: value for name, value in item.__dict__.items() if name not in _GROUNDED_FIELDS}
+    # Only some drafts have an attribution: pydantic keeps fields in the instance's __dict__ (getattr's
+    # default would cost an exception).
+    said = item.__dict__.get("attribution")
     if said and said.strip():
         found_said = find_span(article, said.strip())
         if found_said is None:
@@ -435,7 +467,7 @@ def ground_item(section: Section, index: int, item: Any, article: str) -> tuple[
             speaker, problem = check_speaker(article, quoted, q.speaker)
             if problem:
                 problems.append(f"{where}.quotes[{k}] {problem}")
-            quotes.append(Quote(speaker=speaker, **quoted.model_dump()))
+            quotes.append(Quote(speaker=speaker, text=quoted.text, start=quoted.start, end=quoted.end))
         data["quotes"] = quotes
     if section == "attacks":
         evidence_text = " \u2016 ".join(s.text for s in spans) if spans else " ".join(item.evidence)
@@ -461,6 +493,32 @@ def _sentence_starts(article: str) -> tuple[int, ...]:
     return (0, *(m.end() for m in _SENTENCE_BREAK.finditer(article)))
 
 
+# A character no sentence break holds (a break is made of [.!?\n], closing quotes and whitespace):
+# the breaks after one are found by reading on from it, wherever the text's reading starts.
+_OUTSIDE_BREAKS = re.compile(r"[^.!?\n\"'\u201d\u2019)\s]")
+
+
+def _sentence_starts_near(article: str, start: int, end: int) -> list[int]:
+    """The starts of :func:`_sentence_starts` from the second at or before ``start`` (or 0) to
+    the second after ``end`` (or all after it), found by reading only around them."""
+    reach = 500
+    while True:
+        lo = max(0, start - reach)
+        while lo and not _OUTSIDE_BREAKS.match(article, lo - 1):
+            lo -= 1
+        starts = [0] if lo == 0 else []
+        beyond = 0
+        for m in _SENTENCE_BREAK.finditer(article, lo):
+            starts.append(m.end())
+            if m.end() > end:
+                beyond += 1
+                if beyond == 2:
+                    break
+        if lo == 0 or bisect.bisect_right(starts, start) >= 2:
+            return starts
+        reach *= 4
+
+
 _PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
 
 
@@ -468,7 +526,7 @@ def attribution_window(article: str, start: int, end: int) -> str:
     """The text where a quote at ``start:end`` can be attributed: its sentence(s) and the
     sentences just before and after; when that attribution is a pronoun ("he wrote"), back
     to the start of the paragraph, where the person it stands for is named."""
-    starts = _sentence_starts(article)
+    starts = _sentence_starts_near(article, start, max(start, end - 1))  # as _sentence_starts(article) there
     first = bisect.bisect_right(starts, start) - 1
     last = bisect.bisect_right(starts, max(start, end - 1)) - 1
     lo = starts[max(0, first - 1)]
@@ -499,8 +557,13 @@ _QUOTED = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{3,}?)[\"\u201d]")
 
 
 @lru_cache(maxsize=64)
+def _figures(article: str) -> Figures:
+    return Figures(_index(article).text)
+
+
 def _stated_numbers(article: str) -> frozenset[int]:
-    return frozenset(m.value for m in read_numbers(_index(article).text) if not m.vague)
+    """Every exact figure of the article: the values of ``read_numbers`` of it that are not vague."""
+    return _figures(article).all()
 
 
 #: Below this share of English function words, the article is not read as English, and the
@@ -523,9 +586,10 @@ def check_text(field_name: str, text: str, article: str) -> list[str]:
                 f'{field_name}: "{_short(name)}" is not named in the article; name only people, places '
                 "and organisations the article names"
             )
-    stated = _stated_numbers(article)
-    for m in numbers_in(text):
-        if not m.vague and m.value not in stated:
+    figures = _figures(article)
+    lowered = normalize_text(text)
+    for m in read_numbers(lowered):  # numbers_in(text)
+        if not m.vague and not figures.states(m.value, lowered[m.start:m.end]):
             problems.append(f"{field_name}: the figure {m.value} is not stated in the article; use only figures it gives")
     for quoted in _QUOTED.findall(text):
         if len(quoted.split()) >= 2 and find_span(article, quoted) is None:

@@ -57,7 +57,11 @@ _NOT_NAMES = frozenset(
     ["a", "an", "the", "this", "that", "these", "those", "it", "its", "in", "on", "at", "of", "for", "from", "to", "by", "with", "as", "after", "before", "while", "when", "where", "why", "how", "what", "who", "which", "amid", "over", "under", "during", "since", "until", "and", "or", "but", "if", "he", "she", "they", "we", "you", "i", "his", "her", "their", "our", "my", "there", "here", "some", "many", "most", "all", "both", "each", "several", "no", "not", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "first", "second", "third", "new", "more", "mr", "mrs", "ms", "dr", "sir", "president", "prime", "minister", "secretary", "general", "gen", "col", "lt", "sgt", "chief", "head", "foreign", "defence", "defense", "interior", "deputy", "spokesman", "spokeswoman", "spokesperson", "ambassador", "envoy", "governor", "mayor", "king", "queen", "prince", "senator", "rep", "leader", "commander", "official", "officials", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "breaking", "update", "live", "analysis", "explainer", "exclusive", "opinion"]
 )
 
-_TOKEN = re.compile(r"[^\W\d_](?:[\w\u2019'.&-]*\w)?")
+# A letter, then letters and digits, with inner runs of apostrophes, dots, '&' and hyphens: what a
+# letter and the longest run of those characters after it that ends with a letter or digit are
+# ("[^\W\d_](?:[\w\u2019'.&-]*\w)?"), found without backtracking from each token's end.
+_TOKEN = re.compile(r"[^\W\d_]\w*(?:[\u2019'.&-]+\w+)*")
+_NAME_PARTS = re.compile(r"[\s-]+")  # what separates the words of a name
 _POSSESSIVE = re.compile(r"(?:['\u2019]s|s['\u2019]|['\u2019])$")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\"\u201c\u201d(\n]\s*|\s[-\u2013\u2014]\s)$")
 
@@ -130,26 +134,71 @@ def names_in(text: str) -> list[str]:
     long_words = [t for t, _ in tokens if len(t) > 3]
     title_case = len(long_words) >= 4 and all(t[0].isupper() for t in long_words)
     names: list[str] = []
-    run: list[str] = []
-    prev_end = -1
+    run: list[str] = []  # the name being read: its words so far
+    prev_end = -1  # where its last word ends
     for tok, start in tokens:
-        is_name = tok[0].isupper() and _fold(tok) not in _NOT_NAMES
-        if title_case:
-            is_name = is_name and tok.rstrip(".").replace(".", "").isupper() and len(tok) > 1
-        if is_name and run and text[prev_end:start].strip(" -") == "":
-            run.append(tok)
-        elif is_name:
-            if run:
-                names.append(" ".join(run))
-            run = [tok]
-        else:
-            if run:
-                names.append(" ".join(run))
+        if (
+            tok[0].isupper() and _fold(tok) not in _NOT_NAMES
+            and (not title_case or (tok.rstrip(".").replace(".", "").isupper() and len(tok) > 1))
+        ):
+            if run and text[prev_end:start].strip(" -") == "":
+                run.append(tok)
+            else:
+                if run:
+                    names.append(" ".join(run))
+                run = [tok]
+            prev_end = start + len(tok)
+        elif run:
+            names.append(" ".join(run))
             run = []
-        prev_end = start + len(tok)
     if run:
         names.append(" ".join(run))
     return names
+
+
+# Characters of a run (see _is_article_word): those a token is made of.
+_RUN_CHAR = re.compile(r"[\w\u2019'.&-]")
+_RUN = re.compile(r"[\w\u2019'.&-]*")
+
+
+@lru_cache(maxsize=64)
+def _lowered(article: str) -> str | None:
+    """``article`` lowered, when every character lowers to one character (offsets stay), else None."""
+    lowered = article.lower()
+    return lowered if len(lowered) == len(article) else None
+
+
+def _is_article_word(word: str, article: str) -> bool:
+    """True when a token of ``article`` folds to ``word`` (``word in _article_words(article)[0]``);
+    False when none is found this way (``word`` may still be one: ask :func:`_article_words`).
+
+    Each longest run of the characters tokens are made of (:data:`_RUN`) that holds a letter
+    is one token, from its first letter to its last letter or digit (``_TOKEN`` takes the rest
+    of the run and gives back what does not end a token). So the token around a place where
+    ``word`` is written is found from that place alone, without reading the whole article:
+    first where it is written capitalised, as names mostly are, then in the lowered article."""
+    if not word:
+        return False
+    if _written_at(word, article, article, word[0].upper() + word[1:]):
+        return True
+    lowered = _lowered(article)
+    return lowered is not None and _written_at(word, article, lowered, word)
+
+
+def _written_at(word: str, article: str, text: str, written: str) -> bool:
+    """Whether the token of ``article`` around a place where ``text`` (``article``, or it
+    lowered with the same offsets) has ``written`` folds to ``word``."""
+    at = text.find(written)
+    while at >= 0:
+        start = at
+        while start and _RUN_CHAR.match(article, start - 1):
+            start -= 1
+        end = _RUN.match(article, at).end()  # type: ignore[union-attr]  # it matches the empty string
+        token = _TOKEN.search(article, start, end)
+        if token and _fold(token.group()) == word:
+            return True
+        at = text.find(written, max(end, at + 1))
+    return False
 
 
 def unnamed(text: str, article: str) -> list[str]:
@@ -158,10 +207,12 @@ def unnamed(text: str, article: str) -> list[str]:
     >>> unnamed("Russian drone kills nine in Sumy, Joe Biden says", "A drone from Russia hit Sumy.")
     ['Joe Biden']
     """
-    words, joined = _article_words(article)
     missing: list[str] = []
     for name in names_in(text):
-        parts = [_fold(p) for p in re.split(r"[\s-]+", name) if p]
+        parts = [_fold(p) for p in _NAME_PARTS.split(name) if p]
+        if all(p in _NOT_NAMES or _is_article_word(p, article) for p in parts):
+            continue  # every word of it is a word of the article: no need to fold all of the article's
+        words, joined = _article_words(article)
         if " ".join(parts) in _EQUIV_OF and _word_in(" ".join(parts), words, joined):
             continue
         if not all(_word_in(p, words, joined) for p in parts if p not in _NOT_NAMES):
@@ -172,7 +223,7 @@ def unnamed(text: str, article: str) -> list[str]:
 def speaker_tokens(speaker: str) -> list[str]:
     """The words of a speaker that name them: capitalised words that are not titles."""
     return [
-        _fold(t) for t in re.split(r"[\s-]+", speaker) if t and t[0].isupper() and _fold(t) not in _NOT_NAMES
+        _fold(t) for t in _NAME_PARTS.split(speaker) if t and t[0].isupper() and _fold(t) not in _NOT_NAMES
     ]
 
 
@@ -185,8 +236,10 @@ def named_in(speaker: str, passage: str) -> bool:
     >>> named_in("Amnesty International", "\u201cI lost everything,\u201d said one patient.")
     False
     """
-    words, joined = _article_words(passage)
     tokens = speaker_tokens(speaker)
+    if any(_is_article_word(t, passage) for t in tokens):
+        return True  # without folding all of the passage's words
+    words, joined = _article_words(passage)
     if tokens:
         return any(_word_in(t, words, joined) for t in tokens)
     phrase = " ".join(_fold(t) for t in _TOKEN.findall(speaker) if _fold(t) not in ("a", "an", "the"))

@@ -16,10 +16,10 @@ reading every token of the text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-__all__ = ["NumberMention", "read_numbers"]
+__all__ = ["Figures", "NumberMention", "read_around", "read_numbers", "read_window", "reading_windows"]
 
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -150,13 +150,26 @@ def read_numbers(lowered: str) -> list[NumberMention]:
     [(9, 8, False), (12, 31, True)]
     """
     mentions: list[NumberMention] = []
+    for start, end in reading_windows(lowered):
+        _read_mentions(lowered, _tokens(lowered, start, end), mentions)
+    return mentions
+
+
+def reading_windows(lowered: str) -> list[tuple[int, int]]:
+    """Where :func:`read_numbers` reads ``lowered``, as [start, end) offsets: each is read on
+    its own (:func:`read_window`), and together they give every number of the text."""
     # A text mostly in another script (Cyrillic, Chinese...) has few tokens, but the candidate scan
     # stops at every character of it: there, reading every token is cheaper. Both read the same.
     if len(lowered) - len(lowered.encode("ascii", "ignore")) > len(lowered) // 4:
-        _read_mentions(lowered, _tokens(lowered, 0, len(lowered)), mentions)
-        return mentions
-    for start, end in _windows(lowered):
-        _read_mentions(lowered, _tokens(lowered, start, end), mentions)
+        return [(0, len(lowered))]
+    return _windows(lowered)
+
+
+def read_window(lowered: str, start: int, end: int) -> list[NumberMention]:
+    """The numbers :func:`read_numbers` finds in window ``start:end`` of ``lowered`` (one of
+    :func:`reading_windows`)."""
+    mentions: list[NumberMention] = []
+    _read_mentions(lowered, _tokens(lowered, start, end), mentions)
     return mentions
 
 
@@ -263,3 +276,102 @@ def _windows(lowered: str) -> list[tuple[int, int]]:
     if end >= 0:
         windows.append((start, end))
     return windows
+
+
+# ---------------------------------------------------------------------------
+# Reading around one place
+#
+# To know a number written at one place, the text need not be read from its start, nor its
+# windows found: a stretch cut at the edges of chunks (no token crosses them), starting with a
+# chunk whose first token, and ending with a chunk whose last token, can neither start a number
+# nor be part of one (:func:`_no_number`), is read as the whole text reads it there. No number's
+# run crosses those tokens, so the reading of the text looks at the first one afresh, and each
+# number in the stretch has the token before it and the token after it in the stretch.
+
+_CHUNKS = re.compile(rf"{_CHUNK}+")
+_CHUNK_CHAR = re.compile(_CHUNK)
+_AROUND = 80  # how far on either side to look for such chunks
+
+
+def _no_number(token: str) -> bool:
+    """Whether ``token`` can neither start a number nor be part of one (what _read_mentions skips)."""
+    return not token[0].isdigit() and token.partition("-")[0] not in _NUMBER_WORDS and token not in ("a", "an")
+
+
+def read_around(lowered: str, start: int, end: int) -> list[NumberMention] | None:
+    """Numbers of the normalised text ``lowered``, as :func:`read_numbers` reads them, in a
+    stretch around ``start:end`` that holds every number touching it; None when no stretch
+    can be cut within :data:`_AROUND` characters."""
+    lo = max(0, start - _AROUND)
+    before: list[tuple[int, int]] = []  # the chunks that start at the place or before it
+    first = last = -1
+    for m in _CHUNKS.finditer(lowered, lo):
+        chunk_start, chunk_end = m.span()
+        if chunk_start <= start:
+            before.append((chunk_start, chunk_end))
+        elif chunk_start > end + _AROUND:
+            break
+        elif chunk_end >= end:  # the nearest after the place
+            tokens = _TOKEN.findall(lowered, chunk_start, chunk_end)
+            if tokens and _no_number(tokens[-1]):
+                last = chunk_end
+                break
+    if last < 0:
+        return None
+    if before and before[0][0] == lo and lo and _CHUNK_CHAR.match(lowered, lo - 1):
+        before.pop(0)  # only the end of a chunk
+    for chunk_start, chunk_end in reversed(before):  # the nearest before the place
+        tokens = _TOKEN.findall(lowered, chunk_start, chunk_end)
+        if tokens and _no_number(tokens[0]):
+            first = chunk_start
+            break
+    if first < 0:
+        return None
+    mentions: list[NumberMention] = []
+    _read_mentions(lowered, _tokens(lowered, first, last), mentions)
+    return mentions
+
+
+# ---------------------------------------------------------------------------
+# The exact figures of a text
+
+
+class Figures:
+    """The exact figures of the normalised text ``lowered`` (the values of its numbers that are
+    not vague), for checking the figures of a headline or summary against an article. A figure
+    the text writes as asked is read where it is written (:func:`read_around`); any other is
+    looked for in all of the text's numbers, read a window at a time (:func:`reading_windows`,
+    each window read on its own)."""
+
+    def __init__(self, lowered: str) -> None:
+        self.lowered = lowered
+        self._windows: list[tuple[int, int]] | None = None
+        self._read: list[frozenset[int] | None] = []  # each window's figures, once read
+
+    def _window_values(self) -> Iterator[frozenset[int]]:
+        if self._windows is None:
+            windows = reading_windows(self.lowered)
+            self._read = [None] * len(windows)
+            self._windows = windows
+        for k, (start, end) in enumerate(self._windows):
+            values = self._read[k]
+            if values is None:
+                values = frozenset(m.value for m in read_window(self.lowered, start, end) if not m.vague)
+                self._read[k] = values
+            yield values
+
+    def all(self) -> frozenset[int]:
+        return frozenset().union(*self._window_values())
+
+    def states(self, value: int, written: str) -> bool:
+        """Whether the text states ``value`` exactly; ``written``: how another text writes it
+        (normalised), to read first where this one writes it the same way."""
+        at = self.lowered.find(written)
+        for _ in range(3):
+            if at < 0:
+                break
+            around = read_around(self.lowered, at, at + len(written))
+            if around and any(m.value == value and not m.vague for m in around):
+                return True
+            at = self.lowered.find(written, at + 1)
+        return any(value in values for values in self._window_values())

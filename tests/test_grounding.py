@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import copy
 import re
 from typing import Any
@@ -116,6 +117,11 @@ def test_normalize_text_of_real_pages_is_the_text_of_normalize() -> None:
     for line in corpus.read_text(encoding="utf-8").splitlines():
         text = json.loads(line)["text"]
         assert grounding.normalize_text(text) == normalize(text).text
+
+
+@pytest.mark.parametrize("text", ["", "  It`s  NINE\tkilled ", "plain ascii, no quotes", "`", "It`s \u2018nine\u2019"])
+def test_normalize_text_of_ascii_text_folds_its_backquotes_as_normalize_does(text: str) -> None:
+    assert grounding.normalize_text(text) == normalize(text).text
 
 
 def test_no_fold_makes_a_character_another_fold_replaces() -> None:
@@ -354,3 +360,112 @@ def test_sentences_of_real_pages_start_where_the_plain_sentence_break_says() -> 
     for line in corpus.read_text(encoding="utf-8").splitlines():
         text = json.loads(line)["text"]
         assert list(grounding._sentence_starts.__wrapped__(text)) == _plain_sentence_starts(text)
+
+
+def test_evidence_is_too_short_exactly_when_its_spans_normalise_to_too_few_characters() -> None:
+    article = (
+        "\u201cNo.\u201d He said \u2026 then \u0130stanbul\u2026 \u0130\u0130 ok. \u2018Kyiv\u2019 \u2014 a  b\u00adc "
+        "\u00abFine\u00bb, \u2026\u2026 x \u0130. Sumy region, 9 killed. \u201cWe   will\u201d"
+    )
+    passages = [article[i:i + n] for i in range(len(article)) for n in range(1, 16)]
+    passages += [p.lower() for p in passages] + ['"no."', "'kyiv'", "he said ... then", "ok ... sumy"]
+    checked = 0
+    for passage in passages:
+        found = grounding._locate(article, passage)
+        if found is None:
+            continue
+        exact = sum(len(grounding._needle(span.text)) for span, _ in found)
+        fast = grounding._evidence_chars(found)
+        assert (fast < grounding.MIN_EVIDENCE_CHARS) == (exact < grounding.MIN_EVIDENCE_CHARS), passage
+        if exact < grounding.MIN_EVIDENCE_CHARS:
+            assert fast == exact, passage
+        checked += 1
+    assert checked > 1000
+
+
+def test_an_article_states_a_figure_exactly_when_reading_all_of_it_finds_the_figure() -> None:
+    import json
+    import random
+    from pathlib import Path
+
+    from summarizer.numbers import Figures, read_numbers
+
+    corpus = Path(__file__).parent / "data" / "corpus" / "corpus.jsonl"
+    texts = [json.loads(line)["text"] for line in corpus.read_text(encoding="utf-8").splitlines()][::4]
+    texts += [p.read_text(encoding="utf-8") for p in sorted((Path(__file__).parents[1] / "seeds").glob("*.txt"))]
+    texts += ["Over 1,000 died; 1,000 years ago. Nine were hurt, about nine fled.", "\u0416\u0435\u0440\u0442\u0432 9.", ""]
+    rng = random.Random(13)
+    asked = 0
+    for text in texts:
+        lowered = grounding._index(text).text
+        mentions = read_numbers(lowered)
+        stated = {m.value for m in mentions if not m.vague}
+        questions = [(m.value, lowered[m.start:m.end]) for m in mentions]
+        questions += [(m.value + 1, lowered[m.start:m.end]) for m in mentions] + [(7, "seven"), (2022, "2022")]
+        rng.shuffle(questions)
+        figures = Figures(lowered)  # fresh: its windows are read in the order asked
+        for value, written in questions:
+            assert figures.states(value, written) is (value in stated), (value, written, text[:60])
+            asked += 1
+        assert grounding._stated_numbers(text) == stated
+    assert asked > 1000
+
+
+def test_a_grounded_item_has_its_draft_fields_and_shares_no_list_with_the_draft(
+    seed_text: str, seed_draft: dict[str, Any]
+) -> None:
+    draft = _draft(seed_draft)
+    result = ground(draft, seed_text)
+    for section in ("diplomacy", "attacks", "territory", "sanctions"):
+        for item, final in zip(getattr(draft, section), result.sections[section]):
+            fields = item.model_dump(exclude={"evidence", "quotes", "attribution"})
+            assert final.model_dump(include=set(fields)) == fields
+            for name, value in fields.items():
+                if isinstance(value, list):
+                    assert getattr(final, name) is not getattr(item, name), (section, name)
+
+
+def _window_from_all_sentence_starts(article: str, start: int, end: int) -> str:
+    """attribution_window() as defined: from every sentence start of the article."""
+    starts = grounding._sentence_starts.__wrapped__(article)
+    first = bisect.bisect_right(starts, start) - 1
+    last = bisect.bisect_right(starts, max(start, end - 1)) - 1
+    lo = starts[max(0, first - 1)]
+    hi = starts[last + 2] if last + 2 < len(starts) else len(article)
+    if grounding._PRONOUN.search(article[starts[first]:hi].replace(article[start:end], " ")):
+        lo = min(lo, article.rfind("\n", 0, start) + 1)
+    return article[lo:hi]
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_a_quote_s_window_in_random_text_is_the_one_all_sentence_starts_give(seed: int) -> None:
+    import random
+
+    rng = random.Random(seed)
+    pieces = [".", "!", "?", "\n", " ", "  ", "A", "a", "9", '"', "\u201c", "\u201d", "\u2019", ")", "(", "x", "He ", "word "]
+    text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 400)))
+    for start in range(0, len(text), 3):
+        end = min(len(text), start + rng.randint(0, 30))
+        assert grounding.attribution_window(text, start, end) == _window_from_all_sentence_starts(text, start, end)
+
+
+def test_a_quote_s_window_in_real_pages_is_the_one_all_sentence_starts_give() -> None:
+    import json
+    from pathlib import Path
+
+    corpus = Path(__file__).parent / "data" / "corpus" / "corpus.jsonl"
+    for line in corpus.read_text(encoding="utf-8").splitlines()[::5]:
+        text = json.loads(line)["text"]
+        for start in range(0, len(text), 97):
+            end = min(len(text), start + 60)
+            assert grounding.attribution_window(text, start, end) == _window_from_all_sentence_starts(text, start, end)
+
+
+def test_a_quote_s_window_is_the_same_wherever_the_reading_around_it_would_start() -> None:
+    # From the middle of ".\n \n" a reading would find a sentence start after the first "\n";
+    # sentences longer than the stretch read around a quote at first.
+    text = "".join(f"He spoke.\n \nThen {'word ' * n}end. " for n in range(90, 160, 7))
+    for start in range(400, len(text)):
+        assert grounding.attribution_window(text, start, start + 12) == _window_from_all_sentence_starts(
+            text, start, start + 12
+        )

@@ -82,3 +82,43 @@ def test_article_words_of_real_pages_fold_every_token_as_token_by_token() -> Non
     ]
     for text in texts:
         assert names._article_words.__wrapped__(text) == _article_words_token_by_token(text)
+
+
+def test_a_word_found_where_it_is_written_is_a_word_of_the_article() -> None:
+    import json
+    from pathlib import Path
+
+    from summarizer import names
+
+    corpus = Path(__file__).parent / "data" / "corpus" / "corpus.jsonl"
+    texts = [json.loads(line)["text"] for line in corpus.read_text(encoding="utf-8").splitlines()][::8]
+    texts += [
+        "Russia's Russia\u2019s RUSSIA'S U.S. U.S U.N.'s U.S.\u2019s Kyiv's drone-maker O'Neill's Jones' 's 5Sumy x-.y",
+        "\u039f\u0394\u039f\u03a3 \u03a3\u039f\u03a3'S \u03a3's \u00c9MILE A.B.C.'s x.&y --kyiv-- _kyiv kyiv_x",
+        "\u0130stanbul and Kyiv",  # lowers to a longer text: no shortcut
+    ]
+    for text in texts:
+        words, _ = names._article_words.__wrapped__(text)
+        lowered_keeps_offsets = len(text.lower()) == len(text)
+        asked = {*words, *(w[:-1] for w in words), *(w + "s" for w in words), "kyiv", "x", "y", "sumy", "u.s.", ""}
+        for word in sorted(asked):
+            found = names._is_article_word(word, text)
+            if found:
+                assert word in words, (word, text[:80])
+            elif lowered_keeps_offsets and "'" not in word:  # a curly apostrophe folds to a straight one
+                assert word not in words, (word, text[:80])
+
+
+def test_tokens_are_a_letter_and_the_longest_run_after_it_that_ends_with_a_letter_or_digit() -> None:
+    import json
+    import re
+    from pathlib import Path
+
+    from summarizer import names
+
+    by_definition = re.compile(r"[^\W\d_](?:[\w\u2019'.&-]*\w)?")
+    corpus = Path(__file__).parent / "data" / "corpus" / "corpus.jsonl"
+    texts = [json.loads(line)["text"] for line in corpus.read_text(encoding="utf-8").splitlines()]
+    texts += ["U.S.-backed x--y a'' b.&.c 5abc _a a_ \u00e9t\u00e9's -'x' \u2019s x.", "a", ".-'", "Ab-"]
+    for text in texts:
+        assert names._TOKEN.findall(text) == by_definition.findall(text), text[:80]

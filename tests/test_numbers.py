@@ -142,3 +142,39 @@ def test_a_text_mostly_in_another_script_is_read_whole_not_in_windows(monkeypatc
     monkeypatch.setattr(numbers, "_windows", no_windows)
     text = "\u0432 \u0441\u0443\u043c\u0430\u0445 \u0437\u0430\u0433\u0438\u043d\u0443\u043b\u0438 9 \u043b\u044e\u0434\u0435\u0439, nine"
     assert [m.value for m in read_numbers(text)] == [9, 9]
+
+
+def _assert_read_around_as_every_token(text: str, places: list[tuple[int, int]]) -> int:
+    """read_around() gives numbers the whole reading gives, and every one touching the place."""
+    every = _read_every_token(text)
+    cut = 0
+    for start, end in places:
+        around = numbers.read_around(text, start, end)
+        if around is None:
+            continue
+        cut += 1
+        assert set(around) <= set(every), (text, start, end)
+        touching = [m for m in every if m.start < max(end, start + 1) and m.end > start]
+        assert set(touching) <= set(around), (text, start, end)
+    return cut
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_reading_around_a_place_in_random_strings_reads_as_every_token_does(seed: int) -> None:
+    rng = random.Random(seed)
+    words = ["the", "talks", "x", "people", "of", "no", "year", "killed"]
+    text = " ".join("".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 4))) if rng.random() < 0.6
+                    else rng.choice(words) for _ in range(rng.randint(0, 60)))
+    places = [(at, at + rng.randint(0, 6)) for at in range(0, len(text), 3)]
+    _assert_read_around_as_every_token(text, places)
+
+
+def test_reading_around_the_numbers_of_real_pages_reads_as_every_token_does() -> None:
+    texts = [json.loads(line)["text"] for line in CORPUS.read_text(encoding="utf-8").splitlines()][::3]
+    texts += [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    cut = 0
+    for text in texts:
+        lowered = normalize_text(text)
+        places = [(m.start, m.end) for m in read_numbers(lowered)]
+        cut += _assert_read_around_as_every_token(lowered, places)
+    assert cut > 1000
