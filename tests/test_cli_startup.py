@@ -81,3 +81,18 @@ def test_articles_are_summarized_with_fewer_collector_passes_and_the_thresholds_
     assert _run(["summarize", str(SEED), "--backend", "extractive", "-o", str(tmp_path / "s.json")]) == 0
     assert seen == [max(YOUNG_THRESHOLD, before[0])]
     assert gc.get_threshold() == before
+
+
+def test_a_command_run_in_process_through_click_leaves_the_collector_alone(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    from click.testing import CliRunner
+
+    from summarizer.cli import cli
+
+    before = gc.get_threshold()
+    frozen: list[str] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append("freeze"))
+    result = CliRunner().invoke(cli, ["summarize", str(SEED), "--backend", "extractive", "-o", str(tmp_path / "s.json")])
+    assert result.exit_code == 0, result.output
+    assert (gc.get_threshold(), gc.isenabled(), frozen) == (before, True, [])

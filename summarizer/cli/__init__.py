@@ -21,14 +21,13 @@ config, eval).
 
 from __future__ import annotations
 
-import gc
-
 from summarizer.cli.app import cli
 from summarizer.cli.messages import PROG, note
 from summarizer.cli.options import (
     FETCH_TIMEOUT,
     announce_fallback,
     announce_retries,
+    collector_off_for_start_up,
     debug_option,
     make_summarizer,
     summarizer_options,
@@ -58,15 +57,7 @@ __all__ = [
 
 
 def main(argv: list[str] | None = None) -> None:
-    """The ``summarizer`` console script (also ``python -m summarizer``).
-
-    The garbage collector is off until start-up is over (:func:`~summarizer.cli.options.started`):
-    importing the SDK makes about a million objects that live as long as the process, and the
-    collector would walk them again and again as they are made (about 0.2 s of a single call)."""
-    threshold = gc.get_threshold()
-    gc.disable()
-    try:
+    """The ``summarizer`` console script (also ``python -m summarizer``), with the garbage collector
+    off until start-up is over (:func:`~summarizer.cli.options.collector_off_for_start_up`)."""
+    with collector_off_for_start_up():
         cli.main(args=argv)
-    finally:
-        gc.set_threshold(*threshold)
-        gc.enable()

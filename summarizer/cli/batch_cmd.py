@@ -247,6 +247,7 @@ def batch(
                     # kept out of the garbage collector's passes while it runs (about 0.4 ms per article),
                     # and the collector runs again if start-up left it off (--from-store makes no backend).
                     started()
+                    gc.freeze()
                     try:
                         with contextlib.closing(results):  # on Ctrl-C: stopped, leases given back, before the bar goes
                             for _ in results:
