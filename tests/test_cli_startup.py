@@ -96,3 +96,12 @@ def test_a_command_run_in_process_through_click_leaves_the_collector_alone(
     result = CliRunner().invoke(cli, ["summarize", str(SEED), "--backend", "extractive", "-o", str(tmp_path / "s.json")])
     assert result.exit_code == 0, result.output
     assert (gc.get_threshold(), gc.isenabled(), frozen) == (before, True, [])
+
+
+def test_a_collector_the_caller_turned_off_stays_off(tmp_path: Path) -> None:
+    gc.disable()
+    try:
+        assert _run(["summarize", str(SEED), "--backend", "extractive", "-o", str(tmp_path / "s.json")]) == 0
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

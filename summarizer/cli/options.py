@@ -138,8 +138,8 @@ def make_summarizer(overrides: dict[str, Any], *, announce: bool = True) -> Any:
 YOUNG_THRESHOLD = 20_000
 
 
-#: While :func:`summarizer.cli.main` has the collector off for start-up: the thresholds to give back.
-_paused: tuple[int, int, int] | None = None
+#: Whether :func:`summarizer.cli.main` has the collector off for start-up (until :func:`started`).
+_paused = False
 
 
 @contextlib.contextmanager
@@ -150,15 +150,17 @@ def collector_off_for_start_up() -> Iterator[None]:
     single call)."""
     global _paused
     threshold, enabled = gc.get_threshold(), gc.isenabled()
-    _paused = threshold
+    _paused = True
     gc.disable()
     try:
         yield
     finally:
-        _paused = None
+        _paused = False
         gc.set_threshold(*threshold)
         if enabled:
             gc.enable()
+        else:
+            gc.disable()
 
 
 def started() -> None:
@@ -167,9 +169,9 @@ def started() -> None:
     start-up made is kept out of its passes (``gc.freeze``): it lives as long as the process.
     Commands run some other way (``CliRunner``, a caller's own ``cli.main``) leave the collector alone."""
     global _paused
-    if _paused is None:
+    if not _paused:
         return
-    _paused = None
+    _paused = False
     gc.freeze()
     young, middle, oldest = gc.get_threshold()
     gc.set_threshold(max(YOUNG_THRESHOLD, young), middle, oldest)
