@@ -45,8 +45,7 @@ from summarizer.grounding import ground  # noqa: E402
 def cold() -> None:
     """Forget per-article caches, so every run costs what a new article costs."""
     grounding._index.cache_clear()
-    grounding._stated_numbers.cache_clear()
-    grounding._sentence_starts.cache_clear()
+    grounding._figures.cache_clear()
     grounding._reads_english.cache_clear()
     names._article_words.cache_clear()
     language._words.cache_clear()

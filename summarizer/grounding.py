@@ -488,18 +488,13 @@ _SENTENCE_BREAK = re.compile(
 )
 
 
-@lru_cache(maxsize=64)
-def _sentence_starts(article: str) -> tuple[int, ...]:
-    return (0, *(m.end() for m in _SENTENCE_BREAK.finditer(article)))
-
-
 # A character no sentence break holds (a break is made of [.!?\n], closing quotes and whitespace):
 # the breaks after one are found by reading on from it, wherever the text's reading starts.
 _OUTSIDE_BREAKS = re.compile(r"[^.!?\n\"'\u201d\u2019)\s]")
 
 
 def _sentence_starts_near(article: str, start: int, end: int) -> list[int]:
-    """The starts of :func:`_sentence_starts` from the second at or before ``start`` (or 0) to
+    """The sentence starts (0 and the end of each :data:`_SENTENCE_BREAK`) from the second at or before ``start`` (or 0) to
     the second after ``end`` (or all after it), found by reading only around them."""
     reach = 500
     while True:
@@ -526,7 +521,7 @@ def attribution_window(article: str, start: int, end: int) -> str:
     """The text where a quote at ``start:end`` can be attributed: its sentence(s) and the
     sentences just before and after; when that attribution is a pronoun ("he wrote"), back
     to the start of the paragraph, where the person it stands for is named."""
-    starts = _sentence_starts_near(article, start, max(start, end - 1))  # as _sentence_starts(article) there
+    starts = _sentence_starts_near(article, start, max(start, end - 1))  # as every sentence start of the article there
     first = bisect.bisect_right(starts, start) - 1
     last = bisect.bisect_right(starts, max(start, end - 1)) - 1
     lo = starts[max(0, first - 1)]
@@ -559,11 +554,6 @@ _QUOTED = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{3,}?)[\"\u201d]")
 @lru_cache(maxsize=64)
 def _figures(article: str) -> Figures:
     return Figures(_index(article).text)
-
-
-def _stated_numbers(article: str) -> frozenset[int]:
-    """Every exact figure of the article: the values of ``read_numbers`` of it that are not vague."""
-    return _figures(article).all()
 
 
 #: Below this share of English function words, the article is not read as English, and the
